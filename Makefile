@@ -1,0 +1,16 @@
+# The README's two commands: `make demo` (main job) and `make test`.
+PY := .venv/bin/python
+CONFIG ?= configs/synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py
+DATA_ROOT ?=
+WORK_DIR ?= work_dirs/demo
+
+.PHONY: install demo test
+
+install:
+	bash tools/install.sh
+
+demo: install
+	CONFIG=$(CONFIG) DATA_ROOT=$(DATA_ROOT) WORK_DIR=$(WORK_DIR) bash tools/demo.sh
+
+test: install
+	$(PY) -m pytest tests -q

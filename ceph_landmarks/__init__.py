@@ -1,0 +1,15 @@
+"""Cephalometric landmark detection as an MMPose plugin.
+
+Importing the package (``custom_imports = dict(imports=['ceph_landmarks'])``
+in a config) applies the compatibility patches of :mod:`.compat` and
+registers the package's datasets, metrics, hooks and models into MMPose's
+own registries.
+"""
+from .compat import apply_patches
+
+apply_patches()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .version import __version__  # noqa: E402,F401
+
+__all__ = ['datasets', 'engine', 'evaluation', 'models', '__version__']

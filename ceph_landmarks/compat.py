@@ -1,0 +1,148 @@
+"""Compatibility patches for running the 2023-2024 OpenMMLab stack on a
+current torch. Applied once, when :mod:`ceph_landmarks` is imported.
+
+Each patch states the upstream problem and the condition under which it is
+applied; none of them changes behaviour where the problem does not occur.
+"""
+import importlib.util
+import logging
+import sys
+from typing import List
+
+import torch
+
+__all__ = [
+    'apply_patches', 'mmengine_checkpoint_safe_globals',
+    'history_buffer_getattr'
+]
+
+_logger = logging.getLogger(__name__)
+
+
+def _patch_torchvision_ops() -> bool:
+    """Let the pure-Python part of torchvision import without its C++ ops.
+
+    Problem: the registry's torchvision 0.28.0 wheel is a CUDA build whose
+    ``_C`` extension cannot be loaded next to a CPU-only torch. torchvision
+    then still runs ``torch.library.register_fake('torchvision::nms')`` in
+    ``torchvision/_meta_registrations.py`` and ``import torchvision`` fails
+    with ``RuntimeError: operator torchvision::nms does not exist``. MMPose's
+    visualizer imports torchvision, so building a Runner fails.
+
+    Condition: torchvision is installed and importing it raises exactly that
+    error. Then the schemas of the two operators that
+    ``_meta_registrations`` needs (``nms`` and ``qnms``) are defined without
+    any kernel and torchvision is imported again. Calling those operators
+    still fails (nothing in this package does); with a working extension
+    this patch does nothing.
+
+    Returns:
+        bool: Whether the schemas had to be defined.
+    """
+    if 'torchvision' in sys.modules or importlib.util.find_spec(
+            'torchvision') is None:
+        return False
+    try:
+        import torchvision  # noqa: F401
+        return False
+    except RuntimeError as err:
+        if 'torchvision::nms does not exist' not in str(err):
+            raise
+    for name in [m for m in sys.modules if m.split('.')[0] == 'torchvision']:
+        del sys.modules[name]
+    global _TORCHVISION_LIB
+    _TORCHVISION_LIB = torch.library.Library('torchvision', 'FRAGMENT')
+    for op in ('nms', 'qnms'):
+        _TORCHVISION_LIB.define(
+            f'{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    import torchvision  # noqa: F401,F811
+    _logger.debug('torchvision C++ ops unavailable; defined nms/qnms schemas')
+    return True
+
+
+_TORCHVISION_LIB = None  # keeps the op definitions alive
+
+
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_getattr(owner: type, name: str) -> object:
+    """A ``getattr`` that only resolves ``HistoryBuffer``'s statistics.
+
+    mmengine's ``HistoryBuffer.__getstate__`` pickles its statistics methods,
+    which pickle writes as ``getattr(HistoryBuffer, 'mean')`` and so on.
+    Allow-listing the real ``getattr`` would let a checkpoint walk from any
+    allowed object to module dictionaries; this stand-in is registered under
+    the name ``builtins.getattr`` for ``weights_only`` loading and accepts
+    nothing but those four lookups.
+
+    Raises:
+        pickle.UnpicklingError: For any other owner or attribute.
+    """
+    import pickle
+
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if owner is HistoryBuffer and name in _HISTORY_BUFFER_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({owner!r}, {name!r}) is not allowed: a weights_only '
+        'checkpoint may only name HistoryBuffer statistics methods')
+
+
+def mmengine_checkpoint_safe_globals() -> List[object]:
+    """The non-tensor globals an mmengine Runner checkpoint pickles.
+
+    ``meta['dataset_meta']`` holds numpy arrays (keypoint colours, sigmas,
+    weights), ``message_hub`` holds mmengine ``HistoryBuffer`` objects with
+    numpy arrays and their statistics methods (pickled through
+    ``getattr``, see :func:`history_buffer_getattr`), and numpy scalars
+    appear in logged values.
+    """
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [
+        type(np.dtype(t)) for t in (np.float16, np.float32, np.float64,
+                                    np.int8, np.int16, np.int32, np.int64,
+                                    np.uint8, np.bool_)
+    ]
+    return [
+        _reconstruct, scalar, np.ndarray, np.dtype, HistoryBuffer,
+        (history_buffer_getattr, 'builtins.getattr')
+    ] + dtype_classes
+
+
+def _patch_weights_only_globals() -> None:
+    """Allow-list exactly the globals mmengine checkpoints need.
+
+    Problem: since torch 2.6 ``torch.load`` defaults to ``weights_only=True``
+    and mmengine 0.10.7 does not pass ``weights_only``, so every Runner
+    checkpoint fails with ``Unsupported global: GLOBAL
+    numpy._core.multiarray._reconstruct``.
+
+    Condition: torch provides ``torch.serialization.add_safe_globals``
+    (torch >= 2.5, which accepts ``(object, name)`` pairs). The allow-list
+    names numpy's array reconstruction, dtypes, mmengine's ``HistoryBuffer``
+    and a ``getattr`` restricted to its statistics; ``weights_only`` stays on,
+    so a checkpoint that pickles any other callable (``os.system``...) is
+    still refused.
+    """
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is not None:
+        add_safe_globals(mmengine_checkpoint_safe_globals())
+
+
+_APPLIED = False
+
+
+def apply_patches() -> None:
+    """Apply every patch of this module once."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _patch_torchvision_ops()
+    _patch_weights_only_globals()
+    _APPLIED = True

@@ -1,0 +1,3 @@
+"""Hooks registered in ``mmpose.registry.HOOKS``."""
+
+__all__ = []

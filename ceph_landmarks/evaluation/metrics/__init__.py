@@ -1,0 +1,4 @@
+"""Evaluation metrics registered in ``mmpose.registry.METRICS``."""
+from .cephalometric_metric import CephalometricMetric
+
+__all__ = ['CephalometricMetric']

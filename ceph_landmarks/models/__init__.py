@@ -1,0 +1,3 @@
+"""Model components registered in ``mmpose.registry.MODELS``."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""Converters from public cephalometric datasets to the package's COCO-style JSON."""

@@ -1,0 +1,81 @@
+"""MRE / SDR maths against numbers computed by hand."""
+import numpy as np
+import pytest
+
+from ceph_landmarks.evaluation.functional import (mean_radial_error,
+                                                  per_landmark_errors,
+                                                  radial_errors_mm, sdr_key,
+                                                  success_detection_rates)
+
+
+def _two_images():
+    # image 0: spacing 0.1 mm/px, image 1: spacing 0.2 mm/px
+    gt = np.zeros((2, 3, 2))
+    pred = np.array([
+        [[30., 40.], [0., 20.], [10., 0.]],  # 50 px, 20 px, 10 px
+        [[6., 8.], [0., 12.5], [100., 0.]],  # 10 px, 12.5 px, 100 px
+    ])
+    spacing = np.array([0.1, 0.2])
+    return pred, gt, spacing
+
+
+def test_radial_errors_use_each_image_spacing():
+    pred, gt, spacing = _two_images()
+    errors = radial_errors_mm(pred, gt, spacing)
+    np.testing.assert_allclose(errors, [[5.0, 2.0, 1.0], [2.0, 2.5, 20.0]])
+
+
+def test_radial_errors_anisotropic_spacing():
+    pred = np.array([[[10., 10.]]])
+    errors = radial_errors_mm(pred, np.zeros((1, 1, 2)), np.array([[0.3,
+                                                                    0.4]]))
+    np.testing.assert_allclose(errors, [[5.0]])
+
+
+def test_mre_and_sdr_with_masked_landmark():
+    pred, gt, spacing = _two_images()
+    errors = radial_errors_mm(pred, gt, spacing)
+    mask = np.array([[True, True, True], [True, True, False]])  # 20 mm out
+    mre, std = mean_radial_error(errors, mask)
+    valid = np.array([5.0, 2.0, 1.0, 2.0, 2.5])
+    assert mre == pytest.approx(12.5 / 5)
+    assert std == pytest.approx(np.sqrt(((valid - 2.5)**2).mean()))
+    sdr = success_detection_rates(errors, mask, [2.0, 2.5, 3.0, 4.0])
+    # <= threshold: 2.0 -> {2.0, 1.0, 2.0}; 2.5 -> also 2.5; 4 -> not 5.0
+    np.testing.assert_allclose(sdr, [60.0, 80.0, 80.0, 80.0])
+
+
+def test_sdr_counts_error_equal_to_threshold_as_success():
+    errors = np.array([[2.0, 2.0000001]])
+    sdr = success_detection_rates(errors, np.ones((1, 2), bool), [2.0])
+    np.testing.assert_allclose(sdr, [50.0])
+
+
+def test_per_landmark_errors():
+    pred, gt, spacing = _two_images()
+    errors = radial_errors_mm(pred, gt, spacing)
+    mask = np.array([[True, True, False], [True, True, False]])
+    stats = per_landmark_errors(errors, mask, [2.0, 4.0])
+    np.testing.assert_allclose(stats['mre'][:2], [3.5, 2.25])
+    np.testing.assert_allclose(stats['std'][:2], [1.5, 0.25])
+    np.testing.assert_allclose(stats['sdr'][:2], [[50.0, 50.0], [50.0,
+                                                                 100.0]])
+    assert np.isnan(stats['mre'][2]) and stats['count'].tolist() == [2, 2, 0]
+
+
+def test_invalid_inputs_raise():
+    with pytest.raises(ValueError, match='spacing must be finite and '
+                       'positive'):
+        radial_errors_mm(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
+                         np.array([0.0]))
+    with pytest.raises(ValueError, match=r'shape \[N, K, 2\]'):
+        radial_errors_mm(np.zeros((1, 2, 3)), np.zeros((1, 2, 3)),
+                         np.array([0.1]))
+    assert np.isnan(mean_radial_error(np.ones((1, 2)), np.zeros(
+        (1, 2), bool))[0])
+
+
+def test_sdr_key_format():
+    assert [sdr_key(t) for t in (2.0, 2.5, 3, 4.0)] == [
+        'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm'
+    ]

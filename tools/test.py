@@ -1,0 +1,100 @@
+"""Evaluate a checkpoint with the mmengine Runner.
+
+Usage:
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
+        [--dump FILE.pkl] [--show-dir DIR] [--cfg-options key=value ...]
+
+The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
+and mmengine objects of a Runner checkpoint are allow-listed by the package.
+"""
+import argparse
+import os
+import os.path as osp
+
+import mmengine
+from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Test a cephalometric landmark model')
+    parser.add_argument('config', help='test config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='folder for the test logs')
+    parser.add_argument(
+        '--out', help='write the metrics (ceph/MRE, ...) to this JSON file')
+    parser.add_argument(
+        '--dump', help='dump the predictions to this .pkl file')
+    parser.add_argument(
+        '--show-dir',
+        help='save images with predicted landmarks into this folder '
+        '(relative to the work dir\'s timestamp folder)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, as key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (torchrun sets "pytorch")')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Write the command-line options into the config."""
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.show_dir is not None:
+        cfg.default_hooks.visualization.enable = True
+        cfg.default_hooks.visualization.out_dir = args.show_dir
+
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must name a .pkl file, but got '
+                             f'{args.dump}')
+        dump = dict(type='DumpResults', out_file_path=args.dump)
+        evaluators = cfg.test_evaluator
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        cfg.test_evaluator = [*evaluators, dump]
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+class SaveMetricsHook(Hook):
+    """Write the test metrics to a JSON file after the test epoch."""
+
+    def __init__(self, out_file: str) -> None:
+        self.out_file = out_file
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        if metrics is not None:
+            mmengine.dump(metrics, self.out_file)
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg)
+    if args.out:
+        runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
