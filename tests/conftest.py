@@ -1,6 +1,10 @@
-"""Shared fixtures: the repository root and a tiny synthetic dataset."""
+"""Shared fixtures and helpers: the repository root, a tiny synthetic
+dataset, and running the tools in a subprocess."""
+import os
 import os.path as osp
+import subprocess
 import sys
+from typing import List
 
 import pytest
 
@@ -28,3 +32,31 @@ def tiny_data(tmp_path_factory) -> str:
     write_synthetic_split(root, 'train', 8, seed=1, scale=0.05)
     write_synthetic_split(root, 'val', 4, seed=1, scale=0.05)
     return root
+
+
+def run_tool(script: str, *args: str, check: bool = True,
+             timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``tools/<script>`` with the test's Python, from the repo root."""
+    env = dict(os.environ)
+    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', script), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{script} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+def data_options(root: str) -> List[str]:
+    """``--cfg-options`` pointing every dataloader at ``root``."""
+    return [
+        '--cfg-options', *(f'{loader}.dataset.data_root={root}/'
+                           for loader in ('train_dataloader',
+                                          'val_dataloader',
+                                          'test_dataloader'))
+    ]

@@ -10,38 +10,11 @@ import os
 import os.path as osp
 import pickle
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from conftest import REPO_ROOT, TINY_CONFIG
-
-
-def run_tool(script, *args, check=True):
-    env = dict(os.environ)
-    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', script), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{script} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
-    return proc
-
-
-def data_options(root):
-    return [
-        '--cfg-options', *(f'{loader}.dataset.data_root={root}/'
-                           for loader in ('train_dataloader',
-                                          'val_dataloader',
-                                          'test_dataloader'))
-    ]
+from conftest import TINY_CONFIG, data_options, run_tool
 
 
 @pytest.fixture(scope='module')

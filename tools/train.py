@@ -1,19 +1,22 @@
 """Train a cephalometric landmark model with the mmengine Runner.
 
 Usage:
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]]
+        [--amp [float16|bfloat16]] [--accumulate N] [--ema] [--ema-decay D]
+        [--clip-grad MAX_NORM] [--compile] [--warmup-epochs N] [--lr LR]
+        [--batch-size N] [--epochs N] [--image-size W H] [--num-workers N]
         [--cfg-options key=value ...] [--launcher pytorch]
 
-The config's ``custom_imports`` loads ``ceph_landmarks``; this script only
-merges the command-line options into the config and runs the Runner.
+The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
+writes a config override (see ``ceph_landmarks.engine.config_overrides``),
+visible in the config dumped into the work dir; the Runner does the rest.
 """
 import argparse
-import logging
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 
@@ -30,9 +33,44 @@ def parse_args() -> argparse.Namespace:
         'the work dir when no path is given')
     parser.add_argument(
         '--amp',
-        action='store_true',
-        help='mixed-precision training (AmpOptimWrapper); needs a GPU, on '
-        'CPU training stays in fp32 with a warning')
+        nargs='?',
+        const='float16',
+        choices=['float16', 'bfloat16'],
+        help='mixed precision (AmpOptimWrapper) on a GPU; on CPU training '
+        'stays in fp32 with a warning')
+    parser.add_argument(
+        '--accumulate',
+        type=int,
+        metavar='N',
+        help='accumulate gradients over N iterations')
+    parser.add_argument(
+        '--ema', action='store_true', help='keep an EMA of the weights')
+    parser.add_argument(
+        '--ema-decay',
+        type=float,
+        metavar='D',
+        help='EMA decay (implies --ema; default 0.9999)')
+    parser.add_argument(
+        '--clip-grad',
+        type=float,
+        metavar='MAX_NORM',
+        help='clip the gradient norm (the configs clip by default); 0 '
+        'turns clipping off')
+    parser.add_argument(
+        '--compile', action='store_true', help='torch.compile the model')
+    parser.add_argument(
+        '--warmup-epochs', type=int, help='linear learning-rate warm-up')
+    parser.add_argument('--lr', type=float, help='base learning rate')
+    parser.add_argument('--batch-size', type=int, help='batch size per GPU')
+    parser.add_argument('--epochs', type=int, help='training epochs')
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        nargs=2,
+        metavar=('W', 'H'),
+        help='network input size; heatmap sizes follow')
+    parser.add_argument(
+        '--num-workers', type=int, help='dataloader workers per loader')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -53,36 +91,45 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def accelerator_available() -> bool:
-    """Whether mmengine can run mixed precision here (CUDA, NPU or MLU)."""
-    from mmengine.device import get_device
-    return get_device() != 'cpu' and get_device() != 'mps'
-
-
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Write the command-line options into the config."""
+    from ceph_landmarks.engine import config_overrides as co
+
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    if args.amp:
-        if accelerator_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:
-            print_log(
-                '--amp ignored: mixed precision needs a GPU and mmengine '
-                'refuses AmpOptimWrapper on CPU; training in fp32.',
-                logger='current',
-                level=logging.WARNING)
+    if args.epochs is not None:
+        co.set_epochs(cfg, args.epochs)
+    if args.warmup_epochs is not None:
+        co.set_warmup_epochs(cfg, args.warmup_epochs)
+    if args.lr is not None:
+        co.set_lr(cfg, args.lr)
+    if args.batch_size is not None:
+        co.set_batch_size(cfg, args.batch_size)
+    if args.num_workers is not None:
+        co.set_num_workers(cfg, args.num_workers)
+    co.set_pin_memory(cfg, torch.cuda.is_available())
+    if args.image_size is not None:
+        co.set_image_size(cfg, *args.image_size)
+    if args.accumulate is not None:
+        co.set_accumulation(cfg, args.accumulate)
+    if args.clip_grad is not None:
+        co.set_clip_grad(cfg, args.clip_grad)
+    if args.ema or args.ema_decay is not None:
+        co.enable_ema(cfg, 0.9999 if args.ema_decay is None else
+                      args.ema_decay)
+    if args.amp is not None:
+        co.enable_amp(cfg, args.amp)
+    if args.compile:
+        co.enable_compile(cfg)
 
     if args.resume == 'auto':
         cfg.resume = True
@@ -98,7 +145,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)  # imports ceph_landmarks
+    cfg = merge_args(cfg, args)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

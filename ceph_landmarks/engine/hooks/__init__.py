@@ -1,3 +1,4 @@
 """Hooks registered in ``mmpose.registry.HOOKS``."""
+from .ema_hook import DecayEMAHook
 
-__all__ = []
+__all__ = ['DecayEMAHook']

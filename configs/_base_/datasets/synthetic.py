@@ -7,6 +7,8 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
+    prefetch_factor=2,
+    pin_memory=False,  # tools/train.py turns it on where CUDA is available
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -20,6 +22,8 @@ val_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
+    prefetch_factor=2,
+    pin_memory=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
