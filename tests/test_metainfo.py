@@ -27,3 +27,42 @@ def test_every_landmark_set_parses_without_flip_pairs(name):
 def test_get_returns_a_copy():
     get_landmark_set('isbi2015')['keypoint_info'][0]['name'] = 'changed'
     assert landmark_names('isbi2015')[0] == 'sella'
+
+
+def _abbreviations(name):
+    info = get_landmark_set(name)['keypoint_info']
+    return [info[k]['abbr'] for k in sorted(info)]
+
+
+def test_shipped_landmark_sets():
+    assert {'isbi2015', 'isbi2015_p1p2', 'cldetection2023',
+            'aariz'} <= set(list_landmark_sets())
+
+
+def test_cldetection2023_is_isbi_then_19_more():
+    names = landmark_names('cldetection2023')
+    assert len(names) == 38
+    assert names[:19] == landmark_names('isbi2015')
+    assert _abbreviations('cldetection2023')[19:] == [
+        'D', 'U1A', 'L1A', 'Cm', 'Ptm', 'Co', 'Prn', 'Ba', 'PT', 'Bo', "UL'",
+        "LL'", "Gn'", "Me'", 'G', "N'", 'C', 'U6', 'L6'
+    ]
+
+
+def test_isbi2015_p1p2_appends_two_points():
+    assert landmark_names('isbi2015_p1p2') == landmark_names('isbi2015') + [
+        'p1', 'p2'
+    ]
+
+
+def test_aariz_symbols_titles_and_groups():
+    from ceph_landmarks.metainfo.aariz import GROUPS, TITLES
+    names = landmark_names('aariz')
+    symbols = _abbreviations('aariz')
+    assert len(names) == 29
+    assert symbols[:4] == ['A', 'ANS', 'B', 'Me']
+    assert symbols[-4:] == ['Ls', 'N`', 'Pog`', 'Sn']
+    assert TITLES['lower_2nd_pm_cusp_tip'] == 'Lower 2nd PM Cusp Tip'
+    assert sorted(GROUPS) == sorted(names)
+    counts = {g: list(GROUPS.values()).count(g) for g in set(GROUPS.values())}
+    assert counts == {'skeletal': 15, 'dental': 8, 'soft_tissue': 6}

@@ -1,0 +1,71 @@
+# The small HRNet-W18 heatmap model of the synthetic config, trained on the
+# real Hamedan cephalograms: 19 ISBI landmarks, 1340 x 1671 px at 0.144
+# mm/px, ground truth = mean of the two orthodontists. Input 512 x 640 keeps
+# the images' 4:5 aspect ratio (0.42 mm per input pixel).
+#
+# Data (data/ is relative to the working directory), seeded 80/20 split:
+#   python data_converters/labelme.py \
+#       --ann-dirs ../shared/data/hamedan/annotations/farhadifar \
+#                  ../shared/data/hamedan/annotations/mollabashi \
+#       --spacing 0.144 --skip-invalid --seed 0 --out data/hamedan
+_base_ = ['../synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py']
+
+data_root = 'data/hamedan/'
+
+max_epochs = 60
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=40, start_factor=0.01, by_epoch=False),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=1e-5,
+        begin=0,
+        end=max_epochs,
+        by_epoch=True),
+]
+
+codec = dict(
+    type='MSRAHeatmap',
+    input_size=(512, 640),
+    heatmap_size=(128, 160),
+    sigma=2,
+    unbiased=True)
+model = dict(head=dict(decoder=codec))
+
+# 'spacing' (mm/px) must reach the metric; no flip (no left/right pairs)
+meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
+             'img_shape', 'input_size', 'input_center', 'input_scale',
+             'flip', 'flip_direction', 'spacing')
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
+    dict(
+        type='RandomBBoxTransform',
+        shift_factor=0.05,
+        shift_prob=0.5,
+        scale_factor=(0.9, 1.1),
+        rotate_factor=10.0,
+        rotate_prob=0.5),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs', meta_keys=meta_keys),
+]
+
+train_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/train.json',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/val.json',
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,30 @@
+"""Every converter runs as a script from the repository root."""
+import os.path as osp
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+
+CONVERTERS = {
+    'isbi2015': ['--root', '--annotator'],
+    'cldetection2023': ['--stack', '--labels', '--seed'],
+    'aariz': ['--root', '--spacing-csv'],
+    'labelme': ['--ann-dirs', '--spacing', '--label-map', '--img-dir'],
+}
+
+
+def test_help_of_every_converter():
+    # started together: each process spends its time importing torch
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable,
+             osp.join('data_converters', f'{name}.py'), '--help'],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) for name in CONVERTERS
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f'{name}.py --help failed:\n{err}'
+        assert out.startswith(f'usage: {name}.py')
+        for option in CONVERTERS[name] + ['--out', '--skip-invalid']:
+            assert option in out, f'{name}.py --help lacks {option}'
