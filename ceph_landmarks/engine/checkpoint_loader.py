@@ -5,15 +5,24 @@ Registered into mmengine's ``CheckpointLoader`` for plain file paths, so
 through it. The numpy and mmengine objects a Runner checkpoint contains are
 allow-listed by :mod:`ceph_landmarks.compat`; anything else a pickle tries to
 call is refused with an error that names the file and the global.
+
+Three layouts are accepted: a Runner checkpoint (``state_dict`` beside
+``meta``, ``message_hub``, ``optimizer``, ``param_schedulers``), a bare state
+dict, and a checkpoint holding only the EMA weights (``ema_state_dict``),
+which is unwrapped into ``state_dict``. A Runner checkpoint written with
+mmengine's ``EMAHook`` already holds the averaged weights in ``state_dict``
+(and the raw ones in ``ema_state_dict``, for ``--resume``) and is returned
+as it is.
 """
 import os.path as osp
 import pickle
+from collections import OrderedDict
 from typing import Any, Optional
 
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['load_local_checkpoint']
+__all__ = ['load_local_checkpoint', 'unwrap_ema_checkpoint']
 
 
 def load_local_checkpoint(filename: str,
@@ -26,7 +35,8 @@ def load_local_checkpoint(filename: str,
 
     Returns:
         Any: The unpickled checkpoint (a Runner checkpoint dict or a bare
-        state dict).
+        state dict), with an EMA-only checkpoint unwrapped by
+        :func:`unwrap_ema_checkpoint`.
 
     Raises:
         FileNotFoundError: If the file does not exist.
@@ -37,7 +47,7 @@ def load_local_checkpoint(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
     try:
-        return torch.load(
+        checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         message = str(err)
@@ -50,6 +60,39 @@ def load_local_checkpoint(filename: str,
             f'weights file ({reason}). Checkpoints are loaded with '
             'weights_only=True; only tensors, numpy arrays and mmengine log '
             'buffers are accepted.') from err
+    return unwrap_ema_checkpoint(checkpoint)
+
+
+def unwrap_ema_checkpoint(checkpoint: Any) -> Any:
+    """Give an EMA-only checkpoint the averaged weights as ``state_dict``.
+
+    mmengine's averaged models store their weights with a ``module.``
+    prefix beside a ``steps`` counter. A checkpoint that has
+    ``ema_state_dict`` but no ``state_dict`` gets ``state_dict`` = those
+    weights without prefix and counter; every other checkpoint is returned
+    unchanged.
+
+    Args:
+        checkpoint (Any): A loaded checkpoint.
+
+    Returns:
+        Any: The checkpoint, with ``state_dict`` added where it was missing.
+    """
+    if not isinstance(checkpoint, dict) or 'state_dict' in checkpoint \
+            or 'ema_state_dict' not in checkpoint:
+        return checkpoint
+    ema = checkpoint['ema_state_dict']
+    state_dict = OrderedDict((key[len('module.'):], value)
+                             for key, value in ema.items()
+                             if key.startswith('module.'))
+    if hasattr(ema, '_metadata'):  # module versions: 'module.x' -> 'x'
+        state_dict._metadata = OrderedDict(
+            (key[len('module.'):], value)
+            for key, value in ema._metadata.items()
+            if key.startswith('module.'))
+        if 'module' in ema._metadata:
+            state_dict._metadata[''] = ema._metadata['module']
+    return dict(checkpoint, state_dict=state_dict)
 
 
 CheckpointLoader.register_scheme(

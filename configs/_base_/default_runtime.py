@@ -14,6 +14,9 @@ default_hooks = dict(
         rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
+    # refuse checkpoints whose shapes differ from the model's (mmengine only
+    # warns); with src_landmarks/dst_landmarks, extend them by landmark name
+    landmarks=dict(type='LandmarkCheckpointHook'),
 )
 
 env_cfg = dict(

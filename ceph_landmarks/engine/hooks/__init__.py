@@ -1,4 +1,6 @@
 """Hooks registered in ``mmpose.registry.HOOKS``."""
+from .backbone_freeze_hook import BackboneFreezeHook
 from .ema_hook import DecayEMAHook
+from .landmark_checkpoint_hook import LandmarkCheckpointHook
 
-__all__ = ['DecayEMAHook']
+__all__ = ['BackboneFreezeHook', 'DecayEMAHook', 'LandmarkCheckpointHook']

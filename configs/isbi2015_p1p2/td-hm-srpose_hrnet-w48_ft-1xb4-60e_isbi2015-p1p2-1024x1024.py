@@ -1,0 +1,65 @@
+# Fine-tune the CL-Detection 2023 winner's model (38 landmarks) to the 19 ISBI
+# landmarks plus two new points, p1 and p2 (21 landmarks), in one run:
+#   python tools/train.py CONFIG
+# - load_from is the published 38-landmark checkpoint; the `landmarks` hook
+#   extends it by landmark name on load (19 kept, p1/p2 new, 19 dropped),
+#   no separate conversion step;
+# - the backbone is frozen for the first 10 epochs (only the head learns),
+#   then trains at 0.1 x the head's learning rate.
+# From a 19-landmark (isbi2015) checkpoint instead: set load_from to it,
+# default_hooks.landmarks.src_landmarks='isbi2015' and
+# model.head.aux_lowres_channels=0.
+_base_ = [
+    '../cldetection2023/'
+    'td-hm-srpose_hrnet-w48_1xb4-100e_cldetection2023-1024x1024.py'
+]
+
+# model_pretrained_on_train_and_val.pth of 5k5000/CLdetection2023, saved
+# under this name; the path is relative to the working directory
+load_from = 'checkpoints/cldetection2023_srpose_hrnet-w48_1024x1024.pth'
+
+default_hooks = dict(
+    landmarks=dict(
+        src_landmarks='cldetection2023', dst_landmarks='isbi2015_p1p2'))
+
+unfreeze_epoch = 10
+custom_hooks = [
+    dict(type='BackboneFreezeHook', unfreeze_epoch=unfreeze_epoch,
+         lr_mult=0.1)
+]
+
+max_epochs = 60
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)
+# the backbone's parameter groups run at 0.1 x the base rate (used once it
+# is unfrozen; BackboneFreezeHook checks that the two agree)
+optim_wrapper = dict(
+    optimizer=dict(type='Adam', lr=5e-4),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
+param_scheduler = [
+    dict(
+        type='LinearLR', begin=0, end=100, start_factor=0.001,
+        by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        milestones=[40, 55],
+        gamma=0.1,
+        by_epoch=True),
+]
+
+model = dict(
+    backbone=dict(init_cfg=None),  # all weights come from load_from
+    # 19 auxiliary low-resolution maps: those of the 19 dropped landmarks,
+    # which the shared features of the published model depend on, so the 19
+    # kept landmarks start exactly as the published model predicts them
+    head=dict(out_channels=21, aux_lowres_channels=19))
+
+# your 21-landmark data in the package's COCO-style JSON with spacing
+data_root = 'data/isbi2015_p1p2/'
+train_dataloader = dict(
+    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
+val_dataloader = dict(
+    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
+test_dataloader = dict(
+    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
