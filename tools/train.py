@@ -5,6 +5,7 @@ Usage:
         [--amp [float16|bfloat16]] [--accumulate N] [--ema] [--ema-decay D]
         [--clip-grad MAX_NORM] [--compile] [--warmup-epochs N] [--lr LR]
         [--batch-size N] [--epochs N] [--image-size W H] [--num-workers N]
+        [--unfreeze-after N [--backbone-lr-mult 0.1]]
         [--cfg-options key=value ...] [--launcher pytorch]
 
 The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
@@ -72,6 +73,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--num-workers', type=int, help='dataloader workers per loader')
     parser.add_argument(
+        '--unfreeze-after',
+        type=int,
+        metavar='N',
+        help='freeze the backbone for N epochs, then train it at '
+        '--backbone-lr-mult x the head\'s learning rate')
+    parser.add_argument(
+        '--backbone-lr-mult',
+        type=float,
+        default=0.1,
+        help='backbone learning-rate multiplier after unfreezing')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
@@ -130,6 +142,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         co.enable_amp(cfg, args.amp)
     if args.compile:
         co.enable_compile(cfg)
+    if args.unfreeze_after is not None:
+        co.set_unfreeze_after(cfg, args.unfreeze_after,
+                              args.backbone_lr_mult)
 
     if args.resume == 'auto':
         cfg.resume = True

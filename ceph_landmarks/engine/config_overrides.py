@@ -14,7 +14,8 @@ from mmengine.logging import print_log
 __all__ = [
     'set_image_size', 'set_epochs', 'set_warmup_epochs', 'set_lr',
     'set_batch_size', 'set_num_workers', 'set_pin_memory', 'set_accumulation', 'set_clip_grad',
-    'enable_ema', 'enable_amp', 'enable_compile', 'accelerator_available'
+    'enable_ema', 'enable_amp', 'enable_compile', 'accelerator_available',
+    'set_unfreeze_after'
 ]
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -188,6 +189,32 @@ def enable_ema(cfg: Config, decay: float = 0.9999) -> None:
     hooks = [h for h in hooks if h.get('type') != 'DecayEMAHook']
     hooks.append(ConfigDict(type='DecayEMAHook', decay=decay))
     cfg.custom_hooks = hooks
+
+
+def set_unfreeze_after(cfg: Config, epochs: int, lr_mult: float = 0.1) -> None:
+    """Freeze the backbone for ``epochs`` epochs, then train it at
+    ``lr_mult`` times the head's learning rate.
+
+    Adds (or replaces) the ``BackboneFreezeHook`` and the backbone's
+    ``lr_mult`` in ``optim_wrapper.paramwise_cfg.custom_keys``, which is
+    what gives the backbone its lower rate in the optimizer.
+    """
+    if epochs < 0:
+        raise ValueError(f'unfreeze epoch must be >= 0, but got {epochs}')
+    if not 0 < lr_mult <= 1:
+        raise ValueError(f'lr_mult must be in (0, 1], but got {lr_mult}')
+    hooks = [
+        h for h in (cfg.get('custom_hooks') or [])
+        if h.get('type') != 'BackboneFreezeHook'
+    ]
+    hooks.append(
+        ConfigDict(
+            type='BackboneFreezeHook', unfreeze_epoch=epochs,
+            lr_mult=lr_mult))
+    cfg.custom_hooks = hooks
+    paramwise = cfg.optim_wrapper.setdefault('paramwise_cfg', ConfigDict())
+    keys = paramwise.setdefault('custom_keys', ConfigDict())
+    keys.setdefault('backbone', ConfigDict()).lr_mult = lr_mult
 
 
 def accelerator_available() -> bool:

@@ -89,3 +89,15 @@ def test_ema_amp_compile(cfg):
         co.enable_amp(cfg, 'int8')
     co.enable_compile(cfg)
     assert cfg.compile is True
+
+
+def test_unfreeze_after(cfg):
+    co.set_unfreeze_after(cfg, 3)
+    co.set_unfreeze_after(cfg, 2)
+    hooks = [h for h in cfg.custom_hooks if h.type == 'BackboneFreezeHook']
+    assert hooks == [
+        dict(type='BackboneFreezeHook', unfreeze_epoch=2, lr_mult=0.1)
+    ]
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
+    with pytest.raises(ValueError, match='but got 0'):
+        co.set_unfreeze_after(cfg, 2, lr_mult=0)

@@ -88,3 +88,16 @@ def test_bad_flag_values_are_clear_errors(tiny_data, tmp_path, flag, value,
     proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
                     flag, value, *data_options(tiny_data), check=False)
     assert proc.returncode != 0 and message in proc.stderr
+
+
+def test_unfreeze_after_flag(tiny_data, tmp_path):
+    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
+                    '--unfreeze-after', '1', '--epochs', '2',
+                    *data_options(tiny_data))
+    log = proc.stdout + proc.stderr
+    assert 'Epoch 1: backbone frozen' in log
+    assert 'Epoch 2: backbone unfrozen; learning rate backbone' in log
+    assert '= 0.1 x head' in log
+    dumped = Config.fromfile(osp.join(tmp_path, osp.basename(TINY_CONFIG)))
+    assert dumped.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult \
+        == 0.1
