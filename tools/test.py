@@ -2,7 +2,8 @@
 
 Usage:
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
-        [--dump FILE.pkl] [--show-dir DIR] [--cfg-options key=value ...]
+        [--dump FILE.pkl] [--show-dir DIR] [--report [DIR]]
+        [--cfg-options key=value ...]
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
 and mmengine objects of a Runner checkpoint are allow-listed by the package.
@@ -27,6 +28,14 @@ def parse_args() -> argparse.Namespace:
         '--out', help='write the metrics (ceph/MRE, ...) to this JSON file')
     parser.add_argument(
         '--dump', help='dump the predictions to this .pkl file')
+    parser.add_argument(
+        '--report',
+        nargs='?',
+        const='',
+        metavar='DIR',
+        help='write the evaluation report (per-landmark MRE bar chart, SDR '
+        'curve, overlays of the worst images) as PNG files into DIR '
+        '(default: WORK_DIR/report)')
     parser.add_argument(
         '--show-dir',
         help='save images with predicted landmarks into this folder '
@@ -70,6 +79,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         if not isinstance(evaluators, (list, tuple)):
             evaluators = [evaluators]
         cfg.test_evaluator = [*evaluators, dump]
+
+    if args.report is not None:
+        report = dict(
+            type='CephalometricReport',
+            out_dir=args.report or osp.join(cfg.work_dir, 'report'))
+        evaluators = cfg.test_evaluator
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        cfg.test_evaluator = [*evaluators, report]
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

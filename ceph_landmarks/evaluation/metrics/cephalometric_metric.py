@@ -14,6 +14,7 @@ from mmpose.registry import METRICS
 
 from ..functional import (mean_radial_error, per_landmark_errors,
                           radial_errors_mm, sdr_key, success_detection_rates)
+from .landmark_records import landmark_record, stack_records
 
 
 @METRICS.register_module()
@@ -80,24 +81,7 @@ class CephalometricMetric(BaseMetric):
                 ``spacing``.
         """
         for sample in data_samples:
-            if 'spacing' not in sample:
-                raise KeyError(
-                    'CephalometricMetric needs the pixel spacing of '
-                    f'{sample.get("img_path", "an image")}, but the data '
-                    "sample has no 'spacing': add 'spacing' to the meta_keys "
-                    'of PackPoseInputs in the evaluation pipeline.')
-            gt = sample['gt_instances']
-            visible = np.asarray(gt['keypoints_visible'], dtype=np.float64)
-            visible = visible.reshape(visible.shape[0], -1)
-            self.results.append(
-                dict(
-                    pred=np.asarray(sample['pred_instances']['keypoints'])[0],
-                    gt=np.asarray(gt['keypoints'])[0],
-                    mask=visible[0] > 0,
-                    spacing=np.asarray(sample['spacing'],
-                                       dtype=np.float64).reshape(-1),
-                    img_path=sample.get('img_path', ''),
-                ))
+            self.results.append(landmark_record(sample, 'CephalometricMetric'))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Reduce the collected results to MRE and SDR.
@@ -109,13 +93,7 @@ class CephalometricMetric(BaseMetric):
             dict[str, float]: ``MRE``, ``MRE_std`` and ``SDR@{t}mm``.
         """
         logger = MMLogger.get_current_instance()
-        pred = np.stack([r['pred'] for r in results])  # (N, K, 2)
-        gt = np.stack([r['gt'] for r in results])  # (N, K, 2)
-        mask = np.stack([r['mask'] for r in results])  # (N, K)
-        spacing = np.stack([
-            np.repeat(r['spacing'], 2) if r['spacing'].size == 1 else
-            r['spacing'] for r in results
-        ])  # (N, 2)
+        pred, gt, mask, spacing, _ = stack_records(results)
         errors = radial_errors_mm(pred, gt, spacing)
         mre, std = mean_radial_error(errors, mask)
         sdr = success_detection_rates(errors, mask, self.thresholds)

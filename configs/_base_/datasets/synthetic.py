@@ -38,4 +38,5 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='CephalometricMetric')
-test_evaluator = val_evaluator
+# testing also reports the error of the cephalometric angles (ceph/SNA_MAE...)
+test_evaluator = [val_evaluator, dict(type='CephalometricAngleMetric')]

@@ -1,0 +1,293 @@
+"""Landmark prediction on new cephalograms with a trained model."""
+import copy
+import os
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.model.utils import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmpose.models.builder import build_pose_estimator
+from mmpose.registry import DATASETS
+from mmpose.structures import PoseDataSample
+
+from ..evaluation.functional.cephalometric_angles import cephalometric_angles
+from ..visualization.overlay import landmark_labels
+from .inputs import Spacing, load_image, normalize_spacing
+from .prediction import ImagePrediction, Landmark
+
+__all__ = ['LandmarkPredictor', 'ImageInput']
+
+#: An image to predict on: a file path, or an array ``[H, W]`` (grey) or
+#: ``[H, W, 3]`` (BGR, OpenCV's order), uint8.
+ImageInput = Union[str, os.PathLike, np.ndarray]
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    """A ``[H, W, 3]`` uint8 BGR view of an array input."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(
+            'an image array must be a uint8 numpy array, but got '
+            f'{getattr(image, "dtype", type(image).__name__)}; scale other '
+            'depths to 0-255 first')
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise ValueError('an image array must be [H, W] grey or [H, W, 3] BGR, '
+                     f'but got shape {image.shape}')
+
+
+class LandmarkPredictor:
+    """Predict cephalometric landmarks with a trained MMPose model.
+
+    The model is built from the config and loaded from the checkpoint with
+    mmengine's ``load_checkpoint``, so every format the package accepts
+    (Runner checkpoint, bare state dict, EMA-only checkpoint; always with
+    ``weights_only=True``, see :mod:`ceph_landmarks.engine.checkpoint_loader`)
+    works, strictly: a missing or unexpected weight is an error. Each image
+    goes through the config's test pipeline with the whole image as the
+    box, as MMPose's ``inference_topdown`` does, and the predictions come
+    back in pixels of the original image.
+
+    Landmark names come from the config's test dataset (its
+    ``landmark_set`` or ``metainfo``); a checkpoint saved by the Runner also
+    records the names it was trained with, and they must agree.
+
+    Args:
+        config (str | Path | Config): Model config.
+        checkpoint (str, optional): Checkpoint file. ``None`` keeps the
+            random initial weights (only useful for tests and timing).
+        device (str): Torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
+            Defaults to ``'cpu'``.
+        cfg_options (dict, optional): Config overrides, as
+            ``--cfg-options`` of the tools.
+
+    Raises:
+        ValueError: If the landmark set of the config and of the checkpoint
+            differ, or the model predicts a different number of landmarks.
+
+    Examples:
+        >>> predictor = LandmarkPredictor(
+        ...     'configs/synthetic/'
+        ...     'td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py',
+        ...     'work_dirs/synthetic/epoch_30.pth')
+        >>> result = predictor.predict('data/synthetic/images/val_0000.png',
+        ...                            spacing=0.1)
+        >>> lm = result.landmarks[0]  # name, x, y, confidence, x_mm, y_mm
+        >>> lm.name, lm.x_mm == lm.x * 0.1
+        ('sella', True)
+        >>> list(result.measurements)  # degrees
+        ['SNA', 'SNB', 'ANB', 'FMA']
+    """
+
+    def __init__(self,
+                 config: Union[str, Path, Config],
+                 checkpoint: Optional[str],
+                 device: str = 'cpu',
+                 cfg_options: Optional[dict] = None) -> None:
+        if isinstance(config, (str, Path)):
+            cfg = Config.fromfile(str(config))  # imports ceph_landmarks
+        elif isinstance(config, Config):
+            cfg = copy.deepcopy(config)
+        else:
+            raise TypeError('config must be a file name or a Config, but '
+                            f'got {type(config).__name__}')
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        init_default_scope(cfg.get('default_scope', 'mmpose'))
+
+        cfg.model.train_cfg = None
+        if 'init_cfg' in cfg.model.get('backbone', {}):
+            cfg.model.backbone.init_cfg = None  # weights come from checkpoint
+        model = revert_sync_batchnorm(build_pose_estimator(cfg.model))
+        self.dataset_meta = self._config_dataset_meta(cfg)
+        self._check_head(model, cfg)
+        if checkpoint is not None:
+            ckpt = load_checkpoint(
+                model, checkpoint, map_location='cpu', strict=True)
+            self._check_checkpoint_names(ckpt, checkpoint)
+        model.dataset_meta = self.dataset_meta
+        model.cfg = cfg
+        self.model = model.to(device).eval()
+        self.cfg = cfg
+        self.pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        id2name = self.dataset_meta['keypoint_id2name']
+        #: Landmark names in channel order.
+        self.landmark_names: List[str] = [
+            id2name[k] for k in range(self.dataset_meta['num_keypoints'])
+        ]
+        #: Short labels for drawing (``S``, ``N``... where known).
+        self.labels: List[str] = landmark_labels(self.dataset_meta)
+
+    @staticmethod
+    def _config_dataset_meta(cfg: Config) -> dict:
+        """Parsed metainfo of the config's test dataset (not loaded)."""
+        dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+        dataset_cfg.update(lazy_init=True, pipeline=[])
+        return DATASETS.build(dataset_cfg).metainfo
+
+    def _check_head(self, model: torch.nn.Module, cfg: Config) -> None:
+        """The head must predict one heatmap per landmark of the set."""
+        out_channels = cfg.model.get('head', {}).get('out_channels')
+        num = self.dataset_meta['num_keypoints']
+        if out_channels is not None and out_channels != num:
+            raise ValueError(
+                f'the model head predicts {out_channels} landmarks, but the '
+                f'test dataset\'s landmark set '
+                f'{self.dataset_meta.get("dataset_name")!r} has {num}')
+
+    def _check_checkpoint_names(self, ckpt: dict, checkpoint: str) -> None:
+        """Refuse a checkpoint trained on other landmark names."""
+        meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+        trained = (meta or {}).get('dataset_meta') or {}
+        id2name = trained.get('keypoint_id2name')
+        if not id2name:
+            return  # a bare state dict records no names
+        ours = self.dataset_meta['keypoint_id2name']
+        if [id2name[k] for k in sorted(id2name)] != \
+                [ours[k] for k in sorted(ours)]:
+            raise ValueError(
+                f'{checkpoint} was trained on the landmarks of '
+                f'{trained.get("dataset_name")!r} '
+                f'({[id2name[k] for k in sorted(id2name)]}), but the config '
+                'names the landmark set '
+                f'{self.dataset_meta.get("dataset_name")!r} '
+                f'({[ours[k] for k in sorted(ours)]})')
+
+    def predict(self,
+                image: ImageInput,
+                spacing: Optional[Spacing] = None) -> ImagePrediction:
+        """Predict the landmarks of one image.
+
+        Args:
+            image (str | PathLike | np.ndarray): Image file, or an array
+                ``[H, W]`` (grey) or ``[H, W, 3]`` (BGR), uint8.
+            spacing (float | tuple[float, float], optional): Pixel spacing
+                in mm/px, one number or ``(sx, sy)``; gives ``x_mm``,
+                ``y_mm`` and angles in mm.
+
+        Returns:
+            ImagePrediction: Landmarks (name, x, y in pixels of the original
+            image, confidence, x_mm, y_mm) and cephalometric angles.
+
+        Raises:
+            FileNotFoundError: If an image file does not exist.
+            ValueError: If an image cannot be read or a spacing is invalid.
+        """
+        return self.predict_batch([image], [spacing])[0]
+
+    def predict_batch(self,
+                      images: Sequence[ImageInput],
+                      spacings: Optional[Sequence[Optional[Spacing]]] = None,
+                      sources: Optional[Sequence[str]] = None,
+                      batch_size: int = 8) -> List[ImagePrediction]:
+        """Predict the landmarks of many images, ``batch_size`` at a time.
+
+        Args:
+            images (Sequence[str | PathLike | np.ndarray]): Image files or
+                arrays, as for :meth:`predict`.
+            spacings (Sequence[float | tuple | None], optional): One pixel
+                spacing per image (``None`` where unknown); ``None`` for
+                all unknown.
+            sources (Sequence[str], optional): Names recorded as
+                :attr:`ImagePrediction.image`, one per image; defaults to
+                the path, or ``'<array>'`` for an array.
+            batch_size (int): Images per forward pass. Defaults to 8.
+
+        Returns:
+            list[ImagePrediction]: One per image, in input order.
+
+        Raises:
+            FileNotFoundError: If an image file does not exist.
+            ValueError: If an image cannot be read, a spacing is invalid or
+                ``spacings`` / ``sources`` do not match ``images`` in
+                length.
+        """
+        num = len(images)
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be at least 1, but got '
+                             f'{batch_size}')
+        spacings = [None] * num if spacings is None else list(spacings)
+        if len(spacings) != num:
+            raise ValueError(f'got {len(spacings)} spacings for {num} images')
+        if sources is None:
+            sources = [
+                '<array>' if isinstance(img, np.ndarray) else os.fspath(img)
+                for img in images
+            ]
+        if len(sources) != num:
+            raise ValueError(f'got {len(sources)} sources for {num} images')
+        spacings = [
+            normalize_spacing(s, f'spacing of {src}')
+            for s, src in zip(spacings, sources)
+        ]
+
+        predictions = []
+        for start in range(0, num, batch_size):
+            stop = min(start + batch_size, num)
+            data, shapes = zip(*(self._prepare(images[i], sources[i])
+                                 for i in range(start, stop)))
+            with torch.no_grad():
+                samples = self.model.test_step(pseudo_collate(list(data)))
+            predictions.extend(
+                self._to_prediction(sample, shape, sources[i], spacings[i])
+                for sample, shape, i in zip(samples, shapes,
+                                            range(start, stop)))
+        return predictions
+
+    def _prepare(self, image: ImageInput,
+                 source: str) -> Tuple[dict, Tuple[int, int]]:
+        """Run the test pipeline on one image with the whole image as box;
+        return the packed inputs and the image's ``(height, width)``."""
+        if isinstance(image, np.ndarray):
+            array = _as_bgr(image)
+        else:
+            array = load_image(os.fspath(image))
+        height, width = array.shape[:2]
+        data_info = dict(
+            img=array,
+            img_path=source,
+            bbox=np.array([[0, 0, width, height]], dtype=np.float32),
+            bbox_score=np.ones(1, dtype=np.float32))
+        data_info.update(self.dataset_meta)
+        return self.pipeline(data_info), (height, width)
+
+    def _to_prediction(self, sample: PoseDataSample, shape: Tuple[int, int],
+                       source: str,
+                       spacing: Optional[tuple]) -> ImagePrediction:
+        """Convert MMPose's output (original-image pixels) to the result."""
+        keypoints = np.asarray(sample.pred_instances.keypoints[0],
+                               dtype=np.float64)  # (K, 2)
+        scores = np.asarray(sample.pred_instances.keypoint_scores[0],
+                            dtype=np.float64)  # (K, )
+        height, width = shape
+        scale = np.asarray(spacing if spacing else (1.0, 1.0))
+        landmarks = [
+            Landmark(
+                name=name,
+                x=float(x),
+                y=float(y),
+                confidence=float(score),
+                x_mm=float(x * scale[0]) if spacing else None,
+                y_mm=float(y * scale[1]) if spacing else None)
+            for name, (x, y), score in zip(self.landmark_names, keypoints,
+                                           scores)
+        ]
+        # angles in mm, so that non-square pixels do not distort them
+        angles = cephalometric_angles(
+            keypoints * scale, self.landmark_names, on_degenerate='nan')
+        return ImagePrediction(
+            image=source,
+            width=int(width),
+            height=int(height),
+            spacing=spacing,
+            landmarks=landmarks,
+            measurements={k: float(v)
+                          for k, v in angles.items()})

@@ -1,0 +1,84 @@
+"""What the cephalometric metrics keep of each data sample, and stacking.
+
+Every metric of the package needs the same things from a test data sample:
+the predicted and true landmarks, which true landmarks exist, the pixel
+spacing and the image path. :func:`landmark_record` takes them in
+``process``; :func:`stack_records` turns the collected list into arrays in
+``compute_metrics``.
+"""
+from typing import List, NamedTuple, Sequence
+
+import numpy as np
+
+__all__ = ['LandmarkArrays', 'landmark_record', 'stack_records']
+
+
+class LandmarkArrays(NamedTuple):
+    """Stacked records of ``N`` images with ``K`` landmarks.
+
+    Attributes:
+        pred (np.ndarray[N, K, 2]): Predicted landmarks in pixels.
+        gt (np.ndarray[N, K, 2]): Ground-truth landmarks in pixels.
+        mask (np.ndarray[N, K]): ``True`` where the ground truth is visible.
+        spacing (np.ndarray[N, 2]): Pixel spacing ``(sx, sy)`` in mm/px.
+        img_paths (list[str]): Image path of each image.
+    """
+    pred: np.ndarray
+    gt: np.ndarray
+    mask: np.ndarray
+    spacing: np.ndarray
+    img_paths: List[str]
+
+
+def landmark_record(sample: dict, metric_name: str) -> dict:
+    """The landmarks, visibility, spacing and path of one data sample.
+
+    Args:
+        sample (dict): A model output as a dict, with ``pred_instances``,
+            ``gt_instances`` and the metainfo ``spacing`` and ``img_path``.
+        metric_name (str): Name of the calling metric, for the error.
+
+    Returns:
+        dict: ``pred`` and ``gt`` (np.ndarray[K, 2]), ``mask``
+        (np.ndarray[K], bool), ``spacing`` (np.ndarray[1] or [2]) and
+        ``img_path`` (str).
+
+    Raises:
+        KeyError: If the sample has no ``spacing``.
+    """
+    if 'spacing' not in sample:
+        raise KeyError(
+            f'{metric_name} needs the pixel spacing of '
+            f'{sample.get("img_path", "an image")}, but the data '
+            "sample has no 'spacing': add 'spacing' to the meta_keys "
+            'of PackPoseInputs in the evaluation pipeline.')
+    gt = sample['gt_instances']
+    visible = np.asarray(gt['keypoints_visible'], dtype=np.float64)
+    visible = visible.reshape(visible.shape[0], -1)
+    return dict(
+        pred=np.asarray(sample['pred_instances']['keypoints'])[0],
+        gt=np.asarray(gt['keypoints'])[0],
+        mask=visible[0] > 0,
+        spacing=np.asarray(sample['spacing'], dtype=np.float64).reshape(-1),
+        img_path=sample.get('img_path', '') or '')
+
+
+def stack_records(results: Sequence[dict]) -> LandmarkArrays:
+    """Stack the records of :func:`landmark_record` into arrays.
+
+    Args:
+        results (Sequence[dict]): One record per image.
+
+    Returns:
+        LandmarkArrays: The arrays, with an isotropic spacing repeated to
+        ``(s, s)``.
+    """
+    pred = np.stack([r['pred'] for r in results])  # (N, K, 2)
+    gt = np.stack([r['gt'] for r in results])  # (N, K, 2)
+    mask = np.stack([r['mask'] for r in results])  # (N, K)
+    spacing = np.stack([
+        np.repeat(r['spacing'], 2) if r['spacing'].size == 1 else
+        r['spacing'] for r in results
+    ])  # (N, 2)
+    return LandmarkArrays(pred, gt, mask, spacing,
+                          [r['img_path'] for r in results])

@@ -1,0 +1,148 @@
+"""Cephalometric angles against hand-computed values, resolution by name."""
+import math
+
+import numpy as np
+import pytest
+
+from ceph_landmarks.evaluation.functional import (available_measurements,
+                                                  cephalometric_angles,
+                                                  vector_angle)
+from ceph_landmarks.evaluation.functional.cephalometric_angles import (
+    anb, fma, impa, interincisal_angle, sna, snb, upper_incisor_to_sn)
+from ceph_landmarks.metainfo import landmark_names
+
+P = np.array  # a point (x, y); image axes: x right, y down
+
+# S-N horizontal, 10 units long; the face looks to the right
+S, N = P([0., 0.]), P([10., 0.])
+
+
+def test_sna_right_angle():
+    # A straight below N: N->S points back, N->A down -> 90 degrees
+    assert sna(S, N, P([10., 7.])) == pytest.approx(90.0)
+
+
+def test_snb_and_anb_by_hand():
+    b = P([0., 10.])  # N->B = (-10, 10): 45 degrees from N->S = (-10, 0)
+    assert snb(S, N, b) == pytest.approx(45.0)
+    # SNA 90 - SNB 45
+    assert anb(S, N, P([10., 7.]), b) == pytest.approx(45.0)
+    # B in front of A gives a negative ANB (class III)
+    assert anb(S, N, b, P([10., 7.])) == pytest.approx(-45.0)
+
+
+def test_sna_at_a_general_angle():
+    # N->A at 60 degrees below the forward direction: SNA = 180 - 60
+    a = N + 4.0 * P([math.cos(math.radians(60)), math.sin(math.radians(60))])
+    assert sna(S, N, a) == pytest.approx(120.0)
+
+
+def test_fma_by_hand():
+    po, or_ = P([0., 0.]), P([10., 0.])
+    go = P([0., 5.])
+    me = go + P([10., 10. * math.tan(math.radians(30))])  # 30 deg downwards
+    assert fma(po, or_, go, me) == pytest.approx(30.0)
+
+
+def test_upper_incisor_to_sn_by_hand():
+    apex = P([12., 2.])
+    # axis apex->tip 70 degrees below the forward direction: 110 to N->S
+    axis = P([math.cos(math.radians(70)), math.sin(math.radians(70))])
+    tip = apex + 5 * axis
+    assert upper_incisor_to_sn(S, N, tip, apex) == pytest.approx(110.0)
+
+
+def test_impa_by_hand():
+    go, me = P([0., 10.]), P([10., 10.])
+    # lower incisor pointing up and forwards at 45 degrees: 135 to Me->Go
+    apex = P([9., 9.])
+    tip = P([11., 7.])
+    assert impa(go, me, tip, apex) == pytest.approx(135.0)
+
+
+def test_interincisal_right_angle():
+    u1, u1a = P([10., 10.]), P([9., 9.])  # tip->apex up and back
+    l1, l1a = P([10., 10.5]), P([9., 11.5])  # tip->apex down and back
+    assert interincisal_angle(u1, u1a, l1, l1a) == pytest.approx(90.0)
+
+
+def test_angles_broadcast_over_images():
+    a = P([[10., 7.], [0., 10.]])  # two images
+    np.testing.assert_allclose(sna(S, N, a), [90.0, 45.0])
+
+
+def test_vector_angle_accurate_near_180():
+    angle = vector_angle(P([1., 0.]), P([-1., 1e-9]))
+    assert angle == pytest.approx(180.0, abs=1e-6)
+
+
+def test_degenerate_segment_is_a_clear_error():
+    with pytest.raises(ValueError,
+                       match='zero-length segment N-S.*coincide'):
+        sna(S, S.copy(), P([10., 7.]))
+    with pytest.raises(ValueError, match='zero-length segment Go-Me'):
+        fma(P([0., 0.]), P([1., 0.]), P([3., 3.]), P([3., 3.]))
+    with pytest.raises(ValueError, match='non-finite'):
+        snb(S, N, P([np.nan, 1.]))
+
+
+def _isbi_keypoints():
+    names = landmark_names('isbi2015')
+    kpts = np.zeros((len(names), 2))
+    place = dict(
+        sella=S, nasion=N, subspinale=P([10., 7.]), supramentale=P([0., 10.]),
+        porion=P([0., 0.]), orbitale=P([10., 0.]), gonion=P([0., 5.]),
+        menton=P([10., 5. + 10. * math.tan(math.radians(30))]))
+    for name, xy in place.items():
+        kpts[names.index(name)] = xy
+    return names, kpts
+
+
+def test_cephalometric_angles_by_landmark_name():
+    names, kpts = _isbi_keypoints()
+    angles = cephalometric_angles(kpts, names)
+    assert list(angles) == ['SNA', 'SNB', 'ANB', 'FMA']  # no incisor apex
+    assert float(angles['SNA']) == pytest.approx(90.0)
+    assert float(angles['SNB']) == pytest.approx(45.0)
+    assert float(angles['ANB']) == pytest.approx(45.0)
+    assert float(angles['FMA']) == pytest.approx(30.0)
+    # the same landmarks in another channel order give the same angles
+    order = np.random.default_rng(0).permutation(len(names))
+    shuffled = cephalometric_angles(kpts[order], [names[i] for i in order])
+    for key, value in angles.items():
+        assert float(shuffled[key]) == pytest.approx(float(value))
+
+
+def test_sets_with_incisor_apices_get_all_angles():
+    expected = ['SNA', 'SNB', 'ANB', 'FMA', 'U1-SN', 'IMPA', 'U1-L1']
+    assert available_measurements(
+        landmark_names('cldetection2023')) == expected
+    assert available_measurements(landmark_names('aariz')) == expected
+    assert available_measurements(['sella', 'nasion']) == []
+
+
+def test_missing_landmark_names_the_landmark():
+    names, kpts = _isbi_keypoints()
+    with pytest.raises(ValueError,
+                       match=r'U1-SN needs the landmarks U1A '
+                       r'\(upper_incisor_apex\)'):
+        cephalometric_angles(kpts, names, ['U1-SN'])
+    with pytest.raises(ValueError, match="unknown measurement 'XYZ'"):
+        cephalometric_angles(kpts, names, ['XYZ'])
+    with pytest.raises(ValueError, match=r'shape \[\.\.\., 19, 2\]'):
+        cephalometric_angles(kpts[:5], names)
+
+
+def test_degenerate_policy_raise_or_nan():
+    names, kpts = _isbi_keypoints()
+    batch = np.stack([kpts, kpts])
+    batch[1, names.index('nasion')] = batch[1, names.index('sella')]
+    with pytest.raises(ValueError, match=r'SNA is undefined: zero-length '
+                       r'segment N-S at index \[1\]'):
+        cephalometric_angles(batch, names)
+    angles = cephalometric_angles(batch, names, on_degenerate='nan')
+    assert angles['SNA'][0] == pytest.approx(90.0)
+    assert math.isnan(angles['SNA'][1])
+    assert angles['FMA'][1] == pytest.approx(30.0)  # not touched by S, N
+    with pytest.raises(ValueError, match="on_degenerate must be"):
+        cephalometric_angles(kpts, names, on_degenerate='ignore')

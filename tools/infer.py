@@ -1,0 +1,119 @@
+"""Predict landmarks on new cephalograms.
+
+Usage:
+    python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR
+        [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
+        [--device cpu] [--batch-size N] [--cfg-options key=value ...]
+
+INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff files)
+or glob patterns (quote them). Writes into DIR one JSON and one overlay PNG
+per image, landmarks.csv (image, landmark, x, y, x_mm, y_mm, confidence)
+and measurements.csv (cephalometric angles in degrees); see
+``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
+COCO-style JSON) the overlays also show the ground truth with error lines
+and the JSON files the errors. An image that cannot be read is reported by
+name and the run goes on; the exit status is 1 if any image failed, 2 for
+bad arguments.
+"""
+import argparse
+import sys
+
+from mmengine.config import DictAction
+from tqdm import tqdm
+
+from ceph_landmarks.apis import (LandmarkPredictor, collect_images,
+                                 load_ground_truth, predict_to_folder,
+                                 read_spacing_csv)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Predict cephalometric landmarks on new X-rays')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'inputs', nargs='+', metavar='INPUT',
+        help='image files, folders or glob patterns')
+    parser.add_argument('--out', required=True, help='output folder')
+    spacing = parser.add_mutually_exclusive_group()
+    spacing.add_argument(
+        '--spacing',
+        type=float,
+        nargs='+',
+        metavar='MM',
+        help='pixel spacing of every image in mm/px: one value, or SX SY')
+    spacing.add_argument(
+        '--spacing-csv',
+        metavar='FILE',
+        help='per-image spacing: CSV with columns image,spacing (or '
+        'image,spacing_x,spacing_y)')
+    parser.add_argument(
+        '--ann-file',
+        metavar='COCO_JSON',
+        help='ground truth in the package\'s COCO-style JSON, matched by '
+        'file name; its spacing is used where none is given')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, as key=value pairs')
+    args = parser.parse_args()
+    if args.spacing is not None and len(args.spacing) > 2:
+        parser.error(f'--spacing takes one or two values, but got '
+                     f'{args.spacing}')
+    if args.batch_size < 1:
+        parser.error(f'--batch-size must be at least 1, but got '
+                     f'{args.batch_size}')
+    try:
+        args.images = collect_images(args.inputs)
+        args.spacing_table = read_spacing_csv(args.spacing_csv) \
+            if args.spacing_csv else None
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    predictor = LandmarkPredictor(args.config, args.checkpoint, args.device,
+                                  args.cfg_options)
+    truth = load_ground_truth(args.ann_file, len(predictor.landmark_names)) \
+        if args.ann_file else None
+    outcomes = list(
+        tqdm(
+            predict_to_folder(
+                predictor,
+                args.images,
+                args.out,
+                spacing=args.spacing,
+                spacing_table=args.spacing_table,
+                ground_truth=truth,
+                batch_size=args.batch_size),
+            total=len(args.images),
+            desc='infer',
+            unit='image'))
+
+    done = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    print(f'Predicted {len(done)} of {len(outcomes)} images into {args.out} '
+          '(landmarks.csv, measurements.csv, one JSON and overlay PNG per '
+          'image)')
+    no_spacing = [o.image for o in done if o.prediction.spacing is None]
+    if no_spacing:
+        print(f'No pixel spacing for {len(no_spacing)} image(s), mm columns '
+              f'left empty: {", ".join(no_spacing)}')
+    if truth is not None:
+        unmatched = [o.image for o in done if o.ground_truth is None]
+        if unmatched:
+            print(f'Not in {args.ann_file} ({len(unmatched)}), drawn '
+                  f'without ground truth: {", ".join(unmatched)}')
+    for o in failed:
+        print(f'FAILED: {o.error}', file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
