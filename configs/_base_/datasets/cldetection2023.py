@@ -49,4 +49,4 @@ test_dataloader = dict(
     ))
 
 val_evaluator = dict(type='CephalometricMetric')
-test_evaluator = val_evaluator
+test_evaluator = [val_evaluator, dict(type='CephalometricAngleMetric')]

@@ -42,4 +42,4 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='CephalometricMetric')
-test_evaluator = val_evaluator
+test_evaluator = [val_evaluator, dict(type='CephalometricAngleMetric')]
