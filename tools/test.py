@@ -56,6 +56,14 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def append_evaluator(cfg: Config, evaluator: dict) -> None:
+    """Add a metric to the test evaluators."""
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, (list, tuple)):
+        evaluators = [evaluators]
+    cfg.test_evaluator = [*evaluators, evaluator]
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Write the command-line options into the config."""
     cfg.launcher = args.launcher
@@ -74,20 +82,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must name a .pkl file, but got '
                              f'{args.dump}')
-        dump = dict(type='DumpResults', out_file_path=args.dump)
-        evaluators = cfg.test_evaluator
-        if not isinstance(evaluators, (list, tuple)):
-            evaluators = [evaluators]
-        cfg.test_evaluator = [*evaluators, dump]
+        append_evaluator(cfg, dict(type='DumpResults',
+                                   out_file_path=args.dump))
 
     if args.report is not None:
-        report = dict(
-            type='CephalometricReport',
-            out_dir=args.report or osp.join(cfg.work_dir, 'report'))
-        evaluators = cfg.test_evaluator
-        if not isinstance(evaluators, (list, tuple)):
-            evaluators = [evaluators]
-        cfg.test_evaluator = [*evaluators, report]
+        append_evaluator(
+            cfg,
+            dict(
+                type='CephalometricReport',
+                out_dir=args.report or osp.join(cfg.work_dir, 'report')))
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
