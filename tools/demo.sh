@@ -33,6 +33,7 @@ metrics = json.load(open(sys.argv[1]))
 print(f'\nDemo finished in {time.time() - float(sys.argv[3]):.0f} s; '
       f'best checkpoint {sys.argv[2]}')
 for key, value in metrics.items():
-    unit = 'mm' if 'MRE' in key else '%'
+    unit = ('mm' if 'MRE' in key else 'deg' if key.endswith('_MAE') else
+            '%')
     print(f'  {key:<16} {value:8.3f} {unit}')
 PYEOF
