@@ -12,6 +12,8 @@ from .aariz import aariz_samples, read_aariz_points
 from .cldetection2023 import (MhaStack, cldetection2023_samples,
                               read_cldetection_labels, remove_zero_padding)
 from .combine import combine_annotators
+from .folds import (kfold_parts, merge_annotations, subset_annotations,
+                    write_kfold_annotations)
 from .defects import DEFECT_KINDS, ConversionError, Defect, DefectReport
 from .image_io import (ImageReadError, LoadedImage, decode_image, encode_png,
                        read_image)
@@ -26,6 +28,8 @@ from .spacing_table import read_spacing_csv
 from .splits import seeded_split, split_fractions
 
 __all__ = [
+    'kfold_parts', 'merge_annotations', 'subset_annotations',
+    'write_kfold_annotations',
     'aariz_samples', 'read_aariz_points', 'MhaStack',
     'cldetection2023_samples', 'read_cldetection_labels',
     'remove_zero_padding', 'combine_annotators', 'DEFECT_KINDS',
