@@ -16,7 +16,8 @@ Steps, each through the package's own tools:
    folds (``fold{i}_train.json`` / ``fold{i}_val.json``), otherwise the
    converter's train / val split is used;
 3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}``;
-4. ``tools/test.py`` evaluates the best checkpoint on the fold's
+4. ``tools/test.py`` evaluates the best checkpoint, with the config the
+   training dumped (so ``--train-args`` such as ``--image-size`` apply), on the fold's
    validation images against the mean and against each annotator, writing
    the metrics, the per-landmark table and (for the mean) the report
    images;
@@ -133,11 +134,14 @@ def main() -> None:
                       key=osp.getmtime)
         if not best:
             raise SystemExit(f'error: no best checkpoint in {work}')
+        # the config the Runner dumped holds every --train-args override
+        # (image size, ...), so testing sees the trained model's settings
+        trained_config = osp.join(work, osp.basename(args.config))
         for gt, root in roots.items():
             metrics_file = osp.join(work, f'metrics_{gt}.json')
             extra = ['--report', osp.join(work, 'report')] \
                 if gt == 'mean' else []
-            run([sys.executable, osp.join(TOOLS, 'test.py'), args.config,
+            run([sys.executable, osp.join(TOOLS, 'test.py'), trained_config,
                  best[-1], '--work-dir', osp.join(work, f'test_{gt}'),
                  '--out', metrics_file, *extra, '--cfg-options',
                  *data_options(root, f'annotations/{train_name}',

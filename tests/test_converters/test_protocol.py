@@ -59,6 +59,7 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     proc = run_tool('run_protocol.py', TINY_HAMEDAN, '--ann-dirs', *ann_dirs,
                     '--img-dir', osp.join(HAMEDAN, 'images'), '--spacing',
                     '0.144', '--folds', '2', '--out', str(out),
+                    '--train-args', '--image-size 96 128',
                     '--cfg-options', 'train_cfg.max_epochs=1')
     summary = json.load(open(out / 'summary.json'))
     rows = {(r['fold'], r['ground_truth']): r for r in summary}
@@ -79,3 +80,8 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     mean_mre = sum(rows[(f, 'mean')]['MRE'] for f in (0, 1)) / 2
     assert rows[('mean', 'mean')]['MRE'] == pytest.approx(mean_mre)
     assert 'written to' in proc.stdout
+    # testing uses the config dumped by training, with its --image-size
+    dumped = out / 'fold0' / 'tiny_hamedan-128x160.py'
+    assert f'test.py {dumped}' in proc.stdout
+    assert 'input_size=(\n        96,\n        128,' in dumped.read_text() \
+        or 'input_size=(96, 128)' in dumped.read_text()
