@@ -12,6 +12,9 @@ _base_ = ['../synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py']
 
 data_root = 'data/hamedan/'
 
+# EMA of the weights, validated, tested and checkpointed as the model
+custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
+
 max_epochs = 60
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
 param_scheduler = [
@@ -48,6 +51,15 @@ train_pipeline = [
         rotate_factor=10.0,
         rotate_prob=0.5),
     dict(type='TopdownAffine', input_size=codec['input_size']),
+    # exposure and local contrast differ between X-ray machines; grey-level
+    # changes only (the geometry above already moved the keypoints)
+    dict(
+        type='RandomGammaContrast',
+        gamma_range=(0.7, 1.5),
+        contrast_range=(0.75, 1.25),
+        brightness_delta=20,
+        prob=0.8),
+    dict(type='RandomCLAHE', clip_limit=(1.0, 3.0), prob=0.5),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]

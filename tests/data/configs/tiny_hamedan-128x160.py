@@ -35,6 +35,8 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='RandomGammaContrast', prob=0.8),
+    dict(type='RandomCLAHE', prob=0.5),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]
