@@ -3,5 +3,6 @@ from . import hooks  # noqa: F401
 from .checkpoint_loader import load_local_checkpoint
 from .decay_ema import DecayEMA, ema_decay
 from .hooks import *  # noqa: F401,F403
+from .weights_export import export_weights
 
-__all__ = ['load_local_checkpoint', 'DecayEMA', 'ema_decay']
+__all__ = ['load_local_checkpoint', 'DecayEMA', 'ema_decay', 'export_weights']

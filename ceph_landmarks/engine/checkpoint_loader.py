@@ -22,7 +22,9 @@ from typing import Any, Optional
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['load_local_checkpoint', 'unwrap_ema_checkpoint']
+__all__ = [
+    'load_local_checkpoint', 'strip_averaged_prefix', 'unwrap_ema_checkpoint'
+]
 
 
 def load_local_checkpoint(filename: str,
@@ -81,18 +83,34 @@ def unwrap_ema_checkpoint(checkpoint: Any) -> Any:
     if not isinstance(checkpoint, dict) or 'state_dict' in checkpoint \
             or 'ema_state_dict' not in checkpoint:
         return checkpoint
-    ema = checkpoint['ema_state_dict']
+    return dict(
+        checkpoint,
+        state_dict=strip_averaged_prefix(checkpoint['ema_state_dict']))
+
+
+def strip_averaged_prefix(averaged: OrderedDict) -> OrderedDict:
+    """Turn an mmengine averaged-model state dict into a model state dict.
+
+    Drops the ``steps`` counter and the ``module.`` prefix of every key,
+    keeping the module version metadata.
+
+    Args:
+        averaged (OrderedDict): ``ema_state_dict`` of a checkpoint.
+
+    Returns:
+        OrderedDict: Keys as in the model's own ``state_dict()``.
+    """
     state_dict = OrderedDict((key[len('module.'):], value)
-                             for key, value in ema.items()
+                             for key, value in averaged.items()
                              if key.startswith('module.'))
-    if hasattr(ema, '_metadata'):  # module versions: 'module.x' -> 'x'
+    if hasattr(averaged, '_metadata'):  # module versions: 'module.x' -> 'x'
         state_dict._metadata = OrderedDict(
             (key[len('module.'):], value)
-            for key, value in ema._metadata.items()
+            for key, value in averaged._metadata.items()
             if key.startswith('module.'))
-        if 'module' in ema._metadata:
-            state_dict._metadata[''] = ema._metadata['module']
-    return dict(checkpoint, state_dict=state_dict)
+        if 'module' in averaged._metadata:
+            state_dict._metadata[''] = averaged._metadata['module']
+    return state_dict
 
 
 CheckpointLoader.register_scheme(
