@@ -4,6 +4,7 @@ Usage:
     python tools/run_protocol.py CONFIG --ann-dirs DOCTOR_A DOCTOR_B
         --spacing 0.144 --out work_dirs/hamedan_protocol [--folds 5]
         [--seed 0] [--img-dir DIR] [--train-args "--epochs 60 ..."]
+        [--checkpoint last|best]
         [--cfg-options key=value ...]
 
 Steps, each through the package's own tools:
@@ -16,9 +17,11 @@ Steps, each through the package's own tools:
    folds (``fold{i}_train.json`` / ``fold{i}_val.json``), otherwise the
    converter's train / val split is used;
 3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}``;
-4. ``tools/test.py`` evaluates the best checkpoint, with the config the
-   training dumped (so ``--train-args`` such as ``--image-size`` apply), on the fold's
-   validation images against the mean and against each annotator, writing
+4. ``tools/test.py`` evaluates the last checkpoint (``--checkpoint best``:
+   the one with the best validation MRE; the validation images are the
+   reported test images, so choosing an epoch on them flatters the
+   figures), with the config the training dumped (so ``--train-args`` such
+   as ``--image-size`` apply), on the fold's validation images against the mean and against each annotator, writing
    the metrics, the per-landmark table and (for the mean) the report
    images;
 5. ``OUT/summary.json`` and ``OUT/summary.csv`` collect MRE, its SD and the
@@ -62,6 +65,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--train-args', default='',
         help='extra tools/train.py options, as one quoted string')
+    parser.add_argument(
+        '--checkpoint', choices=['last', 'best'], default='last',
+        help='checkpoint to test: the last epoch (default; no choice made '
+        'on the test images) or the best validation MRE')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides for training and testing')
     return parser.parse_args()
@@ -83,6 +90,22 @@ def convert(args: argparse.Namespace, annotator: str, out: str) -> None:
     if args.img_dir:
         cmd += ['--img-dir', args.img_dir]
     run(cmd)
+
+
+def find_checkpoint(work: str, which: str) -> str:
+    """Return the last or the best checkpoint the training wrote."""
+    if which == 'best':
+        found = sorted(glob.glob(osp.join(work, 'best_ceph_MRE_*.pth')),
+                       key=osp.getmtime)
+    else:
+        pointer = osp.join(work, 'last_checkpoint')
+        found = []
+        if osp.isfile(pointer):
+            with open(pointer) as f:
+                found = [f.read().strip()]
+    if not found or not osp.isfile(found[-1]):
+        raise SystemExit(f'error: no {which} checkpoint in {work}')
+    return found[-1]
 
 
 def data_options(root: str, train_file: str, val_file: str) -> List[str]:
@@ -130,10 +153,7 @@ def main() -> None:
              '--cfg-options', *data_options(
                  roots['mean'], f'annotations/{train_name}',
                  f'annotations/{val_name}'), *args.cfg_options])
-        best = sorted(glob.glob(osp.join(work, 'best_ceph_MRE_*.pth')),
-                      key=osp.getmtime)
-        if not best:
-            raise SystemExit(f'error: no best checkpoint in {work}')
+        checkpoint = find_checkpoint(work, args.checkpoint)
         # the config the Runner dumped holds every --train-args override
         # (image size, ...), so testing sees the trained model's settings
         trained_config = osp.join(work, osp.basename(args.config))
@@ -142,7 +162,7 @@ def main() -> None:
             extra = ['--report', osp.join(work, 'report')] \
                 if gt == 'mean' else []
             run([sys.executable, osp.join(TOOLS, 'test.py'), trained_config,
-                 best[-1], '--work-dir', osp.join(work, f'test_{gt}'),
+                 checkpoint, '--work-dir', osp.join(work, f'test_{gt}'),
                  '--out', metrics_file, *extra, '--cfg-options',
                  *data_options(root, f'annotations/{train_name}',
                                f'annotations/{val_name}'),

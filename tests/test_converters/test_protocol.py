@@ -85,3 +85,5 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     assert f'test.py {dumped}' in proc.stdout
     assert 'input_size=(\n        96,\n        128,' in dumped.read_text() \
         or 'input_size=(96, 128)' in dumped.read_text()
+    # the last epoch is tested, not an epoch chosen on the test images
+    assert f'test.py {dumped} {out / "fold0" / "epoch_1.pth"}' in proc.stdout
