@@ -1,17 +1,17 @@
 """Random contrast-limited adaptive histogram equalisation (CLAHE)."""
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmpose.registry import TRANSFORMS
 
-from ._range import check_probability, check_range
+from .grey_level_transform import (GreyLevelTransform, check_probability,
+                                   check_range)
 
 
 @TRANSFORMS.register_module()
-class RandomCLAHE(BaseTransform):
+class RandomCLAHE(GreyLevelTransform):
     """Equalise local contrast with OpenCV's CLAHE, at a random clip limit.
 
     Bone edges and soft-tissue profiles, where most landmarks lie, differ in
@@ -59,25 +59,9 @@ class RandomCLAHE(BaseTransform):
             return None
         return float(np.random.uniform(*self.clip_limit))
 
-    def transform(self, results: Dict) -> Dict:
-        """Equalise ``results['img']`` with a random clip limit.
-
-        Args:
-            results (dict): The result dict, with a uint8 ``img``.
-
-        Returns:
-            dict: The result dict with the changed image.
-        """
-        img = results['img']
-        if img.dtype != np.uint8:
-            raise TypeError('RandomCLAHE needs a uint8 image, but '
-                            f'{results.get("img_path", "the image")} is '
-                            f'{img.dtype}')
-        clip_limit = self._sample()
-        if clip_limit is not None:
-            results['img'] = equalize_clahe(img, clip_limit,
-                                            self.tile_grid_size)
-        return results
+    def _apply(self, img: np.ndarray, params: float) -> np.ndarray:
+        """Equalise ``img`` with clip limit ``params``."""
+        return equalize_clahe(img, params, self.tile_grid_size)
 
     def __repr__(self) -> str:
         """Return the transform with its arguments."""

@@ -1,16 +1,16 @@
 """Random gamma, contrast and brightness for radiographs."""
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmpose.registry import TRANSFORMS
 
-from ._range import check_probability, check_range
+from .grey_level_transform import (GreyLevelTransform, check_probability,
+                                   check_range)
 
 
 @TRANSFORMS.register_module()
-class RandomGammaContrast(BaseTransform):
+class RandomGammaContrast(GreyLevelTransform):
     """Change an X-ray's exposure: gamma, then contrast and brightness.
 
     Cephalograms from different machines differ in exposure and contrast
@@ -67,24 +67,9 @@ class RandomGammaContrast(BaseTransform):
                                        self.brightness_delta)
         return gamma_contrast_table(gamma, contrast, brightness)
 
-    def transform(self, results: Dict) -> Dict:
-        """Apply one random grey-level mapping to ``results['img']``.
-
-        Args:
-            results (dict): The result dict, with a uint8 ``img``.
-
-        Returns:
-            dict: The result dict with the changed image.
-        """
-        img = results['img']
-        if img.dtype != np.uint8:
-            raise TypeError('RandomGammaContrast needs a uint8 image, but '
-                            f'{results.get("img_path", "the image")} is '
-                            f'{img.dtype}')
-        table = self._sample()
-        if table is not None:
-            results['img'] = table[img]
-        return results
+    def _apply(self, img: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Map ``img`` through the lookup table ``params``."""
+        return params[img]
 
     def __repr__(self) -> str:
         """Return the transform with its arguments."""
