@@ -1,7 +1,7 @@
 # The small HRNet-W18 heatmap model of the synthetic config, trained on the
 # real Hamedan cephalograms: 19 ISBI landmarks, 1340 x 1671 px at 0.144
 # mm/px, ground truth = mean of the two orthodontists. Input 512 x 640 keeps
-# the images' 4:5 aspect ratio (0.42 mm per input pixel).
+# the images' 4:5 aspect ratio (0.38 mm per input pixel).
 #
 # Data (data/ is relative to the working directory), seeded 80/20 split:
 #   python data_converters/labelme.py \
