@@ -70,6 +70,9 @@ def test_missing_spacing_is_a_clear_error():
     metric = CephalometricMetric()
     with pytest.raises(KeyError, match="no 'spacing'.*meta_keys"):
         metric.process([], [_sample([[0, 0]], [[0, 0]], [1], None)])
+    # the shared process() names the metric that needs the spacing
+    with pytest.raises(KeyError, match='^"CephalometricMetric needs'):
+        metric.process([], [_sample([[0, 0]], [[0, 0]], [1], None)])
 
 
 def test_invalid_thresholds():

@@ -2,7 +2,6 @@
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
@@ -10,11 +9,12 @@ from ..functional.cephalometric_angles import (MEASUREMENTS,
                                                available_measurements,
                                                cephalometric_angles,
                                                resolve_landmarks)
-from .landmark_records import landmark_record, stack_records
+from .landmark_metric import LandmarkMetric
+from .landmark_records import stack_records
 
 
 @METRICS.register_module()
-class CephalometricAngleMetric(BaseMetric):
+class CephalometricAngleMetric(LandmarkMetric):
     """Error of the angles an orthodontist reads from the landmarks.
 
     For each measurement of
@@ -68,20 +68,6 @@ class CephalometricAngleMetric(BaseMetric):
                     f'{list(MEASUREMENTS)}, but got {list(measurements)}')
             measurements = list(measurements)
         self.measurements = measurements
-
-    def process(self, data_batch: Sequence[dict],
-                data_samples: Sequence[dict]) -> None:
-        """Collect predictions, ground truth, visibility and spacing.
-
-        Args:
-            data_batch (Sequence[dict]): A batch from the dataloader (unused).
-            data_samples (Sequence[dict]): The model's outputs as dicts with
-                ``pred_instances``, ``gt_instances`` and the metainfo
-                ``spacing``.
-        """
-        for sample in data_samples:
-            self.results.append(
-                landmark_record(sample, 'CephalometricAngleMetric'))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Reduce the collected results to the mean absolute angle errors.

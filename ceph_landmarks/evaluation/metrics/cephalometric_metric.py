@@ -7,18 +7,18 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from mmengine.evaluator import BaseMetric
 from mmengine.utils import mkdir_or_exist
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
 from ..functional import (mean_radial_error, per_landmark_errors,
                           radial_errors_mm, sdr_key, success_detection_rates)
-from .landmark_records import landmark_record, stack_records
+from .landmark_metric import LandmarkMetric
+from .landmark_records import stack_records
 
 
 @METRICS.register_module()
-class CephalometricMetric(BaseMetric):
+class CephalometricMetric(LandmarkMetric):
     """Mean radial error (MRE) and success detection rates (SDR) in mm.
 
     Each image's own pixel spacing (``spacing`` in the data sample's
@@ -69,19 +69,6 @@ class CephalometricMetric(BaseMetric):
         self.thresholds = thresholds
         self.per_landmark = per_landmark
         self.out_dir = out_dir
-
-    def process(self, data_batch: Sequence[dict],
-                data_samples: Sequence[dict]) -> None:
-        """Collect predictions, ground truth, visibility and spacing.
-
-        Args:
-            data_batch (Sequence[dict]): A batch from the dataloader (unused).
-            data_samples (Sequence[dict]): The model's outputs as dicts with
-                ``pred_instances``, ``gt_instances`` and the metainfo
-                ``spacing``.
-        """
-        for sample in data_samples:
-            self.results.append(landmark_record(sample, 'CephalometricMetric'))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Reduce the collected results to MRE and SDR.

@@ -1,17 +1,17 @@
 """A metric that writes the evaluation report instead of numbers."""
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
 from ...visualization import landmark_labels, write_evaluation_report
-from .landmark_records import landmark_record, stack_records
+from .landmark_metric import LandmarkMetric
+from .landmark_records import stack_records
 
 
 @METRICS.register_module()
-class CephalometricReport(BaseMetric):
+class CephalometricReport(LandmarkMetric):
     """Write the evaluation report of a test run as PNG files.
 
     Collects the predictions like :class:`CephalometricMetric` and, at the
@@ -50,20 +50,6 @@ class CephalometricReport(BaseMetric):
                              f'got {num_worst!r}')
         self.out_dir = out_dir
         self.num_worst = num_worst
-
-    def process(self, data_batch: Sequence[dict],
-                data_samples: Sequence[dict]) -> None:
-        """Collect predictions, ground truth, visibility, spacing and paths.
-
-        Args:
-            data_batch (Sequence[dict]): A batch from the dataloader (unused).
-            data_samples (Sequence[dict]): The model's outputs as dicts with
-                ``pred_instances``, ``gt_instances`` and the metainfo
-                ``spacing`` and ``img_path``.
-        """
-        for sample in data_samples:
-            self.results.append(
-                landmark_record(sample, 'CephalometricReport'))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Write the report.
