@@ -7,8 +7,9 @@ import os.path as osp
 from numbers import Real
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import mmcv
 import numpy as np
+
+from ..datasets.image_loading import load_cephalogram
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'Spacing', 'collect_images', 'load_image',
@@ -67,11 +68,15 @@ def collect_images(inputs: Sequence[str]) -> List[str]:
 
 
 def load_image(path: str) -> np.ndarray:
-    """Read an image file as 8-bit BGR, decoding by content.
+    """Read an image file as the model's 8-bit BGR input.
 
-    The format is found from the file's bytes, not its extension (a JPEG
-    saved as ``.tif`` reads); grey images become three equal channels, as
-    MMPose's ``LoadImage`` does.
+    The same loading as in training and testing
+    (:func:`~ceph_landmarks.datasets.image_loading.load_cephalogram`): the
+    format is found from the file's bytes, not its extension (a JPEG saved
+    as ``.tif`` reads), the file is decoded in full, images of more than 8
+    bits are scaled by their data bit depth (a 12-bit image's 4095 becomes
+    255) and grey images become three equal channels, as MMPose's
+    ``LoadImage`` does.
 
     Args:
         path (str): Image file.
@@ -81,20 +86,13 @@ def load_image(path: str) -> np.ndarray:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If the bytes are not a readable image.
+        ValueError: If the file is empty, truncated or not a readable
+            image (``ImageReadError``: ``'<path>: cannot read image:
+            <reason>'``).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: no such image file')
-    with open(path, 'rb') as f:
-        data = f.read()
-    try:
-        image = mmcv.imfrombytes(data, flag='color', backend='cv2')
-    except Exception as err:  # noqa: BLE001 - any decoder failure
-        raise ValueError(f'{path}: cannot be read as an image: {err}') from err
-    if image is None or image.size == 0:
-        raise ValueError(f'{path}: cannot be read as an image (empty, '
-                         'corrupt or an unsupported format)')
-    return image
+    return load_cephalogram(path)
 
 
 def normalize_spacing(spacing: Optional[Spacing],

@@ -45,7 +45,7 @@ meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
              'flip', 'flip_direction', 'spacing')
 
 train_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='RandomBBoxTransform'),  # MMPose defaults, as the original
     dict(type='TopdownAffine', input_size=codec['input_size']),
@@ -53,7 +53,7 @@ train_pipeline = [
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs', meta_keys=meta_keys),

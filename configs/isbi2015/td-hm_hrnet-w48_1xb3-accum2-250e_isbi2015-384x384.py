@@ -13,7 +13,7 @@ meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
              'img_shape', 'input_size', 'input_center', 'input_scale',
              'flip', 'flip_direction', 'spacing')
 train_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(
         type='RandomBBoxTransform',
@@ -27,7 +27,7 @@ train_pipeline = [
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs', meta_keys=meta_keys),

@@ -25,7 +25,7 @@ meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
 
 # no horizontal flip: a lateral cephalogram has no left/right landmark pairs
 train_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(
         type='RandomBBoxTransform',
@@ -39,7 +39,7 @@ train_pipeline = [
     dict(type='PackPoseInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs', meta_keys=meta_keys),

@@ -34,7 +34,7 @@ def infer_run(tiny_checkpoint, tiny_data, tmp_path_factory):
 def test_corrupt_image_is_named_and_fails_the_run(infer_run):
     proc, out, _ = infer_run
     assert proc.returncode == 1
-    assert 'broken.png: cannot be read as an image' in proc.stderr
+    assert 'broken.png: cannot read image: corrupt or truncated' in proc.stderr
     assert 'Predicted 3 of 4 images' in proc.stdout
     assert not osp.exists(osp.join(out, 'broken.json'))
 
