@@ -47,8 +47,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--skip-invalid', action='store_true',
         help='leave out images with invalid labels (duplicated landmark, '
-        'point outside the image, no spacing) and list them in '
-        'defects.json, instead of stopping')
+        'point outside the image, no spacing) or unreadable pixels (e.g. '
+        'the end of a truncated stack) and list them in defects.json, '
+        'instead of stopping')
     return parser.parse_args(argv)
 
 

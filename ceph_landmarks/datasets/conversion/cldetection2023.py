@@ -6,7 +6,9 @@ the common size. The volume is read one slice at a time with SimpleITK's
 streaming reader (never whole), and the padding removed: every all-zero
 row at the bottom and all-zero column at the right is cut. Streaming needs
 an uncompressed volume, as the challenge distributes it: ITK reads a
-compressed ``.mha`` whole before extracting a slice.
+compressed ``.mha`` whole before extracting a slice. A truncated download
+is found from the header before any slice is read: the images whose bytes
+are complete are read, the others fail with a message saying so.
 
 The labels are one JSON file::
 
@@ -19,6 +21,7 @@ import functools
 import json
 import math
 import os.path as osp
+import re
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -42,6 +45,12 @@ class MhaStack:
         path (str): The ``.mha`` (or other ITK) volume, ``W x H x N`` with
             grey or vector (RGB) pixels.
 
+    Attributes:
+        size (tuple[int, int, int]): ``(W, H, N)``.
+        num_complete (int): Images whose pixel data the file holds in full:
+            ``N`` unless the file is truncated (checked for uncompressed
+            ``.mha`` files, the challenge's format; others are trusted).
+
     Raises:
         ImageReadError: If the file cannot be read or is not 3-D.
     """
@@ -53,11 +62,19 @@ class MhaStack:
         try:
             self._reader.ReadImageInformation()  # header only
         except RuntimeError as err:
-            raise ImageReadError(path, str(err).strip().splitlines()[-1])
+            raise ImageReadError(path, _itk_reason(err)) from None
         self.size = tuple(self._reader.GetSize())
         if len(self.size) != 3:
             raise ImageReadError(
                 path, f'expected a 3-D stack of images, got size {self.size}')
+        # bytes of one image: W x H x components x bytes per component
+        one_pixel = sitk.Image([1, 1], self._reader.GetPixelID(),
+                               self._reader.GetNumberOfComponents())
+        self._image_bytes = (self.size[0] * self.size[1] *
+                             sitk.GetArrayViewFromImage(one_pixel).nbytes)
+        self._data_bytes = _local_data_bytes(path)
+        self.num_complete = len(self) if self._data_bytes is None else min(
+            len(self), self._data_bytes // self._image_bytes)
 
     def __len__(self) -> int:
         return self.size[2]
@@ -72,14 +89,25 @@ class MhaStack:
         if not 0 <= index < num:
             raise IndexError(f'{self.path} has {num} images, no index '
                              f'{index}')
+        source = self._source(index)
+        if index >= self.num_complete:
+            raise ImageReadError(
+                source, f'the file is truncated: it holds '
+                f'{self._data_bytes} of the {self._image_bytes * num} bytes '
+                f'of pixel data its {width} x {height} x {num} header '
+                f'announces: images {self.num_complete + 1} to {num} are '
+                'cut short or missing (incomplete download?)')
         self._reader.SetExtractIndex([0, 0, index])
         self._reader.SetExtractSize([width, height, 0])  # 0: drop z
         try:
             image = self._reader.Execute()
         except RuntimeError as err:
-            raise ImageReadError(f'{self.path}[image {index + 1}]',
-                                 str(err).strip().splitlines()[-1])
+            raise ImageReadError(source, _itk_reason(err)) from None
         return sitk.GetArrayFromImage(image)
+
+    def _source(self, index: int) -> str:
+        """Name of image ``index`` (0-based) in messages."""
+        return f'{osp.basename(self.path)}[image {index + 1}]'
 
     def load(self, index: int) -> LoadedImage:
         """Image ``index`` (0-based) without its padding, as grey or BGR.
@@ -87,7 +115,7 @@ class MhaStack:
         Colour slices whose three channels are equal (X-rays stored as RGB)
         become single-channel grey.
         """
-        source = f'{osp.basename(self.path)}[image {index + 1}]'
+        source = self._source(index)
         pixels = remove_zero_padding(self.read(index), source)
         if pixels.ndim == 3:
             if pixels.shape[2] == 3 and (pixels == pixels[..., :1]).all():
@@ -98,6 +126,38 @@ class MhaStack:
                 raise ImageReadError(source, f'{pixels.shape[2]} channels; '
                                      'expected grey or RGB')
         return LoadedImage(pixels, source, 'array')
+
+
+def _itk_reason(err: RuntimeError) -> str:
+    """ITK's own words from its exception, for a message.
+
+    Drops the C++ source location, the object address and the ``Reason:``
+    line (a stale system error: ITK says "No such file or directory" for a
+    file that exists but is cut short).
+    """
+    lines = [line for line in str(err).strip().splitlines()
+             if not line.startswith('Reason:')]
+    text = (lines or [str(err)])[-1].split('ERROR: ', 1)[-1]
+    return re.sub(r'^\w+\(0x[0-9a-fA-F]+\): ', '', text)
+
+
+def _local_data_bytes(path: str) -> Optional[int]:
+    """Bytes of pixel data after the header of an uncompressed ``.mha``.
+
+    MetaImage ends its text header with ``ElementDataFile = LOCAL``; the
+    pixel data follow up to the end of the file.
+
+    Returns:
+        int, optional: The file size minus the header size; ``None`` for a
+        compressed file, data in another file (``.mhd``) or another format.
+    """
+    with open(path, 'rb') as f:
+        head = f.read(1 << 16)
+    end = re.search(rb'^ElementDataFile *= *LOCAL *\r?\n', head, re.M)
+    if end is None or re.search(rb'^CompressedData *= *True',
+                                head[:end.start()], re.M):
+        return None
+    return osp.getsize(path) - end.end()
 
 
 def remove_zero_padding(pixels: np.ndarray, source: str = '') -> np.ndarray:
@@ -136,11 +196,14 @@ def read_cldetection_labels(
         ``(name, (x, y), scale)``.
 
     Raises:
-        ValueError: If the file is not in the challenge format (naming the
-            file and the first bad entry).
+        ValueError: If the file is not JSON or not in the challenge format
+            (naming the file and the first bad entry).
     """
-    with open(path, encoding='utf-8') as f:
-        data = json.load(f)
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f'{path}: not a JSON file ({err})') from None
     if not isinstance(data, dict) or not isinstance(data.get('points'), list):
         raise ValueError(f'{path}: expected a JSON object with a "points" '
                          'list')

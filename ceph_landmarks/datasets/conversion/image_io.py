@@ -5,9 +5,15 @@ publishes a JPEG under a ``.tif`` name, and downloads get truncated. Images
 are therefore decoded by their bytes (Pillow identifies the format from the
 file's signature, never from its extension) and decoded in full, so that a
 truncated file raises an error instead of giving a half-grey image.
+
+An image with more pixels than Pillow's decompression-bomb limit
+(``PIL.Image.MAX_IMAGE_PIXELS``, about 89 million; a cephalogram has a few
+million) is refused with an :class:`ImageReadError` rather than decoded,
+where Pillow itself would only warn up to twice the limit.
 """
 import io
 import os.path as osp
+import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -113,16 +119,26 @@ def decode_image(data: bytes, source: str) -> LoadedImage:
         LoadedImage: The decoded pixels.
 
     Raises:
-        ImageReadError: If the bytes are empty, not an image, truncated or
-            of a pixel type that cannot be stored as PNG.
+        ImageReadError: If the bytes are empty, not an image, truncated, of
+            a pixel type that cannot be stored as PNG, or over Pillow's
+            decompression-bomb limit.
     """
     if not data:
         raise ImageReadError(source, 'the file is empty')
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()  # full decode: raises on truncated data
-            found = img.format or 'unknown'
-            pixels = _to_array(img, source)
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()  # full decode: raises on truncated data
+                found = img.format or 'unknown'
+                pixels = _to_array(img, source)
+    except (Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as err:
+        raise ImageReadError(
+            source, f'too many pixels to decode safely ({err}); a '
+            'cephalogram has a few million, so the file is probably '
+            'corrupt. If you trust it, raise PIL.Image.MAX_IMAGE_PIXELS '
+            'before converting') from None
     except UnidentifiedImageError:
         raise ImageReadError(
             source, f'not an image file of a known format (starts with '

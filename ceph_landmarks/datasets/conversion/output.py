@@ -12,20 +12,38 @@ The output folder must be new (or empty). Everything is written into a
 temporary sibling folder that is renamed to ``OUT`` only when the whole
 conversion succeeded, and each JSON file is itself written to a temporary
 file and moved into place with ``os.replace``: an interrupted conversion
-never leaves a half-written dataset or JSON file behind.
+never leaves a half-written dataset or JSON file behind. Folders and files
+get the modes ``mkdir`` and ``open`` give (0o777 and 0o666 less the umask),
+not the private 0o700 / 0o600 of :mod:`tempfile`, so that other users and a
+data loader running under another uid can read the dataset.
+
+A killed conversion cannot remove its staging folder
+``.OUT.partial-{host}-{pid}-{random}``. The next conversion to the same
+``OUT`` removes it (and logs so) only when all of these hold: the name has
+exactly that form, it is a folder (not a link) owned by the current user,
+``host`` is this host and process ``pid`` no longer exists. Any other entry
+named ``.OUT.partial-*`` is logged by name and left alone.
 """
 import json
 import os
 import os.path as osp
+import re
+import secrets
 import shutil
-import tempfile
-from typing import Dict, List, Optional, Sequence, Union
+import socket
+import stat
+from typing import (Callable, Dict, List, Optional, Sequence, Tuple, TypeVar,
+                    Union)
 
 import numpy as np
+from mmengine.logging import MMLogger
 
 from .image_io import encode_png
 
-__all__ = ['write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter']
+__all__ = [
+    'write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter',
+    'remove_stale_partial_dirs'
+]
 
 Spacing = Union[float, Sequence[float]]
 
@@ -45,8 +63,9 @@ def write_json_atomic(obj: object, path: str,
         indent (int, optional): Passed to :func:`json.dump`.
     """
     folder = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    tmp, fd = _create_new(
+        folder, f'.{osp.basename(path)}.', '.tmp',
+        lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         with os.fdopen(fd, 'w') as f:
             json.dump(obj, f, indent=indent)
@@ -59,12 +78,118 @@ def write_json_atomic(obj: object, path: str,
         raise
 
 
+T = TypeVar('T')
+
+#: This host in staging folder names: letters, digits, ``.`` and ``_``.
+_HOST = re.sub(r'[^A-Za-z0-9._]', '_', socket.gethostname()) or 'host'
+
+
+def _create_new(folder: str, prefix: str, suffix: str,
+                create: Callable[[str], T]) -> Tuple[str, T]:
+    """Create a file or folder under a new random name, as tempfile does.
+
+    Args:
+        folder (str): Where to create it.
+        prefix (str): Start of the name.
+        suffix (str): End of the name.
+        create (Callable[[str], T]): Creates the given path, raising
+            ``FileExistsError`` if it exists (``os.mkdir``, ``os.open`` with
+            ``O_EXCL``); the mode it passes is reduced by the umask.
+
+    Returns:
+        tuple[str, T]: The path and what ``create`` returned.
+    """
+    for _ in range(100):
+        path = osp.join(folder, f'{prefix}{secrets.token_hex(4)}{suffix}')
+        try:
+            return path, create(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f'no free name {prefix}*{suffix} in {folder}')
+
+
+def _partial_prefix(out_dir: str) -> str:
+    """Start of the names of ``out_dir``'s staging folders."""
+    return f'.{osp.basename(out_dir)}.partial-'
+
+
+def _process_runs(pid: int) -> bool:
+    """Whether process ``pid`` exists; ``True`` where it cannot be told."""
+    if os.name != 'posix':
+        return True  # os.kill would terminate the process on Windows
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, as another user
+    return True
+
+
+def remove_stale_partial_dirs(out_dir: str) -> List[str]:
+    """Remove the staging folders that killed conversions to ``out_dir`` left.
+
+    Only the converter's own folders whose process is gone are removed, see
+    the module docstring; every other ``.OUT.partial-*`` entry is logged by
+    name and left alone.
+
+    Args:
+        out_dir (str): The output folder of the conversion about to start.
+
+    Returns:
+        list[str]: The folders removed.
+    """
+    out_dir = osp.abspath(out_dir)
+    parent = osp.dirname(out_dir)
+    prefix = _partial_prefix(out_dir)
+    own_name = re.compile(
+        re.escape(prefix) + r'(?P<host>[\w.]+)-(?P<pid>\d+)-[0-9a-f]{8}')
+    logger = MMLogger.get_current_instance()
+    removed = []
+    for name in sorted(os.listdir(parent)):
+        if not name.startswith(prefix):
+            continue
+        path = osp.join(parent, name)
+        match = own_name.fullmatch(name)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:  # removed meanwhile by another run
+            continue
+        if match is None:
+            keep = 'its name does not say which process made it'
+        elif not stat.S_ISDIR(info.st_mode):
+            keep = 'it is not a folder'
+        elif match['host'] != _HOST:
+            keep = f'it was made on host {match["host"]}'
+        elif hasattr(os, 'getuid') and info.st_uid != os.getuid():
+            keep = 'it belongs to another user'
+        elif _process_runs(int(match['pid'])):
+            keep = f'its process {match["pid"]} may still be running'
+        else:
+            try:
+                shutil.rmtree(path)
+            except OSError as err:
+                keep = f'removing it failed ({err})'
+            else:
+                logger.warning(
+                    f'removed {path}: unfinished output of conversion '
+                    f'process {match["pid"]}, which no longer runs (killed '
+                    'or crashed)')
+                removed.append(path)
+                continue
+        logger.warning(
+            f'{path} looks like an unfinished conversion to {out_dir}, but '
+            f'{keep}; left as is (delete it yourself if it is one)')
+    return removed
+
+
 class StagedOutputDir:
     """A new output folder that appears only once it is complete.
 
     Use as a context manager: the body writes into the staging folder it
     returns; on success the staging folder is renamed to ``out_dir``, on an
-    exception it is deleted.
+    exception it is deleted. Entering first removes the staging folders of
+    killed conversions to ``out_dir`` (:func:`remove_stale_partial_dirs`).
 
     Args:
         out_dir (str): Output folder; must not exist, or be empty.
@@ -98,8 +223,10 @@ class StagedOutputDir:
     def __enter__(self) -> str:
         parent = osp.dirname(self.out_dir)
         os.makedirs(parent, exist_ok=True)
-        self.staging = tempfile.mkdtemp(
-            prefix=f'.{osp.basename(self.out_dir)}.partial-', dir=parent)
+        remove_stale_partial_dirs(self.out_dir)
+        self.staging, _ = _create_new(
+            parent, f'{_partial_prefix(self.out_dir)}{_HOST}-{os.getpid()}-',
+            '', lambda p: os.mkdir(p, 0o777))
         return self.staging
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -112,8 +239,23 @@ class StagedOutputDir:
         except OSError as err:
             raise FileExistsError(
                 f'cannot move the finished output to {self.out_dir} '
-                f'({err}); it is kept in {self.staging}') from err
+                f'({err}); it is kept in {self._keep_staging()}') from err
         return False
+
+    def _keep_staging(self) -> str:
+        """Rename the finished staging folder out of the way of clean-up.
+
+        Returns:
+            str: Where the finished output now is: ``OUT.finished-{random}``
+            or, if that rename fails too, the staging folder.
+        """
+        token = self.staging[-8:]  # the random end of its name
+        kept = f'{self.out_dir}.finished-{token}'
+        try:
+            os.rename(self.staging, kept)
+        except OSError:
+            return self.staging
+        return kept
 
 
 class CocoDatasetWriter:
