@@ -6,7 +6,8 @@ Reads (under ``--root``):
     Orthodontists,Junior Orthodontists}/<id>.json`` (``landmarks: [{symbol,
     title, value: {x, y}}]``) and the spacing table
     ``cephalogram_machine_mappings.csv`` (``cephalogram_id``,
-    ``pixel_size`` in mm/px; another file with ``--spacing-csv``).
+    ``pixel_size`` in mm/px; another file with ``--spacing-csv``, in that
+    form or the package's ``image,spacing``).
 Writes (into ``--out``, which must be new):
     ``images/<id>.png``, ``annotations/{train,val,test}.json`` (the official
     splits; COCO keypoints ``[x, y, v]`` of the 29 ``aariz`` landmarks,
@@ -25,10 +26,10 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
+from ceph_landmarks.datasets.annotations import read_spacing_csv
 from ceph_landmarks.datasets.conversion import (ConversionResult,
                                                 aariz_samples,
-                                                convert_samples,
-                                                read_spacing_csv)
+                                                convert_samples)
 from ceph_landmarks.datasets.conversion.aariz import (AARIZ_SPLITS,
                                                       SPACING_CSV)
 from ceph_landmarks.metainfo import get_landmark_set
@@ -45,8 +46,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='ground truth (default: mean of senior and junior)')
     parser.add_argument(
         '--spacing-csv',
-        help=f'spacing table (default: ROOT/{SPACING_CSV}), columns '
-        'cephalogram_id and pixel_size')
+        help=f'spacing table (default: ROOT/{SPACING_CSV}); the same CSV '
+        'as every tool takes: columns image and spacing (or spacing_x and '
+        'spacing_y), or the table\'s own cephalogram_id and pixel_size')
     parser.add_argument(
         '--skip-invalid', action='store_true',
         help='leave out invalid annotation files, images without spacing '
@@ -65,9 +67,8 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
     annotators = (['senior', 'junior']
                   if args.annotator == 'mean' else [args.annotator])
     try:
-        table = read_spacing_csv(
-            args.spacing_csv or osp.join(args.root, SPACING_CSV),
-            key_column='cephalogram_id', value_column='pixel_size')
+        table = read_spacing_csv(args.spacing_csv
+                                 or osp.join(args.root, SPACING_CSV))
         samples = aariz_samples(args.root, symbols, names, annotators, table)
         result = convert_samples(
             samples,

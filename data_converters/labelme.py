@@ -7,7 +7,8 @@ Reads:
     ``--label-map`` says); the images through each file's ``imagePath``,
     relative to the JSON file as in LabelMe (or by name in ``--img-dir``,
     or the embedded ``imageData``); the spacing from ``--spacing`` or a
-    per-image ``--spacing-csv`` (columns ``image,spacing``).
+    per-image ``--spacing-csv`` (columns ``image,spacing`` or
+    ``image,spacing_x,spacing_y``).
 Writes (into ``--out``, which must be new):
     ``images/{stem}.png``, ``annotations/{train,val[,test]}.json`` (seeded
     split, COCO keypoints ``[x, y, v]``, per-image ``spacing``) and
@@ -30,11 +31,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
+from ceph_landmarks.datasets.annotations import read_spacing_csv
 from ceph_landmarks.datasets.conversion import (ConversionResult,
                                                 convert_samples,
                                                 labelme_samples,
                                                 load_label_map,
-                                                read_spacing_csv,
                                                 split_fractions)
 from ceph_landmarks.metainfo import landmark_names, list_landmark_sets
 
@@ -64,7 +65,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     spacing.add_argument(
         '--spacing-csv',
         help='CSV with columns image (JSON stem or image file name) and '
-        'spacing (mm/px)')
+        'spacing, or spacing_x and spacing_y (mm/px)')
     parser.add_argument(
         '--img-dir', help='folder of the images (default: imagePath '
         'relative to each JSON file)')

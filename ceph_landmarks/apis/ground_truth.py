@@ -6,17 +6,16 @@ dataset reads (:class:`ceph_landmarks.datasets.CephalometricDataset`):
 COCO keypoints, one annotation per image, ``spacing`` per image. Images are
 matched to inference inputs by file name.
 """
-import json
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..datasets.annotations import image_source, load_annotations
 from ..evaluation.functional import radial_errors_mm
 from ..evaluation.functional.cephalometric_angles import (
     MEASUREMENTS, cephalometric_angles, resolve_landmarks)
-from .inputs import normalize_spacing
 from .prediction import ImagePrediction
 
 __all__ = ['GroundTruth', 'load_ground_truth', 'compare_with_ground_truth']
@@ -30,7 +29,8 @@ class GroundTruth:
         keypoints (np.ndarray[K, 2]): True landmarks in pixels.
         visible (np.ndarray[K]): ``True`` where the landmark is annotated.
         spacing (tuple[float, float], optional): ``(sx, sy)`` in mm/px from
-            the annotation file, ``None`` when it has none.
+            the annotation file; ``None`` (errors in pixels only) is left
+            to a ``GroundTruth`` built by hand.
     """
     keypoints: np.ndarray
     visible: np.ndarray
@@ -38,58 +38,43 @@ class GroundTruth:
 
 
 def load_ground_truth(ann_file: str,
-                      num_landmarks: int) -> Dict[str, GroundTruth]:
+                      num_landmarks: int,
+                      landmark_names: Optional[Sequence[str]] = None
+                      ) -> Dict[str, GroundTruth]:
     """Read the annotations of a COCO-style file, by image file name.
 
+    The file must follow the annotation contract of the dataset
+    (:func:`ceph_landmarks.datasets.annotations.load_annotations`); on top
+    of it, images are matched to inference inputs by file name, so two
+    images may not share one (``a/001.png`` and ``b/001.png``).
+
     Args:
-        ann_file (str): COCO keypoint JSON (``images`` with ``file_name``
-            and optionally ``spacing``, ``annotations`` with
-            ``keypoints``).
+        ann_file (str): The package's COCO keypoint JSON.
         num_landmarks (int): Landmarks of the model (``K``).
+        landmark_names (Sequence[str], optional): Their names, for the
+            messages.
 
     Returns:
         dict[str, GroundTruth]: By the base name of ``file_name``.
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If it is not such a JSON, two images share a file name,
-            an image has not exactly one annotation, or an annotation has
-            a number of keypoints other than ``num_landmarks``.
+        ValueError: If the file breaks the contract (naming the file and
+            the image) or two images share a base name.
     """
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'{ann_file}: no such annotation file')
-    try:
-        with open(ann_file) as f:
-            coco = json.load(f)
-        images = coco['images']
-        annotations = coco['annotations']
-    except (ValueError, KeyError, TypeError) as err:
-        raise ValueError(f'{ann_file}: not a COCO keypoint JSON with images '
-                         f'and annotations ({err!r})') from err
-
-    by_id = {}
-    for ann in annotations:
-        by_id.setdefault(ann.get('image_id'), []).append(ann)
     truth: Dict[str, GroundTruth] = {}
-    for img in images:
-        name = osp.basename(str(img.get('file_name', '')))
-        where = f'{ann_file}: image {name!r} (id {img.get("id")})'
-        if name in truth:
-            raise ValueError(f'{where}: file name used by two images')
-        anns = by_id.get(img.get('id'), [])
-        if len(anns) != 1:
-            raise ValueError(f'{where}: expected exactly one annotation, but '
-                             f'found {len(anns)}')
-        raw = np.asarray(anns[0].get('keypoints', []), dtype=np.float64)
-        if raw.size != 3 * num_landmarks:
-            raise ValueError(f'{where}: has {raw.size / 3:g} keypoints, but '
-                             f'the model predicts {num_landmarks}')
-        raw = raw.reshape(num_landmarks, 3)
-        truth[name] = GroundTruth(
-            keypoints=raw[:, :2].copy(),
-            visible=raw[:, 2] > 0,
-            spacing=normalize_spacing(
-                img.get('spacing'), f'{where}: spacing'))
+    owner: Dict[str, dict] = {}
+    for record in load_annotations(ann_file, num_landmarks, landmark_names):
+        name = osp.basename(record.image['file_name'])
+        if name in owner:
+            raise ValueError(
+                f'{image_source(ann_file, record.image)}: file name {name!r} '
+                f'is also that of image id {owner[name]["id"]} '
+                f'({owner[name]["file_name"]}); images are matched to '
+                'inputs by file name')
+        owner[name] = record.image
+        truth[name] = GroundTruth(record.keypoints, record.visible,
+                                  record.spacing)
     return truth
 
 

@@ -1,14 +1,17 @@
-"""Inputs of inference: image files, folders and globs, images, spacings."""
-import csv
+"""Inputs of inference: image files, folders and globs, images, spacings.
+
+The spacing functions are those of the annotation contract
+(:mod:`ceph_landmarks.datasets.annotations`), re-exported here.
+"""
 import glob
-import math
 import os
 import os.path as osp
-from numbers import Real
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence
 
 import numpy as np
 
+from ..datasets.annotations import (Spacing, lookup_spacing,
+                                    normalize_spacing, read_spacing_csv)
 from ..datasets.image_loading import load_cephalogram
 
 __all__ = [
@@ -18,9 +21,6 @@ __all__ = [
 
 #: Extensions of the files taken from a folder (case-insensitive).
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
-
-#: A pixel spacing in mm/px: one number (square pixels) or ``(sx, sy)``.
-Spacing = Union[float, Sequence[float]]
 
 
 def collect_images(inputs: Sequence[str]) -> List[str]:
@@ -93,106 +93,3 @@ def load_image(path: str) -> np.ndarray:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: no such image file')
     return load_cephalogram(path)
-
-
-def normalize_spacing(spacing: Optional[Spacing],
-                      source: str = 'spacing'
-                      ) -> Optional[Tuple[float, float]]:
-    """Check a pixel spacing and return it as ``(sx, sy)``.
-
-    Args:
-        spacing (float | Sequence[float], optional): mm/px, one number or
-            ``(sx, sy)``; ``None`` for unknown.
-        source (str): What the value is, for the error message.
-
-    Returns:
-        tuple[float, float], optional: ``(sx, sy)``, ``None`` for ``None``.
-
-    Raises:
-        ValueError: If the spacing is not one or two finite positive
-            numbers.
-    """
-    if spacing is None:
-        return None
-    if isinstance(spacing, Real):
-        values = [float(spacing)]
-    else:
-        try:
-            values = [float(v) for v in np.asarray(spacing).reshape(-1)]
-        except (TypeError, ValueError):
-            values = []
-    if len(values) not in (1, 2) or not all(
-            math.isfinite(v) and v > 0 for v in values):
-        raise ValueError(f'{source} must be one positive number (mm/px) or '
-                         f'(sx, sy), but got {spacing!r}')
-    return (values[0], values[-1])
-
-
-def read_spacing_csv(path: str) -> Dict[str, Tuple[float, float]]:
-    """Read per-image pixel spacings from a CSV file.
-
-    The header names an ``image`` column (a file name or a path) and either
-    a ``spacing`` column (square pixels) or ``spacing_x`` and
-    ``spacing_y``, all in mm/px::
-
-        image,spacing
-        001.png,0.1
-
-    Args:
-        path (str): The CSV file.
-
-    Returns:
-        dict[str, tuple[float, float]]: ``(sx, sy)`` by the ``image`` value.
-
-    Raises:
-        FileNotFoundError: If the file does not exist.
-        ValueError: If a column is missing, an image is listed twice or a
-            spacing is not a positive number (with the line number).
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: no such spacing CSV file')
-    table: Dict[str, Tuple[float, float]] = {}
-    with open(path, newline='') as f:
-        reader = csv.DictReader(f)
-        columns = set(reader.fieldnames or [])
-        if 'image' not in columns or not (
-                'spacing' in columns
-                or {'spacing_x', 'spacing_y'} <= columns):
-            raise ValueError(
-                f'{path}: needs the columns image and spacing (or spacing_x '
-                f'and spacing_y), but has {sorted(columns)}')
-        for row in reader:
-            where = f'{path}, line {reader.line_num}'
-            image = (row['image'] or '').strip()
-            if not image:
-                raise ValueError(f'{where}: empty image name')
-            if image in table:
-                raise ValueError(f'{where}: image {image!r} listed twice')
-            raw = [row['spacing']] if row.get('spacing') not in (None, '') \
-                else [row.get('spacing_x'), row.get('spacing_y')]
-            try:
-                values = [float(v) for v in raw]
-            except (TypeError, ValueError):
-                values = [float('nan')]
-            table[image] = normalize_spacing(values, f'spacing at {where}')
-    return table
-
-
-def lookup_spacing(table: Dict[str, Tuple[float, float]],
-                   image: str) -> Optional[Tuple[float, float]]:
-    """The spacing of an image in a table of :func:`read_spacing_csv`.
-
-    Looked up by the path as given, then its absolute path, then its file
-    name.
-
-    Args:
-        table (dict): Spacings by image name or path.
-        image (str): Image path.
-
-    Returns:
-        tuple[float, float], optional: ``(sx, sy)``, ``None`` if absent.
-    """
-    for key in (image, osp.abspath(image), osp.basename(image)):
-        if key in table:
-            return table[key]
-    return None

@@ -1,6 +1,13 @@
 """Datasets and transforms registered in MMPose's ``DATASETS`` and
-``TRANSFORMS``."""
+``TRANSFORMS``, and the annotation contract every entry point reads through
+(:mod:`.annotations`)."""
+from .annotations import (AnnotatedImage, load_annotations, lookup_spacing,
+                          normalize_spacing, read_spacing_csv)
 from .cephalometric_dataset import CephalometricDataset
 from .transforms import RandomCLAHE, RandomGammaContrast
 
-__all__ = ['CephalometricDataset', 'RandomCLAHE', 'RandomGammaContrast']
+__all__ = [
+    'CephalometricDataset', 'RandomCLAHE', 'RandomGammaContrast',
+    'AnnotatedImage', 'load_annotations', 'lookup_spacing',
+    'normalize_spacing', 'read_spacing_csv'
+]

@@ -93,7 +93,9 @@ def test_spacing_csv_errors_name_file_and_line(tmp_path, text, message):
 
 
 def _coco(tmp_path, keypoints, images=None):
-    images = images or [dict(id=1, file_name='images/a.png', spacing=0.1)]
+    images = images or [
+        dict(id=1, file_name='images/a.png', width=8, height=8, spacing=0.1)
+    ]
     path = tmp_path / 'ann.json'
     path.write_text(
         json.dumps(
@@ -114,14 +116,18 @@ def test_ground_truth_by_file_name(tmp_path):
 
 
 def test_ground_truth_errors_name_the_image(tmp_path):
-    with pytest.raises(ValueError, match=r"image 'a.png' \(id 1\): has 1 "
-                       'keypoints, but the model predicts 2'):
+    with pytest.raises(ValueError, match=r'image id 1 \(images/a.png\): has '
+                       '1 keypoints, but expected 2'):
         load_ground_truth(_coco(tmp_path, [1, 2, 2]), 2)
-    images = [dict(id=1, file_name='a.png'), dict(id=2, file_name='b.png')]
-    with pytest.raises(ValueError, match="'b.png'.*found 0"):
+    images = [
+        dict(id=i, file_name=name, width=8, height=8, spacing=0.1)
+        for i, name in ((1, 'a.png'), (2, 'b.png'))
+    ]
+    with pytest.raises(ValueError, match=r'image id 2 \(b.png\): expected '
+                       'exactly one annotation, but found 0'):
         load_ground_truth(_coco(tmp_path, [1, 2, 2], images), 1)
     (tmp_path / 'ann.json').write_text('[1, 2]')
-    with pytest.raises(ValueError, match='not a COCO keypoint JSON'):
+    with pytest.raises(ValueError, match='expected a COCO keypoint JSON'):
         load_ground_truth(str(tmp_path / 'ann.json'), 1)
 
 

@@ -7,11 +7,11 @@ import os.path as osp
 import numpy as np
 import pytest
 
+from ceph_landmarks.datasets.annotations import read_spacing_csv
 from ceph_landmarks.datasets.conversion import (
     AnnotatorPoints, CocoDatasetWriter, ConversionError, Defect,
     StagedOutputDir, collect_landmarks, combine_annotators,
-    points_outside_image, read_spacing_csv, seeded_split, split_fractions,
-    write_json_atomic)
+    points_outside_image, seeded_split, split_fractions, write_json_atomic)
 from ceph_landmarks.datasets.conversion import output as output_module
 
 LABELS = ['l1', 'l2', 'l3']
@@ -84,12 +84,14 @@ def test_seeded_split_is_reproducible_and_order_free():
 def test_read_spacing_csv(tmp_path):
     path = tmp_path / 's.csv'
     path.write_text('image,spacing\n001,0.1\n002.png,0.125\n')
-    assert read_spacing_csv(str(path)) == {'001': 0.1, '002.png': 0.125}
+    assert read_spacing_csv(str(path)) == {
+        '001': (0.1, 0.1), '002.png': (0.125, 0.125)}
+    # the 'Aariz table's own column names are the same format
+    path.write_text('cephalogram_id,machine,pixel_size\n001,X,0.12\n')
+    assert read_spacing_csv(str(path)) == {'001': (0.12, 0.12)}
     path.write_text('image,spacing\n001,abc\n')
     with pytest.raises(ValueError, match=r's.csv, line 2: .*positive'):
         read_spacing_csv(str(path))
-    with pytest.raises(ValueError, match="no column 'pixel_size'"):
-        read_spacing_csv(str(path), value_column='pixel_size')
 
 
 def test_write_json_atomic_leaves_old_file_on_crash(tmp_path, monkeypatch):

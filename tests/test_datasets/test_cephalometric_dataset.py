@@ -73,8 +73,7 @@ def test_missing_landmark_kept_invisible(tiny_data, coco):
     [
         (lambda c: c['annotations'][1].update(
             keypoints=c['annotations'][1]['keypoints'][:-3]),
-         r'image id 2 \(val_0001.png\): has 18 keypoints, but the landmark '
-         r"set 'isbi2015' has 19"),
+         r'image id 2 \(val_0001.png\): has 18 keypoints, but expected 19'),
         (lambda c: c['annotations'][0]['keypoints'].__setitem__(
             3, float('nan')),
          r"image id 1 \(val_0000.png\): non-finite coordinates for "
@@ -83,7 +82,7 @@ def test_missing_landmark_kept_invisible(tiny_data, coco):
          r"image id 3 \(val_0002.png\): has no 'spacing'"),
         (lambda c: c['images'][2].update(spacing=-0.1),
          r'image id 3 \(val_0002.png\): spacing must be one positive number '
-         r'or \[sx, sy\], but got -0.1'),
+         r'\(mm/px\) or \(sx, sy\), but got -0.1'),
         (lambda c: c['images'][2].update(spacing='abc'),
          r"spacing must be .* but got 'abc'"),
         (lambda c: c['images'][3].update(file_name='absent.png'),

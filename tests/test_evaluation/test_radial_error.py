@@ -64,8 +64,9 @@ def test_per_landmark_errors():
 
 
 def test_invalid_inputs_raise():
-    with pytest.raises(ValueError, match='spacing must be finite and '
-                       'positive'):
+    with pytest.raises(ValueError, match='spacing of image 0 must be one '
+                       r'positive number \(mm/px\) or \(sx, sy\), but got '
+                       '0.0'):
         radial_errors_mm(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
                          np.array([0.0]))
     with pytest.raises(ValueError, match=r'shape \[N, K, 2\]'):

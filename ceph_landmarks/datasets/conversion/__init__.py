@@ -24,7 +24,6 @@ from .landmark_points import (AnnotatorPoints, collect_landmarks,
                               points_outside_image)
 from .output import CocoDatasetWriter, StagedOutputDir, write_json_atomic
 from .pipeline import ConversionResult, Sample, convert_samples
-from .spacing_table import read_spacing_csv
 from .splits import seeded_split, split_fractions
 
 __all__ = [
@@ -39,5 +38,5 @@ __all__ = [
     'labelme_samples', 'load_label_map', 'read_labelme', 'AnnotatorPoints',
     'collect_landmarks', 'points_outside_image', 'CocoDatasetWriter',
     'StagedOutputDir', 'write_json_atomic', 'ConversionResult', 'Sample',
-    'convert_samples', 'read_spacing_csv', 'seeded_split', 'split_fractions'
+    'convert_samples', 'seeded_split', 'split_fractions'
 ]

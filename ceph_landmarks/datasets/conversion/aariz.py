@@ -20,6 +20,7 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..annotations import lookup_spacing
 from .defects import Defect
 from .image_io import EXTENSION_FORMATS, read_image
 from .landmark_points import AnnotatorPoints, collect_landmarks
@@ -95,7 +96,8 @@ def aariz_samples(root: str,
                   symbols: Sequence[str],
                   names: Sequence[str],
                   annotators: Sequence[str] = ('senior', 'junior'),
-                  spacing_table: Optional[Dict[str, float]] = None
+                  spacing_table: Optional[Dict[str, Tuple[float,
+                                                          float]]] = None
                   ) -> List[Sample]:
     """Samples of the Aariz dataset in its official splits.
 
@@ -104,8 +106,10 @@ def aariz_samples(root: str,
         symbols (Sequence[str]): Landmark symbols of the ``aariz`` set.
         names (Sequence[str]): Landmark names of the ``aariz`` set.
         annotators (Sequence[str]): ``'senior'`` and/or ``'junior'``.
-        spacing_table (dict[str, float]): ``pixel_size`` by
-            ``cephalogram_id``.
+        spacing_table (dict[str, tuple[float, float]]): ``(sx, sy)`` by
+            ``cephalogram_id`` (or image file name), as
+            :func:`~ceph_landmarks.datasets.annotations.read_spacing_csv`
+            reads the dataset's ``pixel_size`` table.
 
     Returns:
         list[Sample]: One sample per cephalogram, splits ``train``, ``val``
@@ -152,7 +156,7 @@ def aariz_samples(root: str,
                     defects.append(
                         Defect(source, 'missing_annotation',
                                f'no {name} annotation file'))
-            spacing = spacing_table.get(stem)
+            spacing = lookup_spacing(spacing_table, image_path)
             if spacing is None:
                 defects.append(
                     Defect(image_path, 'missing_spacing',

@@ -16,6 +16,7 @@ import os.path as osp
 from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
                     Union)
 
+from ..annotations import lookup_spacing
 from .defects import Defect
 from .image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
                        decode_image, read_image)
@@ -188,7 +189,8 @@ def labelme_samples(ann_dirs: Sequence[str],
                     landmark_names: Sequence[str],
                     label_map: Optional[Dict[str, int]] = None,
                     spacing: Optional[Spacing] = None,
-                    spacing_table: Optional[Dict[str, float]] = None,
+                    spacing_table: Optional[Dict[str, Tuple[float,
+                                                            float]]] = None,
                     img_dir: Optional[str] = None,
                     fractions: Optional[Dict[str, float]] = None,
                     seed: int = 0) -> List[Sample]:
@@ -205,8 +207,9 @@ def labelme_samples(ann_dirs: Sequence[str],
         label_map (dict[str, int], optional): Channel of each label.
             Defaults to ``l1``..``lK``.
         spacing (float | tuple, optional): mm/px of every image.
-        spacing_table (dict[str, float], optional): mm/px by image, keyed
-            by JSON stem or image file name; used when ``spacing`` is None.
+        spacing_table (dict[str, tuple[float, float]], optional): mm/px by
+            image (``read_spacing_csv``), keyed by JSON stem or image file
+            name; used when ``spacing`` is None.
         img_dir (str, optional): Folder holding the images.
         fractions (dict[str, float], optional): Split fractions (see
             :func:`seeded_split`). Defaults to ``{'train': 0.8, 'val':
@@ -268,8 +271,8 @@ def labelme_samples(ann_dirs: Sequence[str],
         defects += [defect] if defect else []
         value = spacing
         if value is None:
-            value = spacing_table.get(
-                stem, spacing_table.get(osp.basename(image_source)))
+            value = spacing_table.get(stem) or lookup_spacing(
+                spacing_table, image_source)
             if value is None:
                 defects.append(
                     Defect(image_source, 'missing_spacing',

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..annotations import outside_image
 from .defects import Defect
 
 __all__ = ['AnnotatorPoints', 'collect_landmarks', 'points_outside_image']
@@ -137,7 +138,9 @@ def points_outside_image(points: AnnotatorPoints, width: int,
     """Report the placed landmarks that lie outside the image.
 
     A point is inside when ``0 <= x <= width`` and ``0 <= y <= height``
-    (pixel edges included: annotation tools allow clicking on the border).
+    (pixel edges included: annotation tools allow clicking on the border),
+    the rule :func:`~ceph_landmarks.datasets.annotations.outside_image`
+    applies to converted datasets too.
 
     Args:
         points (AnnotatorPoints): One annotator's landmarks.
@@ -149,8 +152,7 @@ def points_outside_image(points: AnnotatorPoints, width: int,
         their coordinates, or ``None`` when every point is inside.
     """
     x, y = points.coords[:, 0], points.coords[:, 1]
-    outside = points.present & ((x < 0) | (y < 0) | (x > width) |
-                                (y > height))
+    outside = points.present & outside_image(points.coords, width, height)
     if not outside.any():
         return None
     labels = [points.labels[k] for k in np.flatnonzero(outside)]

@@ -32,20 +32,18 @@ import secrets
 import shutil
 import socket
 import stat
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple, TypeVar,
-                    Union)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 from mmengine.logging import MMLogger
 
+from ..annotations import Spacing, spacing_value
 from .image_io import encode_png
 
 __all__ = [
     'write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter',
     'remove_stale_partial_dirs'
 ]
-
-Spacing = Union[float, Sequence[float]]
 
 
 def write_json_atomic(obj: object, path: str,
@@ -338,7 +336,7 @@ class CocoDatasetWriter:
             file_name=file_name,
             width=int(width),
             height=int(height),
-            spacing=_spacing_value(spacing),
+            spacing=spacing_value(spacing, f'{source or stem}: spacing'),
             source=source)
         self._images[split].append(image)
         self._annotations[split].append(
@@ -373,13 +371,3 @@ class CocoDatasetWriter:
                     categories=[category]), path)
             paths[split] = path
         return paths
-
-
-def _spacing_value(spacing: Spacing) -> Union[float, List[float]]:
-    """Spacing as a JSON value, validated (positive, finite)."""
-    values = np.atleast_1d(np.asarray(spacing, dtype=np.float64))
-    if values.size not in (1, 2) or not np.all(np.isfinite(values)) or \
-            np.any(values <= 0):
-        raise ValueError('spacing must be one positive number or (sx, sy), '
-                         f'but got {spacing!r}')
-    return float(values[0]) if values.size == 1 else values.tolist()

@@ -19,6 +19,8 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
+from ...datasets.annotations import normalize_spacing
+
 __all__ = [
     'radial_errors_mm', 'mean_radial_error', 'success_detection_rates',
     'per_landmark_errors', 'sdr_key'
@@ -39,7 +41,8 @@ def radial_errors_mm(pred: np.ndarray, gt: np.ndarray,
         np.ndarray[N, K]: Radial error of each landmark in mm.
 
     Raises:
-        ValueError: If the shapes disagree or a spacing is not positive.
+        ValueError: If the shapes disagree or a spacing is not positive
+            (naming the image index).
 
     Examples:
         >>> pred = np.array([[[3., 4.]]])
@@ -54,14 +57,13 @@ def radial_errors_mm(pred: np.ndarray, gt: np.ndarray,
         raise ValueError('pred and gt must both have shape [N, K, 2], but '
                          f'got {pred.shape} and {gt.shape}')
     n = pred.shape[0]
-    if spacing.shape == (n, ):
-        spacing = np.repeat(spacing[:, None], 2, axis=1)
-    if spacing.shape != (n, 2):
+    if spacing.shape not in ((n, ), (n, 2)):
         raise ValueError(f'spacing must have shape [{n}] or [{n}, 2], but '
                          f'got {spacing.shape}')
-    if not np.all(np.isfinite(spacing)) or np.any(spacing <= 0):
-        raise ValueError(f'spacing must be finite and positive, but got '
-                         f'{spacing.tolist()}')
+    spacing = np.array([
+        normalize_spacing(s.tolist(), f'spacing of image {i}')
+        for i, s in enumerate(spacing)
+    ]).reshape(n, 2)  # (N, 2)
     diff_mm = (pred - gt) * spacing[:, None, :]  # (N, K, 2)
     return np.linalg.norm(diff_mm, axis=-1)  # (N, K)
 

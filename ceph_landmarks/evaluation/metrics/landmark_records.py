@@ -10,6 +10,8 @@ from typing import List, NamedTuple, Sequence
 
 import numpy as np
 
+from ...datasets.annotations import normalize_spacing
+
 __all__ = ['LandmarkArrays', 'landmark_record', 'stack_records']
 
 
@@ -40,11 +42,13 @@ def landmark_record(sample: dict, metric_name: str) -> dict:
 
     Returns:
         dict: ``pred`` and ``gt`` (np.ndarray[K, 2]), ``mask``
-        (np.ndarray[K], bool), ``spacing`` (np.ndarray[1] or [2]) and
-        ``img_path`` (str).
+        (np.ndarray[K], bool), ``spacing`` (np.ndarray[2], ``(sx, sy)``)
+        and ``img_path`` (str).
 
     Raises:
         KeyError: If the sample has no ``spacing``.
+        ValueError: If the spacing is not one positive number or
+            ``(sx, sy)`` (naming the image).
     """
     if 'spacing' not in sample:
         raise KeyError(
@@ -52,6 +56,9 @@ def landmark_record(sample: dict, metric_name: str) -> dict:
             f'{sample.get("img_path", "an image")}, but the data '
             "sample has no 'spacing': add 'spacing' to the meta_keys "
             'of PackPoseInputs in the evaluation pipeline.')
+    img_path = sample.get('img_path', '') or ''
+    spacing = normalize_spacing(sample['spacing'],
+                                f'{metric_name}: spacing of {img_path}')
     gt = sample['gt_instances']
     visible = np.asarray(gt['keypoints_visible'], dtype=np.float64)
     visible = visible.reshape(visible.shape[0], -1)
@@ -59,8 +66,8 @@ def landmark_record(sample: dict, metric_name: str) -> dict:
         pred=np.asarray(sample['pred_instances']['keypoints'])[0],
         gt=np.asarray(gt['keypoints'])[0],
         mask=visible[0] > 0,
-        spacing=np.asarray(sample['spacing'], dtype=np.float64).reshape(-1),
-        img_path=sample.get('img_path', '') or '')
+        spacing=np.asarray(spacing),
+        img_path=img_path)
 
 
 def stack_records(results: Sequence[dict]) -> LandmarkArrays:
@@ -70,15 +77,11 @@ def stack_records(results: Sequence[dict]) -> LandmarkArrays:
         results (Sequence[dict]): One record per image.
 
     Returns:
-        LandmarkArrays: The arrays, with an isotropic spacing repeated to
-        ``(s, s)``.
+        LandmarkArrays: The arrays.
     """
     pred = np.stack([r['pred'] for r in results])  # (N, K, 2)
     gt = np.stack([r['gt'] for r in results])  # (N, K, 2)
     mask = np.stack([r['mask'] for r in results])  # (N, K)
-    spacing = np.stack([
-        np.repeat(r['spacing'], 2) if r['spacing'].size == 1 else
-        r['spacing'] for r in results
-    ])  # (N, 2)
+    spacing = np.stack([r['spacing'] for r in results])  # (N, 2)
     return LandmarkArrays(pred, gt, mask, spacing,
                           [r['img_path'] for r in results])
