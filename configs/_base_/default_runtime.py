@@ -17,6 +17,9 @@ default_hooks = dict(
     # refuse checkpoints whose shapes differ from the model's (mmengine only
     # warns); with src_landmarks/dst_landmarks, extend them by landmark name
     landmarks=dict(type='LandmarkCheckpointHook'),
+    # random generator states in checkpoints: --resume continues the same
+    # augmentation draws; dataloader workers seeded anew each epoch
+    random_state=dict(type='RandomStateHook'),
 )
 
 env_cfg = dict(

@@ -2,5 +2,9 @@
 from .backbone_freeze_hook import BackboneFreezeHook
 from .ema_hook import DecayEMAHook
 from .landmark_checkpoint_hook import LandmarkCheckpointHook
+from .random_state_hook import RandomStateHook
 
-__all__ = ['BackboneFreezeHook', 'DecayEMAHook', 'LandmarkCheckpointHook']
+__all__ = [
+    'BackboneFreezeHook', 'DecayEMAHook', 'LandmarkCheckpointHook',
+    'RandomStateHook'
+]
