@@ -23,7 +23,10 @@ fi
 cfg_opts=()
 [[ ${#overrides[@]} -gt 0 ]] && cfg_opts=(--cfg-options "${overrides[@]}")
 
-"$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "${cfg_opts[@]}"
+# --overwrite: a second `make demo` starts afresh; the earlier demo's
+# checkpoints are moved into $WORK_DIR/checkpoints_before_<time>/
+"$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --overwrite \
+  "${cfg_opts[@]}"
 best=$(ls -t "$WORK_DIR"/best_ceph_MRE_*.pth | head -n 1)
 "$PY" tools/test.py "$CONFIG" "$best" --work-dir "$WORK_DIR" \
   --out "$WORK_DIR/test_metrics.json" "${cfg_opts[@]}"

@@ -2,21 +2,26 @@
 
 Usage:
     python tools/extend_checkpoint.py SRC --src-landmarks cldetection2023
-        --dst-landmarks isbi2015_p1p2 --out DST [--drop-lowres] [--seed 0]
+        --dst-landmarks isbi2015_p1p2 --out DST [--overwrite]
+        [--drop-lowres] [--seed 0]
 
 Landmarks present in both sets keep their trained channels (in the
 destination order), new landmarks start as the head initialises them, the
 others are dropped; see ``ceph_landmarks.models.landmark_extension``. The
 output holds ``meta`` (destination ``dataset_meta``, what was done) and
 ``state_dict``; optimizer and training state are not carried over. The
-input is read with ``weights_only=True``.
+input is read with ``weights_only=True``. An existing DST is replaced only
+with ``--overwrite``, SRC never; an unreadable SRC or a refused DST ends in
+one ``error:`` line and exit status 1.
 """
 import argparse
 import os.path as osp
+import sys
 
 import torch
 
-from ceph_landmarks.engine import load_local_checkpoint
+from ceph_landmarks.engine.checkpoint_loader import (CheckpointError,
+                                                     load_local_checkpoint)
 from ceph_landmarks.metainfo import list_landmark_sets
 from ceph_landmarks.models import extend_checkpoint
 
@@ -34,6 +39,10 @@ def parse_args() -> argparse.Namespace:
         help='landmark set wanted')
     parser.add_argument('--out', required=True, help='checkpoint to write')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace --out if it exists (refused otherwise)')
+    parser.add_argument(
         '--drop-lowres',
         action='store_true',
         help='SRPose heads: drop the low-resolution maps of dropped '
@@ -46,10 +55,20 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def check_out(src: str, out: str, overwrite: bool) -> None:
+    """Exit with an error if writing ``out`` would replace ``src`` or, without
+    ``overwrite``, an existing file."""
+    if osp.realpath(src) == osp.realpath(out):
+        sys.exit(f'error: --out {out} is the input checkpoint; write to '
+                 'another file')
+    if osp.exists(out) and not overwrite:
+        sys.exit(f'error: --out {out} already exists; pass --overwrite to '
+                 'replace it')
+
+
 def main() -> None:
     args = parse_args()
-    if osp.abspath(args.src) == osp.abspath(args.out):
-        raise SystemExit('--out must differ from SRC')
+    check_out(args.src, args.out, args.overwrite)
     checkpoint = load_local_checkpoint(args.src, map_location='cpu')
     extended = extend_checkpoint(
         checkpoint,
@@ -69,4 +88,7 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except CheckpointError as err:
+        sys.exit(f'error: {err}')

@@ -1,7 +1,7 @@
 """Predict landmarks on new cephalograms.
 
 Usage:
-    python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR
+    python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
 
@@ -11,9 +11,11 @@ per image, landmarks.csv (image, landmark, x, y, x_mm, y_mm, confidence)
 and measurements.csv (cephalometric angles in degrees); see
 ``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
 COCO-style JSON) the overlays also show the ground truth with error lines
-and the JSON files the errors. An image that cannot be read is reported by
-name and the run goes on; the exit status is 1 if any image failed, 2 for
-bad arguments.
+and the JSON files the errors. A DIR holding the results of an earlier run
+is refused unless --overwrite, which removes them all first. An image that
+cannot be read is reported by name and the run goes on; the exit status is
+1 if any image failed or the checkpoint or DIR cannot be used (one
+``error:`` line), 2 for bad arguments.
 """
 import argparse
 import sys
@@ -24,6 +26,8 @@ from tqdm import tqdm
 from ceph_landmarks.apis import (LandmarkPredictor, collect_images,
                                  load_ground_truth, predict_to_folder,
                                  read_spacing_csv)
+from ceph_landmarks.apis.folder_inference import check_output_folder
+from ceph_landmarks.engine.checkpoint_loader import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,6 +39,11 @@ def parse_args() -> argparse.Namespace:
         'inputs', nargs='+', metavar='INPUT',
         help='image files, folders or glob patterns')
     parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace the results of an earlier run in --out (refused '
+        'otherwise): its CSV files and per-image files are removed first')
     spacing = parser.add_mutually_exclusive_group()
     spacing.add_argument(
         '--spacing',
@@ -78,6 +87,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
+    try:
+        check_output_folder(args.out, args.images, args.overwrite)
+    except FileExistsError as err:
+        sys.exit(f'error: {err}')
     predictor = LandmarkPredictor(args.config, args.checkpoint, args.device,
                                   args.cfg_options)
     truth = load_ground_truth(args.ann_file, len(predictor.landmark_names)) \
@@ -91,7 +104,8 @@ def main() -> int:
                 spacing=args.spacing,
                 spacing_table=args.spacing_table,
                 ground_truth=truth,
-                batch_size=args.batch_size),
+                batch_size=args.batch_size,
+                overwrite=args.overwrite),
             total=len(args.images),
             desc='infer',
             unit='image'))
@@ -116,4 +130,7 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except CheckpointError as err:
+        sys.exit(f'error: {err}')

@@ -4,7 +4,7 @@ Usage:
     python tools/run_protocol.py CONFIG --ann-dirs DOCTOR_A DOCTOR_B
         --spacing 0.144 --out work_dirs/hamedan_protocol [--folds 5]
         [--seed 0] [--img-dir DIR] [--train-args "--epochs 60 ..."]
-        [--checkpoint last|best]
+        [--checkpoint last|best] [--overwrite]
         [--cfg-options key=value ...]
 
 Steps, each through the package's own tools:
@@ -16,7 +16,9 @@ Steps, each through the package's own tools:
 2. with ``--folds K`` the mean set's images are pooled and split into K
    folds (``fold{i}_train.json`` / ``fold{i}_val.json``), otherwise the
    converter's train / val split is used;
-3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}``;
+3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}`` (a fold
+   folder with checkpoints of an earlier protocol run is refused unless
+   ``--overwrite``, which moves them aside: see ``tools/train.py``);
 4. ``tools/test.py`` evaluates the last checkpoint (``--checkpoint best``:
    the one with the best validation MRE; the validation images are the
    reported test images, so choosing an epoch on them flatters the
@@ -69,15 +71,23 @@ def parse_args() -> argparse.Namespace:
         '--checkpoint', choices=['last', 'best'], default='last',
         help='checkpoint to test: the last epoch (default; no choice made '
         'on the test images) or the best validation MRE')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='retrain folds whose folder holds checkpoints of an earlier '
+        'run (tools/train.py --overwrite moves them aside)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides for training and testing')
     return parser.parse_args()
 
 
 def run(cmd: List[str]) -> None:
-    """Run a step, stopping the protocol if it fails."""
+    """Run a step, stopping the protocol if it fails (the step has printed
+    why)."""
     print('+', ' '.join(shlex.quote(c) for c in cmd), flush=True)
-    subprocess.run(cmd, cwd=REPO, check=True)
+    status = subprocess.run(cmd, cwd=REPO).returncode
+    if status != 0:
+        sys.exit(f'error: {osp.basename(cmd[1])} failed (exit status '
+                 f'{status}); protocol stopped')
 
 
 def convert(args: argparse.Namespace, annotator: str, out: str) -> None:
@@ -149,7 +159,8 @@ def main() -> None:
     for i, (train_name, val_name) in enumerate(fold_names):
         work = osp.join(out, f'fold{i}')
         run([sys.executable, osp.join(TOOLS, 'train.py'), args.config,
-             '--work-dir', work, *shlex.split(args.train_args),
+             '--work-dir', work, *(['--overwrite'] if args.overwrite else []),
+             *shlex.split(args.train_args),
              '--cfg-options', *data_options(
                  roots['mean'], f'annotations/{train_name}',
                  f'annotations/{val_name}'), *args.cfg_options])

@@ -7,15 +7,20 @@ Usage:
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
 and mmengine objects of a Runner checkpoint are allow-listed by the package.
+A checkpoint that is missing, empty, truncated or refused, and a bad option,
+end in one ``error:`` line and exit status 1.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
 import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+
+from ceph_landmarks.engine.checkpoint_loader import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -110,7 +115,11 @@ class SaveMetricsHook(Hook):
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = Config.fromfile(args.config)
+    try:
+        cfg = merge_args(cfg, args)
+    except ValueError as err:  # an option value the config cannot take
+        sys.exit(f'error: {err}')
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
@@ -118,4 +127,7 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except CheckpointError as err:
+        sys.exit(f'error: {err}')

@@ -1,7 +1,8 @@
 """Train a cephalometric landmark model with the mmengine Runner.
 
 Usage:
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]]
+    python tools/train.py CONFIG [--work-dir DIR]
+        [--resume [PATH] | --overwrite]
         [--amp [float16|bfloat16]] [--accumulate N] [--ema] [--ema-decay D]
         [--clip-grad MAX_NORM] [--compile] [--warmup-epochs N] [--lr LR]
         [--batch-size N] [--epochs N] [--image-size W H] [--num-workers N]
@@ -11,14 +12,28 @@ Usage:
 The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
 writes a config override (see ``ceph_landmarks.engine.config_overrides``),
 visible in the config dumped into the work dir; the Runner does the rest.
+
+A work dir that holds checkpoints of an earlier run is refused unless
+``--resume`` continues that run or ``--overwrite`` starts a new one; the
+earlier checkpoints are then moved into ``WORK_DIR/checkpoints_before_<time>``
+(mmengine would overwrite them, and delete them when it rotates its own).
+Problems with the options or the checkpoint end in one ``error:`` line and
+exit status 1.
 """
 import argparse
+import glob
 import os
 import os.path as osp
+import shutil
+import sys
+from typing import List
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
+
+from ceph_landmarks.engine.checkpoint_loader import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,12 +41,19 @@ def parse_args() -> argparse.Namespace:
         description='Train a cephalometric landmark model')
     parser.add_argument('config', help='training config file')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         '--resume',
         nargs='?',
         const='auto',
         help='resume from this checkpoint, or from the latest checkpoint in '
         'the work dir when no path is given')
+    start.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start a new run in a work dir that holds checkpoints of an '
+        'earlier run (refused otherwise); they are moved into '
+        'WORK_DIR/checkpoints_before_<time>/ first, nothing is deleted')
     parser.add_argument(
         '--amp',
         nargs='?',
@@ -130,7 +152,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         co.set_num_workers(cfg, args.num_workers)
     co.set_pin_memory(cfg, torch.cuda.is_available())
     if args.image_size is not None:
-        co.set_image_size(cfg, *args.image_size)
+        width, height = args.image_size
+        try:
+            co.set_image_size(cfg, width, height)
+        except ValueError as err:
+            raise ValueError(f'--image-size {width} {height}: {err}') from None
     if args.accumulate is not None:
         co.set_accumulation(cfg, args.accumulate)
     if args.clip_grad is not None:
@@ -158,13 +184,43 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def earlier_checkpoints(work_dir: str) -> List[str]:
+    """The ``*.pth`` files in ``work_dir`` and mmengine's ``last_checkpoint``
+    pointer to one of them (empty if there is no ``*.pth``)."""
+    files = sorted(glob.glob(osp.join(glob.escape(work_dir), '*.pth')))
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    return files + [pointer] if files and osp.isfile(pointer) else files
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)  # imports ceph_landmarks
-    cfg = merge_args(cfg, args)
+    try:
+        cfg = merge_args(cfg, args)
+    except ValueError as err:  # an option value the config cannot take
+        sys.exit(f'error: {err}')
+    earlier = earlier_checkpoints(cfg.work_dir)
+    names = ', '.join(map(osp.basename, earlier))
+    if earlier and not cfg.get('resume') and not args.overwrite:
+        sys.exit(f'error: work dir {cfg.work_dir} already holds checkpoints '
+                 f'of an earlier run ({names}); pass --resume to continue '
+                 'that run, --overwrite to start a new one (the earlier '
+                 'checkpoints are then moved into '
+                 'checkpoints_before_<time>/ there), or another --work-dir')
     runner = Runner.from_cfg(cfg)
+    if earlier and args.overwrite and is_main_process():
+        aside = osp.join(cfg.work_dir,
+                         f'checkpoints_before_{runner.timestamp}')
+        os.makedirs(aside)
+        for path in earlier:
+            shutil.move(path, aside)
+        runner.logger.warning(f'--overwrite: moved the earlier run\'s '
+                              f'checkpoints ({names}) into {aside}')
     runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except CheckpointError as err:  # --resume / load_from: file unusable
+        sys.exit(f'error: {err}')

@@ -15,9 +15,17 @@ Files written into ``out_dir``:
 ``_3``... added when two inputs share it. An image that cannot be read is
 not fatal: it is reported in its :class:`InferenceOutcome` and the run goes
 on with the next one.
+
+A folder that already holds these files from an earlier run is refused,
+unless ``overwrite=True``: then every earlier output (the two CSV files and
+each ``<stem>.json`` beside a ``<stem>_overlay.png``) is removed first, so
+no earlier result stays mixed with the new ones.
 """
 import csv
+import glob
 import json
+import logging
+import os
 import os.path as osp
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +33,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from ..visualization.overlay import draw_landmark_overlay
@@ -35,7 +44,7 @@ from .predictor import LandmarkPredictor
 
 __all__ = [
     'LANDMARK_COLUMNS', 'MEASUREMENT_COLUMNS', 'InferenceOutcome',
-    'output_stems', 'predict_to_folder'
+    'check_output_folder', 'output_stems', 'predict_to_folder'
 ]
 
 #: Columns of ``landmarks.csv``.
@@ -95,6 +104,52 @@ def output_stems(images: Sequence[str]) -> List[str]:
     return stems
 
 
+def check_output_folder(out_dir: str,
+                        images: Sequence[str] = (),
+                        overwrite: bool = False) -> List[str]:
+    """Refuse a folder holding an earlier run's results unless
+    ``overwrite``.
+
+    Args:
+        out_dir (str): Output folder (need not exist).
+        images (Sequence[str]): The images to predict, whose output files
+            must not exist either.
+        overwrite (bool): Whether earlier results may be replaced.
+
+    Returns:
+        list[str]: The earlier outputs: ``landmarks.csv``,
+        ``measurements.csv``, every ``<stem>.json`` with a
+        ``<stem>_overlay.png`` beside it (and that overlay), and any file
+        the new run would write; other files are not counted.
+
+    Raises:
+        FileExistsError: If there are earlier outputs and not ``overwrite``.
+    """
+    earlier = [
+        osp.join(out_dir, name) for name in ('landmarks.csv',
+                                             'measurements.csv')
+        if osp.isfile(osp.join(out_dir, name))
+    ]
+    for overlay in sorted(
+            glob.glob(osp.join(glob.escape(out_dir), '*_overlay.png'))):
+        record = overlay[:-len('_overlay.png')] + '.json'
+        if osp.isfile(record):
+            earlier += [record, overlay]
+    for stem in output_stems(images):
+        for name in (f'{stem}.json', f'{stem}_overlay.png'):
+            path = osp.join(out_dir, name)
+            if osp.isfile(path) and path not in earlier:
+                earlier.append(path)
+    if earlier and not overwrite:
+        names = ', '.join(osp.basename(path) for path in earlier[:4])
+        more = f' and {len(earlier) - 4} more' if len(earlier) > 4 else ''
+        raise FileExistsError(
+            f'{out_dir} already holds the results of an earlier run '
+            f'({names}{more}); replace them all with --overwrite '
+            '(overwrite=True) or choose another output folder')
+    return earlier
+
+
 def _fmt(value: Optional[float]) -> str:
     return '' if value is None or not np.isfinite(value) else f'{value:.6g}'
 
@@ -121,12 +176,15 @@ def predict_to_folder(
         spacing: Optional[Spacing] = None,
         spacing_table: Optional[Dict[str, Tuple[float, float]]] = None,
         ground_truth: Optional[Dict[str, GroundTruth]] = None,
-        batch_size: int = 1) -> Iterator[InferenceOutcome]:
+        batch_size: int = 1,
+        overwrite: bool = False) -> Iterator[InferenceOutcome]:
     """Predict every image and write JSON, overlays and CSVs into a folder.
 
-    A generator: it yields one :class:`InferenceOutcome` per image, in
-    input order, as soon as the image's files are written (wrap it in a
-    progress bar). The CSV files are complete when it is exhausted.
+    Returns a generator that yields one :class:`InferenceOutcome` per image,
+    in input order, as soon as the image's files are written (wrap it in a
+    progress bar). The CSV files are complete when it is exhausted. The
+    arguments and the folder are checked, and with ``overwrite`` the
+    earlier results removed, when this function is called.
 
     Args:
         predictor (LandmarkPredictor): The model.
@@ -141,17 +199,41 @@ def predict_to_folder(
             image file name (:func:`load_ground_truth`); their spacing is
             used for images that get none from ``spacing`` or the table.
         batch_size (int): Images per forward pass.
+        overwrite (bool): Replace the results of an earlier run in
+            ``out_dir`` (:func:`check_output_folder`) instead of refusing
+            them.
 
-    Yields:
-        InferenceOutcome: The result of each image.
+    Returns:
+        Iterator[InferenceOutcome]: The result of each image.
 
     Raises:
         ValueError: If ``spacing`` is invalid.
+        FileExistsError: If ``out_dir`` holds earlier results and not
+            ``overwrite``.
     """
     spacing = normalize_spacing(spacing)
+    earlier = check_output_folder(out_dir, images, overwrite)
+    for path in earlier:
+        os.remove(path)
+    if earlier:
+        print_log(
+            f'Removed the {len(earlier)} result files of an earlier run '
+            f'from {out_dir} (overwrite)',
+            logger='current',
+            level=logging.WARNING)
     mkdir_or_exist(out_dir)
+    return _predict_to_folder(predictor, images, out_dir, spacing,
+                              spacing_table, ground_truth or {}, batch_size)
+
+
+def _predict_to_folder(
+        predictor: LandmarkPredictor, images: Sequence[str], out_dir: str,
+        spacing: Optional[Tuple[float, float]],
+        spacing_table: Optional[Dict[str, Tuple[float, float]]],
+        ground_truth: Dict[str, GroundTruth],
+        batch_size: int) -> Iterator[InferenceOutcome]:
+    """The generator of :func:`predict_to_folder`."""
     stems = output_stems(images)
-    ground_truth = ground_truth or {}
     with open(osp.join(out_dir, 'landmarks.csv'), 'w', newline='') as lm_f, \
             open(osp.join(out_dir, 'measurements.csv'), 'w',
                  newline='') as ms_f:

@@ -27,21 +27,42 @@ __all__ = ['LandmarkPredictor', 'ImageInput']
 ImageInput = Union[str, os.PathLike, np.ndarray]
 
 
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    """A ``[H, W, 3]`` uint8 BGR view of an array input."""
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+def _check_input(image: ImageInput, name: str) -> None:
+    """Refuse an input that is neither a path nor a usable image array.
+
+    Args:
+        image (str | PathLike | np.ndarray): One input.
+        name (str): How the error names it, e.g. ``'images[2]'``.
+
+    Raises:
+        TypeError: If it is neither a path nor a numpy array.
+        ValueError: If it is an array that is not uint8, not ``[H, W]``,
+            ``[H, W, 1]`` or ``[H, W, 3]``, or has no pixels.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        return
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f'{name} must be an image file name or a numpy '
+                        f'array, but got {type(image).__name__}')
+    if image.dtype != np.uint8:
         raise ValueError(
-            'an image array must be a uint8 numpy array, but got '
-            f'{getattr(image, "dtype", type(image).__name__)}; scale other '
-            'depths to 0-255 first')
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim == 2:
-        return np.repeat(image[..., None], 3, axis=2)
+            f'{name}: an image array must be uint8, but got {image.dtype}; '
+            'scale other depths to 0-255 first')
+    channels = image.shape[2] if image.ndim == 3 else 1
+    if image.ndim not in (2, 3) or channels not in (1, 3):
+        raise ValueError(f'{name}: an image array must be [H, W] grey or '
+                         f'[H, W, 3] BGR, but got shape {image.shape}')
+    if image.size == 0:
+        raise ValueError(f'{name}: the image array is empty (shape '
+                         f'{image.shape}); it needs at least one pixel')
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    """A ``[H, W, 3]`` uint8 BGR view of an array that passed
+    :func:`_check_input`."""
     if image.ndim == 3 and image.shape[2] == 3:
         return image
-    raise ValueError('an image array must be [H, W] grey or [H, W, 3] BGR, '
-                     f'but got shape {image.shape}')
+    return np.repeat(image.reshape(*image.shape[:2], 1), 3, axis=2)
 
 
 class LandmarkPredictor:
@@ -70,6 +91,8 @@ class LandmarkPredictor:
             ``--cfg-options`` of the tools.
 
     Raises:
+        CheckpointError: If the checkpoint is missing, empty, truncated or
+            refused (:mod:`ceph_landmarks.engine.checkpoint_loader`).
         ValueError: If the landmark set of the config and of the checkpoint
             differ, or the model predicts a different number of landmarks.
 
@@ -179,7 +202,9 @@ class LandmarkPredictor:
 
         Raises:
             FileNotFoundError: If an image file does not exist.
-            ValueError: If an image cannot be read or a spacing is invalid.
+            ValueError: If an image cannot be read, an image array is
+                empty or of the wrong dtype or shape, or a spacing is
+                invalid.
         """
         return self.predict_batch([image], [spacing])[0]
 
@@ -206,11 +231,15 @@ class LandmarkPredictor:
 
         Raises:
             FileNotFoundError: If an image file does not exist.
-            ValueError: If an image cannot be read, a spacing is invalid or
-                ``spacings`` / ``sources`` do not match ``images`` in
-                length.
+            TypeError: If an image is neither a path nor an array.
+            ValueError: If an image cannot be read, an image array is empty
+                or of the wrong dtype or shape (the error names
+                ``images[i]``), a spacing is invalid or ``spacings`` /
+                ``sources`` do not match ``images`` in length.
         """
         num = len(images)
+        for i, image in enumerate(images):  # before any work is done
+            _check_input(image, f'images[{i}]' if num > 1 else 'image')
         if batch_size < 1:
             raise ValueError(f'batch_size must be at least 1, but got '
                              f'{batch_size}')

@@ -13,9 +13,14 @@ which is unwrapped into ``state_dict``. A Runner checkpoint written with
 mmengine's ``EMAHook`` already holds the averaged weights in ``state_dict``
 (and the raw ones in ``ema_state_dict``, for ``--resume``) and is returned
 as it is.
+
+A file that is missing, empty, truncated or refused raises
+:class:`CheckpointError` with a message naming the file; the tools print
+that message as one line instead of a traceback.
 """
 import os.path as osp
 import pickle
+import re
 from collections import OrderedDict
 from typing import Any, Optional
 
@@ -23,8 +28,23 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 __all__ = [
-    'load_local_checkpoint', 'strip_averaged_prefix', 'unwrap_ema_checkpoint'
+    'CheckpointError', 'CheckpointNotFoundError', 'load_local_checkpoint',
+    'strip_averaged_prefix', 'unwrap_ema_checkpoint'
 ]
+
+# torch's messages for a refused global (compat.py's getattr guard too) and
+# for a damaged file (zip container or legacy format)
+_REFUSED = re.compile(r'global|not allowed|blocked', re.IGNORECASE)
+_DAMAGED = re.compile(r'PytorchStreamReader|zip archive|unexpected EOF|'
+                      r'corrupted')
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file that cannot be used; the message names the file."""
+
+
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """A checkpoint file that does not exist."""
 
 
 def load_local_checkpoint(filename: str,
@@ -41,13 +61,20 @@ def load_local_checkpoint(filename: str,
         :func:`unwrap_ema_checkpoint`.
 
     Raises:
-        FileNotFoundError: If the file does not exist.
-        RuntimeError: If the file pickles an object outside the allow-list
-            (for example a call to ``os.system``) or is not a checkpoint.
+        CheckpointNotFoundError: If the file does not exist (also a
+            ``FileNotFoundError``).
+        CheckpointError: If the file is empty, truncated or not a
+            checkpoint, or pickles an object outside the allow-list (for
+            example a call to ``os.system``).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+        raise CheckpointNotFoundError(
+            f'checkpoint {filename} can not be found.')
+    if osp.getsize(filename) == 0:
+        raise CheckpointError(
+            f'{filename}: not a readable checkpoint (the file is empty, '
+            '0 bytes)')
     try:
         checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
@@ -57,11 +84,24 @@ def load_local_checkpoint(filename: str,
         if marker in message:
             message = message.split(marker, 1)[1]
         reason = ' '.join(message.split('Check the documentation')[0].split())
-        raise RuntimeError(
+        if not _REFUSED.search(reason):  # the pickle itself is broken
+            raise CheckpointError(
+                f'{filename}: not a readable checkpoint (truncated or not '
+                f'a torch file: {reason})') from None
+        raise CheckpointError(
             f'Refusing to load checkpoint {filename}: it is not a plain '
             f'weights file ({reason}). Checkpoints are loaded with '
             'weights_only=True; only tensors, numpy arrays and mmengine log '
             'buffers are accepted.') from err
+    except (OSError, MemoryError):
+        raise
+    except Exception as err:  # EOFError, struct.error... of a cut-off file
+        if isinstance(err, RuntimeError) and not _DAMAGED.search(str(err)):
+            raise  # not about the file (e.g. a CUDA map_location on CPU)
+        reason = str(err).split('. ')[0].strip() or type(err).__name__
+        raise CheckpointError(
+            f'{filename}: not a readable checkpoint (truncated or damaged: '
+            f'{reason})') from None
     return unwrap_ema_checkpoint(checkpoint)
 
 

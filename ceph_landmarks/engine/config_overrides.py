@@ -12,10 +12,10 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 __all__ = [
-    'set_image_size', 'set_epochs', 'set_warmup_epochs', 'set_lr',
-    'set_batch_size', 'set_num_workers', 'set_pin_memory', 'set_accumulation', 'set_clip_grad',
-    'enable_ema', 'enable_amp', 'enable_compile', 'accelerator_available',
-    'set_unfreeze_after'
+    'network_stride', 'set_image_size', 'set_epochs', 'set_warmup_epochs',
+    'set_lr', 'set_batch_size', 'set_num_workers', 'set_pin_memory',
+    'set_accumulation', 'set_clip_grad', 'enable_ema', 'enable_amp',
+    'enable_compile', 'accelerator_available', 'set_unfreeze_after'
 ]
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -30,6 +30,29 @@ def _dicts(node: Any) -> Iterator[dict]:
     elif isinstance(node, (list, tuple)):
         for value in node:
             yield from _dicts(value)
+
+
+def network_stride(cfg: Config) -> Optional[int]:
+    """The factor the backbone needs both input sides to be divisible by.
+
+    HRNet halves its input twice in the stem and once more for each further
+    branch, and adds the branches up after upsampling them, so a side must be
+    divisible by ``4 * 2 ** (branches - 1)`` (32 for four branches), else
+    the branch sizes do not match.
+
+    Args:
+        cfg (Config): A config with ``model.backbone``.
+
+    Returns:
+        int | None: The stride, or ``None`` for a backbone not known here.
+    """
+    backbone = cfg.get('model', {}).get('backbone', {})
+    if backbone.get('type') != 'HRNet':
+        return None
+    stages = backbone.get('extra', {})
+    last = stages[max(k for k in stages if k.startswith('stage'))]
+    branches = last.get('num_branches', len(last['num_channels']))
+    return 4 * 2**(branches - 1)
 
 
 def set_image_size(cfg: Config, width: int, height: int) -> int:
@@ -49,31 +72,47 @@ def set_image_size(cfg: Config, width: int, height: int) -> int:
         int: Number of dicts changed.
 
     Raises:
-        ValueError: If the size is not positive or not divisible by a
-            codec's stride.
+        ValueError: If the size is not positive, not divisible by the
+            backbone's stride (:func:`network_stride`) or by a codec's
+            heatmap stride.
     """
     if width <= 0 or height <= 0:
         raise ValueError(f'image size must be positive, but got '
                          f'{width} x {height}')
-    changed = 0
-    for node in _dicts(cfg._cfg_dict):
-        if 'input_size' in node and 'heatmap_size' in node:
-            (in_w, in_h), (hm_w, hm_h) = node['input_size'], node[
-                'heatmap_size']
-            stride_w, stride_h = in_w / hm_w, in_h / hm_h
-            if width % stride_w or height % stride_h:
-                raise ValueError(
-                    f'image size {width} x {height} is not divisible by the '
-                    f'heatmap stride {stride_w:g} x {stride_h:g} of codec '
-                    f'{node.get("type")}')
-            node['input_size'] = (width, height)
-            node['heatmap_size'] = (int(width // stride_w),
-                                    int(height // stride_h))
-            changed += 1
-        elif node.get('type') == 'TopdownAffine':
-            node['input_size'] = (width, height)
-            changed += 1
-    return changed
+    codecs = [
+        node for node in _dicts(cfg._cfg_dict)
+        if 'input_size' in node and 'heatmap_size' in node
+    ]
+    strides = []
+    for codec in codecs:
+        (in_w, in_h), (hm_w, hm_h) = codec['input_size'], codec['heatmap_size']
+        stride_w, stride_h = in_w / hm_w, in_h / hm_h
+        if width % stride_w or height % stride_h:
+            raise ValueError(
+                f'image size {width} x {height} is not divisible by the '
+                f'heatmap stride {stride_w:g} x {stride_h:g} of codec '
+                f'{codec.get("type")}')
+        strides.append((stride_w, stride_h))
+    stride = network_stride(cfg)
+    if stride and (width % stride or height % stride):
+        fit = [max(stride, round(side / stride) * stride)
+               for side in (width, height)]
+        raise ValueError(
+            f'image size {width} x {height} does not fit the network: '
+            f'{cfg.model.backbone.type} needs both sides divisible by '
+            f'{stride}, e.g. {fit[0]} x {fit[1]}')
+
+    for codec, (stride_w, stride_h) in zip(codecs, strides):
+        codec['input_size'] = (width, height)
+        codec['heatmap_size'] = (int(width // stride_w),
+                                 int(height // stride_h))
+    affines = [
+        node for node in _dicts(cfg._cfg_dict)
+        if node.get('type') == 'TopdownAffine'
+    ]
+    for affine in affines:
+        affine['input_size'] = (width, height)
+    return len(codecs) + len(affines)
 
 
 def _warmup_and_decay(cfg: Config):
