@@ -19,6 +19,7 @@ import platform
 import torch
 from mmengine.config import Config, DictAction
 
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.engine import benchmark as bm
 
 
@@ -102,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,14 +12,12 @@ with ``--overwrite``, SRC never; an unreadable SRC or a refused DST ends in
 one ``error:`` line and exit status 1.
 """
 import argparse
-import os.path as osp
-import sys
 
 import torch
 
+from ceph_landmarks.cli import check_output_file, run_tool
 from ceph_landmarks.engine import export_weights
-from ceph_landmarks.engine.checkpoint_loader import (CheckpointError,
-                                                     load_local_checkpoint)
+from ceph_landmarks.engine.checkpoint_loader import load_local_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,20 +36,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def check_out(src: str, out: str, overwrite: bool) -> None:
-    """Exit with an error if writing ``out`` would replace ``src`` or, without
-    ``overwrite``, an existing file."""
-    if osp.realpath(src) == osp.realpath(out):
-        sys.exit(f'error: --out {out} is the input checkpoint; write to '
-                 'another file')
-    if osp.exists(out) and not overwrite:
-        sys.exit(f'error: --out {out} already exists; pass --overwrite to '
-                 'replace it')
-
-
 def main() -> None:
     args = parse_args()
-    check_out(args.src, args.out, args.overwrite)
+    check_output_file(args.src, args.out, args.overwrite)
     checkpoint = load_local_checkpoint(args.src, map_location='cpu')
     try:
         weights = export_weights(checkpoint, raw=args.raw, source=args.src)
@@ -61,7 +48,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except CheckpointError as err:
-        sys.exit(f'error: {err}')
+    run_tool(main)

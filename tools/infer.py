@@ -27,7 +27,7 @@ from ceph_landmarks.apis import (LandmarkPredictor, collect_images,
                                  load_ground_truth, predict_to_folder,
                                  read_spacing_csv)
 from ceph_landmarks.apis.folder_inference import check_output_folder
-from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from ceph_landmarks.cli import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -87,10 +87,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    try:
-        check_output_folder(args.out, args.images, args.overwrite)
-    except FileExistsError as err:
-        sys.exit(f'error: {err}')
+    check_output_folder(args.out, args.images, args.overwrite)
     predictor = LandmarkPredictor(args.config, args.checkpoint, args.device,
                                   args.cfg_options)
     truth = load_ground_truth(args.ann_file, len(predictor.landmark_names)) \
@@ -130,7 +127,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except CheckpointError as err:
-        sys.exit(f'error: {err}')
+    run_tool(main)

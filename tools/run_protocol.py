@@ -23,9 +23,9 @@ Steps, each through the package's own tools:
    the one with the best validation MRE; the validation images are the
    reported test images, so choosing an epoch on them flatters the
    figures), with the config the training dumped (so ``--train-args`` such
-   as ``--image-size`` apply), on the fold's validation images against the mean and against each annotator, writing
-   the metrics, the per-landmark table and (for the mean) the report
-   images;
+   as ``--image-size`` apply), on the fold's validation images against
+   the mean and against each annotator, writing the metrics, the
+   per-landmark table and (for the mean) the report images;
 5. ``OUT/summary.json`` and ``OUT/summary.csv`` collect MRE, its SD and the
    SDRs per fold and ground truth, with the mean over folds.
 """
@@ -33,13 +33,13 @@ import argparse
 import csv
 import glob
 import json
-import os
 import os.path as osp
 import shlex
 import subprocess
 import sys
 from typing import Dict, List
 
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.datasets.conversion import (merge_annotations,
                                                 subset_annotations,
                                                 write_json_atomic,
@@ -205,4 +205,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -13,14 +13,13 @@ end in one ``error:`` line and exit status 1.
 import argparse
 import os
 import os.path as osp
-import sys
 
 import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from ceph_landmarks.cli import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -116,10 +115,7 @@ class SaveMetricsHook(Hook):
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    try:
-        cfg = merge_args(cfg, args)
-    except ValueError as err:  # an option value the config cannot take
-        sys.exit(f'error: {err}')
+    cfg = merge_args(cfg, args)
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
@@ -127,7 +123,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except CheckpointError as err:
-        sys.exit(f'error: {err}')
+    run_tool(main)

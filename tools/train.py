@@ -33,7 +33,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from ceph_landmarks.cli import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -195,10 +195,7 @@ def earlier_checkpoints(work_dir: str) -> List[str]:
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)  # imports ceph_landmarks
-    try:
-        cfg = merge_args(cfg, args)
-    except ValueError as err:  # an option value the config cannot take
-        sys.exit(f'error: {err}')
+    cfg = merge_args(cfg, args)
     earlier = earlier_checkpoints(cfg.work_dir)
     names = ', '.join(map(osp.basename, earlier))
     if earlier and not cfg.get('resume') and not args.overwrite:
@@ -220,7 +217,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except CheckpointError as err:  # --resume / load_from: file unusable
-        sys.exit(f'error: {err}')
+    run_tool(main)

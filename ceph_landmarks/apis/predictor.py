@@ -15,6 +15,7 @@ from mmpose.models.builder import build_pose_estimator
 from mmpose.registry import DATASETS
 from mmpose.structures import PoseDataSample
 
+from ..datasets.image_loading import to_model_input
 from ..evaluation.functional.cephalometric_angles import cephalometric_angles
 from ..visualization.overlay import landmark_labels
 from .inputs import Spacing, load_image, normalize_spacing
@@ -23,46 +24,36 @@ from .prediction import ImagePrediction, Landmark
 __all__ = ['LandmarkPredictor', 'ImageInput']
 
 #: An image to predict on: a file path, or an array ``[H, W]`` (grey) or
-#: ``[H, W, 3]`` (BGR, OpenCV's order), uint8.
+#: ``[H, W, 3]`` (BGR, OpenCV's order), uint8 or of more bits (scaled by its
+#: data bit depth, as image files are).
 ImageInput = Union[str, os.PathLike, np.ndarray]
 
 
-def _check_input(image: ImageInput, name: str) -> None:
-    """Refuse an input that is neither a path nor a usable image array.
+def _model_input(image: ImageInput, name: str) -> Union[str, np.ndarray]:
+    """Check one input; convert an array to the model's 8-bit BGR input.
+
+    Arrays of more than 8 bits are scaled by their data bit depth, as image
+    files are (:func:`ceph_landmarks.datasets.image_loading.to_model_input`).
 
     Args:
         image (str | PathLike | np.ndarray): One input.
-        name (str): How the error names it, e.g. ``'images[2]'``.
+        name (str): How an error names it, e.g. ``'images[2]'``.
+
+    Returns:
+        str | np.ndarray: The path, or ``[H, W, 3]`` uint8 BGR pixels.
 
     Raises:
         TypeError: If it is neither a path nor a numpy array.
-        ValueError: If it is an array that is not uint8, not ``[H, W]``,
-            ``[H, W, 1]`` or ``[H, W, 3]``, or has no pixels.
+        ValueError: If it is an array that is not an image: not
+            ``[H, W]``, ``[H, W, 1]`` or ``[H, W, 3]``, empty, float or
+            with values outside [0, 65535].
     """
     if isinstance(image, (str, os.PathLike)):
-        return
+        return os.fspath(image)
     if not isinstance(image, np.ndarray):
         raise TypeError(f'{name} must be an image file name or a numpy '
                         f'array, but got {type(image).__name__}')
-    if image.dtype != np.uint8:
-        raise ValueError(
-            f'{name}: an image array must be uint8, but got {image.dtype}; '
-            'scale other depths to 0-255 first')
-    channels = image.shape[2] if image.ndim == 3 else 1
-    if image.ndim not in (2, 3) or channels not in (1, 3):
-        raise ValueError(f'{name}: an image array must be [H, W] grey or '
-                         f'[H, W, 3] BGR, but got shape {image.shape}')
-    if image.size == 0:
-        raise ValueError(f'{name}: the image array is empty (shape '
-                         f'{image.shape}); it needs at least one pixel')
-
-
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    """A ``[H, W, 3]`` uint8 BGR view of an array that passed
-    :func:`_check_input`."""
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image
-    return np.repeat(image.reshape(*image.shape[:2], 1), 3, axis=2)
+    return to_model_input(image, name)
 
 
 class LandmarkPredictor:
@@ -191,7 +182,8 @@ class LandmarkPredictor:
 
         Args:
             image (str | PathLike | np.ndarray): Image file, or an array
-                ``[H, W]`` (grey) or ``[H, W, 3]`` (BGR), uint8.
+                ``[H, W]`` (grey) or ``[H, W, 3]`` (BGR), uint8 or more bits
+                (see :data:`ImageInput`).
             spacing (float | tuple[float, float], optional): Pixel spacing
                 in mm/px, one number or ``(sx, sy)``; gives ``x_mm``,
                 ``y_mm`` and angles in mm.
@@ -203,7 +195,7 @@ class LandmarkPredictor:
         Raises:
             FileNotFoundError: If an image file does not exist.
             ValueError: If an image cannot be read, an image array is
-                empty or of the wrong dtype or shape, or a spacing is
+                empty, float or of the wrong shape, or a spacing is
                 invalid.
         """
         return self.predict_batch([image], [spacing])[0]
@@ -233,24 +225,26 @@ class LandmarkPredictor:
             FileNotFoundError: If an image file does not exist.
             TypeError: If an image is neither a path nor an array.
             ValueError: If an image cannot be read, an image array is empty
-                or of the wrong dtype or shape (the error names
+                float or of the wrong shape (the error names
                 ``images[i]``), a spacing is invalid or ``spacings`` /
                 ``sources`` do not match ``images`` in length.
         """
         num = len(images)
-        for i, image in enumerate(images):  # before any work is done
-            _check_input(image, f'images[{i}]' if num > 1 else 'image')
+        if sources is None:
+            sources = [
+                '<array>' if isinstance(img, np.ndarray) else os.fspath(img)
+                for img in images
+            ]
+        images = [  # checked before any work is done
+            _model_input(image, f'images[{i}]' if num > 1 else 'image')
+            for i, image in enumerate(images)
+        ]
         if batch_size < 1:
             raise ValueError(f'batch_size must be at least 1, but got '
                              f'{batch_size}')
         spacings = [None] * num if spacings is None else list(spacings)
         if len(spacings) != num:
             raise ValueError(f'got {len(spacings)} spacings for {num} images')
-        if sources is None:
-            sources = [
-                '<array>' if isinstance(img, np.ndarray) else os.fspath(img)
-                for img in images
-            ]
         if len(sources) != num:
             raise ValueError(f'got {len(sources)} sources for {num} images')
         spacings = [
@@ -271,14 +265,12 @@ class LandmarkPredictor:
                                             range(start, stop)))
         return predictions
 
-    def _prepare(self, image: ImageInput,
+    def _prepare(self, image: Union[str, np.ndarray],
                  source: str) -> Tuple[dict, Tuple[int, int]]:
-        """Run the test pipeline on one image with the whole image as box;
-        return the packed inputs and the image's ``(height, width)``."""
-        if isinstance(image, np.ndarray):
-            array = _as_bgr(image)
-        else:
-            array = load_image(os.fspath(image))
+        """Run the test pipeline on one image (a path or the output of
+        :func:`_model_input`) with the whole image as box; return the packed
+        inputs and the image's ``(height, width)``."""
+        array = image if isinstance(image, np.ndarray) else load_image(image)
         height, width = array.shape[:2]
         data_info = dict(
             img=array,

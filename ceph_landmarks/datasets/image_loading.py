@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from mmengine import fileio
 
-from .conversion.image_io import ImageReadError, decode_image
+from .conversion.image_io import PNG_SIGNATURE, ImageReadError, decode_image
 
 __all__ = [
     'load_cephalogram', 'to_model_input', 'data_bit_depth',
@@ -39,8 +39,6 @@ __all__ = [
 
 #: Data bit depths told apart by an image's largest value.
 DATA_BIT_DEPTHS = (8, 10, 12, 14, 16)
-
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
 def png_significant_bits(data: bytes) -> Optional[int]:
@@ -54,9 +52,9 @@ def png_significant_bits(data: bytes) -> Optional[int]:
         red), ``None`` if ``data`` is not a PNG or has no ``sBIT`` chunk
         (it must come before the image data).
     """
-    if not data.startswith(_PNG_SIGNATURE):
+    if not data.startswith(PNG_SIGNATURE):
         return None
-    pos = len(_PNG_SIGNATURE)
+    pos = len(PNG_SIGNATURE)
     while pos + 8 <= len(data):
         length = int.from_bytes(data[pos:pos + 4], 'big')
         kind = data[pos + 4:pos + 8]
@@ -65,14 +63,6 @@ def png_significant_bits(data: bytes) -> Optional[int]:
         if kind in (b'IDAT', b'IEND'):
             return None
         pos += 12 + length  # length, type, data, CRC
-    return None
-
-
-def _png_bit_depth(data: bytes) -> Optional[int]:
-    """The sample bit depth in a PNG's header, ``None`` if not a PNG."""
-    if data.startswith(_PNG_SIGNATURE) and data[12:16] == b'IHDR' \
-            and len(data) > 24:
-        return data[24]
     return None
 
 
@@ -197,9 +187,4 @@ def load_cephalogram(path: str,
     except OSError as err:
         raise ImageReadError(path, err.strerror or str(err)) from err
     pixels = decode_image(data, path).pixels  # by content, in full
-    if pixels.dtype == np.uint8 and _png_bit_depth(data) == 16:
-        # Pillow keeps the high byte of 16-bit colour; OpenCV keeps 16 bits
-        pixels = cv2.imdecode(np.frombuffer(data, np.uint8),
-                              cv2.IMREAD_UNCHANGED)
-        pixels = pixels[..., :3] if pixels.ndim == 3 else pixels  # no alpha
     return to_model_input(pixels, path, png_significant_bits(data))

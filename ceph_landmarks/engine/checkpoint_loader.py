@@ -93,9 +93,9 @@ def load_local_checkpoint(filename: str,
             f'weights file ({reason}). Checkpoints are loaded with '
             'weights_only=True; only tensors, numpy arrays and mmengine log '
             'buffers are accepted.') from err
-    except (OSError, MemoryError):
+    except MemoryError:
         raise
-    except Exception as err:  # EOFError, struct.error... of a cut-off file
+    except Exception as err:  # EOFError, OSError... of a cut-off file
         if isinstance(err, RuntimeError) and not _DAMAGED.search(str(err)):
             raise  # not about the file (e.g. a CUDA map_location on CPU)
         reason = str(err).split('. ')[0].strip() or type(err).__name__

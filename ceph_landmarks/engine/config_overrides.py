@@ -185,8 +185,10 @@ def set_batch_size(cfg: Config, batch_size: int) -> None:
 
 
 def set_num_workers(cfg: Config, num_workers: int) -> None:
-    """Dataloader workers of every dataloader; persistent workers and
-    prefetching only apply with at least one worker."""
+    """Dataloader workers of every dataloader; prefetching only applies with
+    at least one worker. Evaluation workers persist; training workers start
+    afresh each epoch, seeded from state in the checkpoint, so that
+    ``--resume`` is exact (see :class:`RandomStateHook`)."""
     if num_workers < 0:
         raise ValueError(f'num_workers must be >= 0, but got {num_workers}')
     for name in _DATALOADERS:
@@ -194,7 +196,8 @@ def set_num_workers(cfg: Config, num_workers: int) -> None:
         if not loader:
             continue
         loader.num_workers = num_workers
-        loader.persistent_workers = num_workers > 0
+        loader.persistent_workers = (num_workers > 0
+                                     and name != 'train_dataloader')
         if num_workers == 0:
             loader.prefetch_factor = None
 

@@ -86,15 +86,28 @@ def test_bad_inputs_are_clear_errors(predictor, tiny_data, tmp_path):
         predictor.predict(str(tmp_path / 'nope.png'))
     broken = tmp_path / 'broken.png'
     broken.write_bytes(b'not a png')
-    with pytest.raises(ValueError, match='broken.png: cannot be read'):
+    with pytest.raises(ValueError, match='broken.png: cannot read image'):
         predictor.predict(str(broken))
-    with pytest.raises(ValueError, match='uint8'):
+    with pytest.raises(ValueError, match='image: .*float'):
         predictor.predict(np.zeros((50, 60), np.float32))
     with pytest.raises(ValueError, match=r'spacing of .* must be one '
                        r'positive number'):
         predictor.predict(_val_image(tiny_data), spacing=-1)
     with pytest.raises(ValueError, match='got 1 spacings for 2 images'):
         predictor.predict_batch([_val_image(tiny_data)] * 2, spacings=[0.1])
+
+
+def test_12_bit_array_is_scaled_like_a_file(predictor, tiny_data):
+    grey = cv2.imread(_val_image(tiny_data), cv2.IMREAD_GRAYSCALE)
+    # the same picture held as 12-bit data: 0..255 -> 0..4095
+    twelve_bit = np.round(grey.astype(np.float64) * 4095 / 255).astype(
+        np.uint16)
+    expected = predictor.predict(grey).keypoints
+    np.testing.assert_allclose(
+        predictor.predict(twelve_bit).keypoints, expected, atol=1e-3)
+    # read as the high byte (the old behaviour) the image is nearly black
+    dark = predictor.predict((twelve_bit >> 8).astype(np.uint8)).keypoints
+    assert np.abs(dark - expected).max() > 1
 
 
 def test_bare_state_dict_checkpoint_loads(predictor, tiny_data, tmp_path):

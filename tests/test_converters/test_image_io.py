@@ -66,3 +66,18 @@ def test_not_an_image_missing_and_empty_files(tmp_path):
     (tmp_path / 'empty.bmp').write_bytes(b'')
     with pytest.raises(ImageReadError, match='empty.bmp.*the file is empty'):
         read_image(str(tmp_path / 'empty.bmp'))
+
+
+def test_16_bit_colour_png_keeps_all_16_bits(tmp_path):
+    import cv2
+    bgr = np.zeros((6, 5, 3), np.uint16)
+    bgr[..., 0], bgr[..., 1], bgr[..., 2] = 4080, 1000, 7  # 12-bit data
+    path = str(tmp_path / 'colour16.png')
+    assert cv2.imwrite(path, bgr)
+    img = read_image(path)
+    # Pillow alone keeps the high byte: 4080 -> 15, 1000 -> 3, 7 -> 0
+    assert img.pixels.dtype == np.uint16
+    assert np.array_equal(img.pixels, bgr)
+    # written by a converter, the 16 bits survive
+    again = decode_image(encode_png(img.pixels), 'again.png')
+    assert np.array_equal(again.pixels, bgr)

@@ -98,4 +98,4 @@ def test_checkpoint_tools_refuse_to_replace_files(tool, tmp_path):
     assert out.read_bytes() == b'earlier'
     proc = run_tool(tool, str(src), *extra, '--out', str(src), '--overwrite',
                     check=False)
-    _one_error_line(proc, f'--out {src} is the input checkpoint')
+    _one_error_line(proc, f'--out {src} is the input file')

@@ -34,6 +34,9 @@ EXTENSION_FORMATS = {
     '.bmp': 'BMP',
 }
 
+#: The first bytes of every PNG file.
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
 # Pillow modes converted to one that PNG stores losslessly: 8-bit grey,
 # 16-bit grey or 8-bit colour.
 _MODE_CONVERSIONS = {
@@ -67,7 +70,8 @@ class LoadedImage:
 
     Attributes:
         pixels (np.ndarray): ``[H, W]`` grey (uint8 or uint16) or
-            ``[H, W, 3]`` colour in OpenCV's BGR order (uint8).
+            ``[H, W, 3]`` colour in OpenCV's BGR order (uint8, or uint16
+            for a 16-bit colour PNG).
         source (str): Where the image came from (a path), for messages.
         format (str): Format found in the bytes, e.g. ``'JPEG'``, or
             ``'array'`` for images that never were a file.
@@ -105,6 +109,14 @@ def _to_array(img: Image.Image, source: str) -> np.ndarray:
     raise ImageReadError(
         source, f'unsupported pixel mode {img.mode!r} ({img.format}); '
         'expected 8- or 16-bit grey or 8-bit colour')
+
+
+def _png_bit_depth(data: bytes) -> Optional[int]:
+    """The sample bit depth in a PNG's header, ``None`` if not a PNG."""
+    if data.startswith(PNG_SIGNATURE) and data[12:16] == b'IHDR' \
+            and len(data) > 24:
+        return data[24]
+    return None
 
 
 def decode_image(data: bytes, source: str) -> LoadedImage:
@@ -145,7 +157,12 @@ def decode_image(data: bytes, source: str) -> LoadedImage:
             f'{data[:8]!r})') from None
     except (OSError, SyntaxError) as err:  # Pillow: truncated / corrupt
         raise ImageReadError(source, f'corrupt or truncated ({err})') from err
-    if pixels.ndim == 3:
+    if pixels.ndim == 3 and _png_bit_depth(data) == 16:
+        # Pillow keeps the high byte of 16-bit colour; OpenCV keeps 16 bits
+        # (BGR, any alpha channel dropped)
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8),
+                              cv2.IMREAD_UNCHANGED)[..., :3]
+    elif pixels.ndim == 3:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
     expected = EXTENSION_FORMATS.get(osp.splitext(source)[1].lower())
     return LoadedImage(pixels, source, found, expected)

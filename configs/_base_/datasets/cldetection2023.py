@@ -7,7 +7,9 @@ data_root = 'data/cldetection2023/'
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    persistent_workers=True,
+    # workers start afresh each epoch, seeded from the checkpointed RNG,
+    # so --resume is exact (RandomStateHook)
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,

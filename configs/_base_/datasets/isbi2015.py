@@ -10,7 +10,9 @@ data_root = 'data/isbi2015/'
 train_dataloader = dict(
     batch_size=6,
     num_workers=4,
-    persistent_workers=True,
+    # workers start afresh each epoch, seeded from the checkpointed RNG,
+    # so --resume is exact (RandomStateHook)
+    persistent_workers=False,
     prefetch_factor=2,
     pin_memory=False,
     sampler=dict(type='DefaultSampler', shuffle=True),

@@ -6,7 +6,9 @@ data_root = 'data/synthetic/'
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    persistent_workers=True,
+    # workers start afresh each epoch, seeded from the checkpointed RNG,
+    # so --resume is exact (RandomStateHook)
+    persistent_workers=False,
     prefetch_factor=2,
     pin_memory=False,  # tools/train.py turns it on where CUDA is available
     sampler=dict(type='DefaultSampler', shuffle=True),

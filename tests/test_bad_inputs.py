@@ -1,0 +1,602 @@
+"""What bad input gets: one table over every entry point.
+
+Each row builds a bad input in its own ``inputs`` folder and says how to
+feed it to the package: a library call (which must raise the expected
+exception type) or a tool run in a subprocess (which must exit with the
+expected status, print no Python traceback and say ``error:``). In both
+cases the message must name the file or option at fault, and no file of
+``inputs`` may change.
+"""
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import torch
+from PIL import Image
+
+from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from conftest import REPO_ROOT, TINY_CONFIG, data_options
+from test_converters.helpers import (digests, grey_image, random_points,
+                                     save_image, write_labelme)
+
+
+@dataclass
+class Call:
+    """A library call that must raise ``error`` naming ``names``."""
+    fn: Callable[[], object]
+    error: type
+    names: Sequence[str]
+
+
+@dataclass
+class Tool:
+    """``tools/<script> args`` that must exit ``status`` naming ``names``."""
+    script: str
+    args: List[str]
+    names: Sequence[str]
+    status: int = 1
+    cwd: Optional[str] = None
+
+
+@dataclass
+class Ctx:
+    """What a row gets: its input folder, a scratch folder, fixtures."""
+    inputs: Path
+    scratch: Path
+    tiny_data: str
+    checkpoint: Callable[[], str]
+    monkeypatch: pytest.MonkeyPatch
+    extra: Dict[str, object] = field(default_factory=dict)
+
+
+CASES: Dict[str, Callable[[Ctx], Union[Call, Tool]]] = {}
+
+
+def case(fn: Callable[[Ctx], Union[Call, Tool]]):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+# --------------------------------------------------------------- builders
+def coco_copy(ctx: Ctx, edit: Callable[[dict], None] = lambda c: None,
+              name: str = 'ann.json') -> Path:
+    """The tiny val split's images and annotation file, edited."""
+    shutil.copytree(osp.join(ctx.tiny_data, 'images'), ctx.inputs / 'images')
+    coco = json.load(open(osp.join(ctx.tiny_data, 'annotations',
+                                   'val.json')))
+    edit(coco)
+    path = ctx.inputs / name
+    path.write_text(json.dumps(coco))
+    return path
+
+
+def dataset_call(ann_file: Path, names=None, pipeline=None,
+                 index: Optional[int] = None,
+                 error: type = ValueError) -> Call:
+    """Build the dataset on ``ann_file`` (and read item ``index``)."""
+
+    def build():
+        from ceph_landmarks.datasets import CephalometricDataset
+        dataset = CephalometricDataset(
+            data_root=str(ann_file.parent),
+            ann_file=ann_file.name,
+            data_prefix=dict(img='images/'),
+            pipeline=pipeline or [])
+        if index is not None:
+            return dataset[index]
+        return dataset
+
+    return Call(build, error, names or [ann_file.name])
+
+
+def labelme_inputs(ctx: Ctx, num: int = 2) -> Path:
+    """``ann/a/00k.json`` LabelMe files with ``images/00k.png``."""
+    root = ctx.inputs
+    for i in range(num):
+        save_image(str(root / 'images' / f'00{i}.png'), grey_image(60, 80, i))
+        pts = random_points(19, 56, 76, seed=i) + 2
+        write_labelme(str(root / 'ann' / 'a' / f'00{i}.json'),
+                      zip([f'l{k + 1}' for k in range(19)], pts),
+                      f'../../images/00{i}.png', 60, 80)
+    return root
+
+
+def labelme_main(ctx: Ctx, names, *extra, skip=False) -> Call:
+    from data_converters import labelme as labelme_cli
+    argv = ['--ann-dirs', str(ctx.inputs / 'ann' / 'a'), '--out',
+            str(ctx.scratch / 'out'), '--spacing', '0.1', *extra]
+    if skip:
+        argv.append('--skip-invalid')
+    return Call(lambda: labelme_cli.main(argv), SystemExit, names)
+
+
+def cldetection_inputs(ctx: Ctx) -> Tuple[Path, Path]:
+    stack = np.full((2, 40, 50, 3), 100, np.uint8)
+    labels = [
+        dict(name=str(k + 1), point=[5 + k, 3 + k % 30, z + 1], scale='0.1')
+        for z in range(2) for k in range(38)
+    ]
+    stack_path = ctx.inputs / 'train_stack.mha'
+    sitk.WriteImage(sitk.GetImageFromArray(stack, isVector=True),
+                    str(stack_path))
+    labels_path = ctx.inputs / 'train-gt.json'
+    labels_path.write_text(json.dumps(dict(points=labels)))
+    return stack_path, labels_path
+
+
+def cldetection_main(ctx: Ctx, stack: Path, labels: Path, names) -> Call:
+    from data_converters import cldetection2023 as cl_cli
+    argv = ['--stack', str(stack), '--labels', str(labels), '--out',
+            str(ctx.scratch / 'out')]
+    return Call(lambda: cl_cli.main(argv), SystemExit, names)
+
+
+def write_checkpoint_copy(ctx: Ctx, keep_bytes: Optional[int],
+                          name: str = 'model.pth') -> Path:
+    """The tiny checkpoint, cut to ``keep_bytes`` (``0``: empty file)."""
+    data = Path(ctx.checkpoint()).read_bytes()
+    path = ctx.inputs / name
+    path.write_bytes(data if keep_bytes is None else data[:keep_bytes])
+    return path
+
+
+def infer_tool(ctx: Ctx, images: Sequence[Path], names, *extra,
+               checkpoint: Optional[Path] = None) -> Tool:
+    ckpt = str(checkpoint or ctx.checkpoint())
+    return Tool('infer.py', [TINY_CONFIG, ckpt, *map(str, images), '--out',
+                             str(ctx.scratch / 'out'), *extra], names)
+
+
+def one_image(ctx: Ctx, name: str = 'xray.png') -> Path:
+    path = ctx.inputs / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(osp.join(ctx.tiny_data, 'images', 'val_0000.png'), path)
+    return path
+
+
+# ------------------------------------------------ dataset (train and test)
+@case
+def dataset_duplicate_image_ids(ctx):
+    def edit(coco):
+        coco['images'][1]['id'] = coco['images'][0]['id']
+    return dataset_call(coco_copy(ctx, edit), ['ann.json', 'id'])
+
+
+@case
+def dataset_keypoint_far_outside_image(ctx):
+    def edit(coco):
+        coco['annotations'][0]['keypoints'][:3] = [-500, 9999, 2]
+    return dataset_call(coco_copy(ctx, edit), ['ann.json'])
+
+
+@case
+def dataset_empty(ctx):
+    def edit(coco):
+        coco['images'], coco['annotations'] = [], []
+    return dataset_call(coco_copy(ctx, edit), ['ann.json'])
+
+
+@case
+def dataset_annotation_not_json(ctx):
+    path = ctx.inputs / 'ann.json'
+    path.write_text('{"images": [ this is not JSON')
+    return dataset_call(path, ['ann.json'])
+
+
+@case
+def dataset_missing_spacing(ctx):
+    def edit(coco):
+        del coco['images'][0]['spacing']
+    return dataset_call(coco_copy(ctx, edit), ['ann.json', 'spacing'])
+
+
+@case
+def dataset_negative_spacing(ctx):
+    def edit(coco):
+        coco['images'][0]['spacing'] = -0.1
+    return dataset_call(coco_copy(ctx, edit), ['ann.json', 'spacing'])
+
+
+@case
+def dataset_wrong_keypoint_count(ctx):
+    def edit(coco):
+        coco['annotations'][0]['keypoints'] = \
+            coco['annotations'][0]['keypoints'][:-3]
+    return dataset_call(coco_copy(ctx, edit), ['ann.json'])
+
+
+@case
+def dataset_non_finite_keypoint(ctx):
+    def edit(coco):
+        coco['annotations'][0]['keypoints'][0] = float('nan')
+    return dataset_call(coco_copy(ctx, edit), ['ann.json'])
+
+
+@case
+def dataset_missing_image_file(ctx):
+    path = coco_copy(ctx)
+    os.remove(ctx.inputs / 'images' / 'val_0001.png')
+    return dataset_call(path, ['val_0001.png'])
+
+
+@case
+def dataset_two_annotations_for_one_image(ctx):
+    def edit(coco):
+        extra = dict(coco['annotations'][0], id=999)
+        coco['annotations'].append(extra)
+    return dataset_call(coco_copy(ctx, edit), ['ann.json'])
+
+
+def load_pipeline():
+    return [dict(type='LoadCephalogram')]
+
+
+@case
+def dataset_zero_byte_image_in_training(ctx):
+    path = coco_copy(ctx)
+    (ctx.inputs / 'images' / 'val_0002.png').write_bytes(b'')
+    return dataset_call(path, ['val_0002.png'], load_pipeline(), index=2)
+
+
+@case
+def dataset_truncated_image_in_training(ctx):
+    path = coco_copy(ctx)
+    image = ctx.inputs / 'images' / 'val_0001.png'
+    image.write_bytes(image.read_bytes()[:300])
+    return dataset_call(path, ['val_0001.png'], load_pipeline(), index=1)
+
+
+# ------------------------------------------------------------- converters
+@case
+def labelme_file_not_json(ctx):
+    labelme_inputs(ctx)
+    (ctx.inputs / 'ann' / 'a' / '001.json').write_text('not json {')
+    return labelme_main(ctx, ['001.json'])
+
+
+@case
+def labelme_point_outside_image(ctx):
+    labelme_inputs(ctx)
+    write_labelme(str(ctx.inputs / 'ann' / 'a' / '001.json'),
+                  [(f'l{k + 1}', (500, 5)) for k in range(19)],
+                  '../../images/001.png', 60, 80)
+    return labelme_main(ctx, ['001.json'])
+
+
+@case
+def labelme_image_missing(ctx):
+    labelme_inputs(ctx)
+    os.remove(ctx.inputs / 'images' / '000.png')
+    return labelme_main(ctx, ['000.png'])
+
+
+@case
+def labelme_output_exists(ctx):
+    labelme_inputs(ctx)
+    (ctx.scratch / 'out').mkdir()
+    (ctx.scratch / 'out' / 'mine.txt').write_text('a user file')
+    return labelme_main(ctx, [str(ctx.scratch / 'out')])
+
+
+@case
+def labelme_bad_spacing_csv(ctx):
+    labelme_inputs(ctx)
+    csv = ctx.inputs / 'spacing.csv'
+    csv.write_text('image,spacing\n000,0.1\n001,-3\n')
+    from data_converters import labelme as labelme_cli
+    argv = ['--ann-dirs', str(ctx.inputs / 'ann' / 'a'), '--out',
+            str(ctx.scratch / 'out'), '--spacing-csv', str(csv)]
+    return Call(lambda: labelme_cli.main(argv), SystemExit,
+                ['spacing.csv', 'line 3'])
+
+
+@case
+def labelme_decompression_bomb(ctx):
+    labelme_inputs(ctx)
+    ctx.monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 1000)
+    return labelme_main(ctx, ['000.png'])
+
+
+@case
+def labelme_decompression_bomb_skipped(ctx):
+    """With --skip-invalid the bomb is left out, the rest converted."""
+    labelme_inputs(ctx, num=3)
+    save_image(str(ctx.inputs / 'images' / '001.png'), grey_image(300, 300))
+    write_labelme(str(ctx.inputs / 'ann' / 'a' / '001.json'),
+                  [(f'l{k + 1}', (50, 50)) for k in range(19)],
+                  '../../images/001.png', 300, 300)
+    ctx.monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 10000)
+    call = labelme_main(ctx, [], skip=True)
+
+    def run():
+        result = call.fn()
+        assert result.num_images == 2, result
+        defects = json.load(open(ctx.scratch / 'out' / 'defects.json'))
+        assert '001' in json.dumps(defects)
+        raise RuntimeError('converted, bomb skipped and reported')
+
+    return Call(run, RuntimeError, ['bomb skipped'])
+
+
+@case
+def cldetection_truncated_stack(ctx):
+    stack, labels = cldetection_inputs(ctx)
+    stack.write_bytes(stack.read_bytes()[:-2000])
+    return cldetection_main(ctx, stack, labels, ['train_stack.mha'])
+
+
+@case
+def cldetection_labels_not_json(ctx):
+    stack, labels = cldetection_inputs(ctx)
+    labels.write_text('<xml>not json</xml>')
+    return cldetection_main(ctx, stack, labels, ['train-gt.json'])
+
+
+@case
+def isbi_missing_layout(ctx):
+    from data_converters import isbi2015 as isbi_cli
+    (ctx.inputs / 'ISBI2015').mkdir()
+    argv = ['--root', str(ctx.inputs / 'ISBI2015'), '--out',
+            str(ctx.scratch / 'out')]
+    return Call(lambda: isbi_cli.main(argv), SystemExit, ['ISBI2015'])
+
+
+# ------------------------------------------------------------- the API
+@case
+def api_empty_array(ctx):
+    from ceph_landmarks.apis import LandmarkPredictor
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+                                  device='cpu')
+    empty = np.zeros((0, 0), np.uint8)
+    return Call(lambda: predictor.predict(empty, spacing=0.1), ValueError,
+                ['image', 'no pixels'])
+
+
+@case
+def api_empty_checkpoint(ctx):
+    path = write_checkpoint_copy(ctx, 0)
+    from ceph_landmarks.apis import LandmarkPredictor
+    return Call(lambda: LandmarkPredictor(TINY_CONFIG, str(path),
+                                          device='cpu'),
+                CheckpointError, ['model.pth', 'empty'])
+
+
+@case
+def api_truncated_checkpoint(ctx):
+    path = write_checkpoint_copy(ctx, 5000)
+    from ceph_landmarks.apis import LandmarkPredictor
+    return Call(lambda: LandmarkPredictor(TINY_CONFIG, str(path),
+                                          device='cpu'),
+                CheckpointError, ['model.pth', 'truncated'])
+
+
+@case
+def api_negative_spacing(ctx):
+    from ceph_landmarks.apis import LandmarkPredictor
+    image = one_image(ctx)
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+                                  device='cpu')
+    return Call(lambda: predictor.predict(str(image), spacing=-1),
+                ValueError, ['spacing'])
+
+
+@case
+def api_image_not_an_image(ctx):
+    from ceph_landmarks.apis import LandmarkPredictor
+    path = ctx.inputs / 'notes.png'
+    path.write_text('these are notes, not pixels')
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+                                  device='cpu')
+    return Call(lambda: predictor.predict(str(path)), ValueError,
+                ['notes.png'])
+
+
+@case
+def api_spacing_csv_duplicate_image(ctx):
+    from ceph_landmarks.apis import read_spacing_csv
+    path = ctx.inputs / 'spacing.csv'
+    path.write_text('image,spacing\na.png,0.1\na.png,0.2\n')
+    return Call(lambda: read_spacing_csv(str(path)), ValueError,
+                ['spacing.csv', 'a.png'])
+
+
+@case
+def ground_truth_duplicate_image_ids(ctx):
+    from ceph_landmarks.apis.ground_truth import load_ground_truth
+
+    def edit(coco):
+        coco['images'][1]['id'] = coco['images'][0]['id']
+    path = coco_copy(ctx, edit)
+    return Call(lambda: load_ground_truth(str(path), 19), ValueError,
+                ['ann.json'])
+
+
+# ------------------------------------------------------------------ tools
+@case
+def train_image_size_not_multiple_of_stride(ctx):
+    return Tool('train.py', [TINY_CONFIG, '--work-dir',
+                             str(ctx.scratch / 'work'), '--image-size', '96',
+                             '80', *data_options(ctx.tiny_data)],
+                ['--image-size', '32'])
+
+
+@case
+def train_annotation_not_json(ctx):
+    (ctx.inputs / 'annotations').mkdir()
+    (ctx.inputs / 'images').mkdir()
+    (ctx.inputs / 'annotations' / 'train.json').write_text('nope')
+    (ctx.inputs / 'annotations' / 'val.json').write_text('nope')
+    return Tool('train.py', [TINY_CONFIG, '--work-dir',
+                             str(ctx.scratch / 'work'),
+                             *data_options(str(ctx.inputs))],
+                ['train.json'])
+
+
+@case
+def train_zero_byte_image(ctx):
+    shutil.copytree(ctx.tiny_data, ctx.inputs / 'data')
+    (ctx.inputs / 'data' / 'images' / 'train_0003.png').write_bytes(b'')
+    return Tool('train.py', [TINY_CONFIG, '--work-dir',
+                             str(ctx.scratch / 'work'),
+                             *data_options(str(ctx.inputs / 'data'))],
+                ['train_0003.png'])
+
+
+@case
+def train_into_earlier_run(ctx):
+    """A work dir holding another run's checkpoint is refused."""
+    work = ctx.inputs / 'work'
+    work.mkdir()
+    shutil.copy(ctx.checkpoint(), work / 'best_ceph_MRE_epoch_2.pth')
+    return Tool('train.py', [TINY_CONFIG, '--work-dir', str(work),
+                             *data_options(ctx.tiny_data)],
+                ['--overwrite', str(work)])
+
+
+@case
+def evaluation_tool_empty_checkpoint(ctx):
+    path = write_checkpoint_copy(ctx, 0)
+    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
+                            str(ctx.scratch), *data_options(ctx.tiny_data)],
+                ['model.pth'])
+
+
+@case
+def evaluation_tool_truncated_checkpoint(ctx):
+    path = write_checkpoint_copy(ctx, 5000)
+    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
+                            str(ctx.scratch), *data_options(ctx.tiny_data)],
+                ['model.pth'])
+
+
+@case
+def evaluation_tool_malicious_checkpoint(ctx):
+
+    class Exploit:
+
+        def __reduce__(self):
+            return (os.system, (f'touch {ctx.scratch}/pwned', ))
+
+    path = ctx.inputs / 'evil.pth'
+    torch.save({'state_dict': Exploit()}, path)
+    ctx.extra['absent'] = ctx.scratch / 'pwned'
+    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
+                            str(ctx.scratch), *data_options(ctx.tiny_data)],
+                ['evil.pth', 'system'])
+
+
+@case
+def extend_checkpoint_out_exists(ctx):
+    src = write_checkpoint_copy(ctx, None)
+    out = write_checkpoint_copy(ctx, None, 'existing.pth')
+    return Tool('extend_checkpoint.py', [
+        str(src), '--src-landmarks', 'isbi2015', '--dst-landmarks',
+        'isbi2015_p1p2', '--out', str(out)
+    ], ['existing.pth', '--overwrite'])
+
+
+@case
+def extend_checkpoint_truncated(ctx):
+    src = write_checkpoint_copy(ctx, 5000)
+    return Tool('extend_checkpoint.py', [
+        str(src), '--src-landmarks', 'isbi2015', '--dst-landmarks',
+        'isbi2015_p1p2', '--out', str(ctx.scratch / 'new.pth')
+    ], ['model.pth'])
+
+
+@case
+def infer_out_holds_earlier_results(ctx):
+    image = one_image(ctx)
+    out = ctx.inputs / 'results'
+    out.mkdir()
+    (out / 'landmarks.csv').write_text('image,landmark,x,y\nold.png,S,1,2\n')
+    (out / 'old.json').write_text('{}')
+    tool = infer_tool(ctx, [image], ['results', '--overwrite'])
+    tool.args[tool.args.index('--out') + 1] = str(out)
+    return tool
+
+
+@case
+def infer_ann_file_duplicate_ids(ctx):
+    def edit(coco):
+        coco['images'][1]['id'] = coco['images'][0]['id']
+    ann = coco_copy(ctx, edit)
+    return infer_tool(ctx, [ctx.inputs / 'images' / 'val_0000.png'],
+                      ['ann.json'], '--ann-file', str(ann))
+
+
+@case
+def infer_bad_spacing_csv(ctx):
+    image = one_image(ctx)
+    csv = ctx.inputs / 'spacing.csv'
+    csv.write_text('image,spacing\nxray.png,zero\n')
+    tool = infer_tool(ctx, [image], ['spacing.csv'], '--spacing-csv',
+                      str(csv))
+    tool.status = 2  # found while parsing the options
+    return tool
+
+
+@case
+def infer_corrupt_image(ctx):
+    image = ctx.inputs / 'broken.png'
+    data = Path(osp.join(ctx.tiny_data, 'images', 'val_0000.png'))
+    image.write_bytes(data.read_bytes()[:200])
+    return infer_tool(ctx, [image], ['broken.png'])
+
+
+@case
+def infer_no_such_input(ctx):
+    tool = infer_tool(ctx, [ctx.inputs / 'missing' / '*.png'], ['missing'])
+    tool.status = 2  # found while parsing the options
+    return tool
+
+
+# -------------------------------------------------------------- the test
+def run_tool_quietly(tool: Tool) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    return subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', tool.script),
+         *tool.args],
+        cwd=tool.cwd or REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=600)
+
+
+def test_table_has_enough_rows():
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_bad_input(name, tmp_path, tiny_data, monkeypatch, request):
+    # the tiny trained checkpoint is built only for rows that need it
+    ctx = Ctx(tmp_path / 'inputs', tmp_path / 'scratch', tiny_data,
+              lambda: request.getfixturevalue('tiny_checkpoint'), monkeypatch)
+    ctx.inputs.mkdir()
+    ctx.scratch.mkdir()
+    action = CASES[name](ctx)
+    before = digests(str(ctx.inputs))
+
+    if isinstance(action, Call):
+        with pytest.raises(action.error) as info:
+            action.fn()
+        value = info.value
+        message = str(value.code if isinstance(value, SystemExit) else value)
+    else:
+        proc = run_tool_quietly(action)
+        message = proc.stdout + proc.stderr
+        assert proc.returncode == action.status, message[-3000:]
+        assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    for expected in action.names:
+        assert expected in message, (expected, message[-3000:])
+    assert digests(str(ctx.inputs)) == before, 'an input file changed'
+    absent = ctx.extra.get('absent')
+    assert absent is None or not Path(absent).exists()
