@@ -361,22 +361,23 @@ def api_empty_array(ctx):
                 ['image', 'no pixels'])
 
 
-@case
-def api_empty_checkpoint(ctx):
-    path = write_checkpoint_copy(ctx, 0)
+def predictor_call(ctx: Ctx, keep_bytes: int, reason: str) -> Call:
+    """Build the API's predictor on the cut checkpoint."""
     from ceph_landmarks.apis import LandmarkPredictor
+    path = write_checkpoint_copy(ctx, keep_bytes)
     return Call(lambda: LandmarkPredictor(TINY_CONFIG, str(path),
                                           device='cpu'),
-                CheckpointError, ['model.pth', 'empty'])
+                CheckpointError, ['model.pth', reason])
+
+
+@case
+def api_empty_checkpoint(ctx):
+    return predictor_call(ctx, 0, 'empty')
 
 
 @case
 def api_truncated_checkpoint(ctx):
-    path = write_checkpoint_copy(ctx, 5000)
-    from ceph_landmarks.apis import LandmarkPredictor
-    return Call(lambda: LandmarkPredictor(TINY_CONFIG, str(path),
-                                          device='cpu'),
-                CheckpointError, ['model.pth', 'truncated'])
+    return predictor_call(ctx, 5000, 'truncated')
 
 
 @case
@@ -462,20 +463,21 @@ def train_into_earlier_run(ctx):
                 ['--overwrite', str(work)])
 
 
+def evaluate_with(ctx: Ctx, checkpoint: Path, names: Sequence[str]) -> Tool:
+    """``tools/test.py`` of the tiny config with ``checkpoint``."""
+    return Tool('test.py', [TINY_CONFIG, str(checkpoint), '--work-dir',
+                            str(ctx.scratch), *data_options(ctx.tiny_data)],
+                names)
+
+
 @case
 def evaluation_tool_empty_checkpoint(ctx):
-    path = write_checkpoint_copy(ctx, 0)
-    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
-                            str(ctx.scratch), *data_options(ctx.tiny_data)],
-                ['model.pth'])
+    return evaluate_with(ctx, write_checkpoint_copy(ctx, 0), ['model.pth'])
 
 
 @case
 def evaluation_tool_truncated_checkpoint(ctx):
-    path = write_checkpoint_copy(ctx, 5000)
-    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
-                            str(ctx.scratch), *data_options(ctx.tiny_data)],
-                ['model.pth'])
+    return evaluate_with(ctx, write_checkpoint_copy(ctx, 5000), ['model.pth'])
 
 
 @case
@@ -489,9 +491,7 @@ def evaluation_tool_malicious_checkpoint(ctx):
     path = ctx.inputs / 'evil.pth'
     torch.save({'state_dict': Exploit()}, path)
     ctx.extra['absent'] = ctx.scratch / 'pwned'
-    return Tool('test.py', [TINY_CONFIG, str(path), '--work-dir',
-                            str(ctx.scratch), *data_options(ctx.tiny_data)],
-                ['evil.pth', 'system'])
+    return evaluate_with(ctx, path, ['evil.pth', 'system'])
 
 
 @case
