@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 from ceph_landmarks.evaluation.functional import (mean_radial_error,
+                                                  mre_standard_error,
+                                                  per_image_mre,
                                                   per_landmark_errors,
                                                   radial_errors_mm, sdr_key,
                                                   success_detection_rates)
@@ -80,3 +82,44 @@ def test_sdr_key_format():
     assert [sdr_key(t) for t in (2.0, 2.5, 3, 4.0)] == [
         'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm'
     ]
+
+
+def test_per_image_mre_uses_only_valid_landmarks():
+    pred, gt, spacing = _two_images()
+    errors = radial_errors_mm(pred, gt, spacing)  # [[5, 2, 1], [2, 2.5, 20]]
+    mask = np.array([[True, True, True], [True, True, False]])
+    np.testing.assert_allclose(per_image_mre(errors, mask), [8 / 3, 2.25])
+    # an image with no valid landmark gets nan, not 0
+    mask[1] = False
+    image_mre = per_image_mre(errors, mask)
+    assert image_mre[0] == pytest.approx(8 / 3) and np.isnan(image_mre[1])
+    with pytest.raises(ValueError, match=r'shape \[N, K\].*\(2, 3\) and '
+                       r'\(2, 2\)'):
+        per_image_mre(errors, mask[:, :2])
+
+
+def test_mre_standard_error_by_hand():
+    # per-image MREs 1, 2, 4, 5 (image 3 has one valid landmark of two)
+    errors = np.array([[1., 1.], [1., 3.], [4., 4.], [5., 99.]])
+    mask = np.array([[True, True], [True, True], [True, True],
+                     [True, False]])
+    # mean 3; sample variance (4 + 1 + 1 + 4) / 3; SE = sqrt(10 / 3) / 2
+    assert mre_standard_error(errors, mask) == pytest.approx(
+        np.sqrt(10 / 3) / 2)
+    # not the SD of the pooled landmark errors over sqrt(#landmarks)
+    pooled = errors[mask]
+    assert mre_standard_error(errors, mask) != pytest.approx(
+        pooled.std(ddof=1) / np.sqrt(pooled.size))
+
+
+def test_mre_standard_error_skips_empty_images_and_needs_two():
+    errors = np.array([[1., 1.], [3., 3.], [50., 50.]])
+    mask = np.array([[True, True], [True, True], [False, False]])
+    # the empty image neither adds an MRE nor counts in sqrt(n): SD 1.414
+    assert mre_standard_error(errors, mask) == pytest.approx(
+        np.sqrt(2) / np.sqrt(2))
+    assert np.isnan(mre_standard_error(errors[:1], mask[:1]))
+    assert np.isnan(mre_standard_error(errors, np.zeros((3, 2), bool)))
+    # identical images: no spread
+    assert mre_standard_error(np.ones((4, 2)), np.ones(
+        (4, 2), bool)) == pytest.approx(0.0)

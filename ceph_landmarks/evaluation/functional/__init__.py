@@ -1,12 +1,17 @@
 """Pure numpy evaluation functions."""
-from .cephalometric_angles import (available_measurements, cephalometric_angles,
-                                   vector_angle)
+from .cephalometric_angles import (available_measurements,
+                                   cephalometric_angles, vector_angle)
+from .collapse import (PAIR_RECORD_KEYS, TOUCH_MM, collapsed_pairs,
+                       landmark_pair_distances)
 from .interobserver import interobserver_agreement
-from .radial_error import (mean_radial_error, per_landmark_errors,
+from .radial_error import (mean_radial_error, mre_standard_error,
+                           per_image_mre, per_landmark_errors,
                            radial_errors_mm, sdr_key, success_detection_rates)
 
 __all__ = [
     'radial_errors_mm', 'mean_radial_error', 'success_detection_rates',
-    'per_landmark_errors', 'sdr_key', 'interobserver_agreement',
-    'cephalometric_angles', 'available_measurements', 'vector_angle'
+    'per_landmark_errors', 'sdr_key', 'per_image_mre', 'mre_standard_error',
+    'interobserver_agreement', 'cephalometric_angles',
+    'available_measurements', 'vector_angle', 'landmark_pair_distances',
+    'collapsed_pairs', 'TOUCH_MM', 'PAIR_RECORD_KEYS'
 ]

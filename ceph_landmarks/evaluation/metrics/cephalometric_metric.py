@@ -11,8 +11,10 @@ from mmengine.utils import mkdir_or_exist
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
-from ..functional import (mean_radial_error, per_landmark_errors,
-                          radial_errors_mm, sdr_key, success_detection_rates)
+from ..functional import (PAIR_RECORD_KEYS, landmark_pair_distances,
+                          mean_radial_error, mre_standard_error,
+                          per_landmark_errors, radial_errors_mm, sdr_key,
+                          success_detection_rates)
 from .landmark_metric import LandmarkMetric
 from .landmark_records import stack_records
 
@@ -29,11 +31,32 @@ class CephalometricMetric(LandmarkMetric):
     conventions (SDR counts ``error <= threshold``; MRE pools all valid
     landmarks).
 
-    Returned keys (with the default prefix ``ceph``): ``ceph/MRE``,
-    ``ceph/MRE_std`` (mm) and ``ceph/SDR@{t}mm`` (percent) for each
-    threshold. The per-landmark table is logged through ``MMLogger`` and, when
-    ``out_dir`` is given or a runner log directory exists, written as
-    ``per_landmark_errors.csv`` and ``.json``.
+    Returned keys (with the default prefix ``ceph``):
+
+    * ``ceph/MRE``, ``ceph/MRE_std`` (mm): mean and population SD of all
+      valid radial errors.
+    * ``ceph/SDR@{t}mm`` (percent) for each threshold.
+    * ``ceph/MRE_image_se`` (mm): standard error of the MRE with the image
+      as the unit, SD of the per-image MREs over the square root of the
+      number of images
+      (:func:`~ceph_landmarks.evaluation.functional.mre_standard_error`);
+      ``nan`` with fewer than two images. Two models whose MREs differ by
+      less than about twice it cannot be told apart on this set.
+    * ``ceph/collapsed_pairs`` (int): number of landmark pairs whose
+      predictions collapse onto one point
+      (:func:`~ceph_landmarks.evaluation.functional.collapsed_pairs`): true
+      median distance at least ``collapse_min_true_mm``, predicted median
+      distance below ``collapse_ratio`` times it. A model hedging between
+      two look-alike structures (the upper and lower incisal tips) puts
+      both at their midpoint; each collapsed pair is logged as a warning.
+
+    The per-landmark table is logged through ``MMLogger`` and, when
+    ``per_landmark`` is set and ``out_dir`` is given or a runner log
+    directory exists, written as ``per_landmark_errors.csv`` and ``.json``,
+    next to ``collapsed_pairs.csv`` and ``.json``: one row per collapsed
+    pair and, collapsed or not, per pair predicted less than
+    :attr:`NEAR_COLLAPSE_MM` apart (median), so a near-collapse shows
+    (columns: :data:`PAIR_RECORD_KEYS`; header only when there is none).
 
     Args:
         thresholds (Sequence[float]): SDR thresholds in mm.
@@ -46,6 +69,11 @@ class CephalometricMetric(LandmarkMetric):
         collect_device (str): Device used to collect results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Metric key prefix. Defaults to ``'ceph'``.
+        collapse_ratio (float): A landmark pair is collapsed when its median
+            predicted distance is below this fraction of its median true
+            distance. Defaults to 0.25.
+        collapse_min_true_mm (float): Pairs truly closer than this (median,
+            mm) are never collapsed. Defaults to 1.0.
 
     Examples:
         >>> val_evaluator = dict(type='CephalometricMetric')
@@ -54,19 +82,34 @@ class CephalometricMetric(LandmarkMetric):
     """
 
     default_prefix: Optional[str] = 'ceph'
+    #: Pairs predicted closer than this (median, mm) always get a row in
+    #: ``collapsed_pairs.csv``, collapsed or not.
+    NEAR_COLLAPSE_MM: float = 1.0
 
     def __init__(self,
                  thresholds: Sequence[float] = (2.0, 2.5, 3.0, 4.0),
                  per_landmark: bool = True,
                  out_dir: Optional[str] = None,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 collapse_ratio: float = 0.25,
+                 collapse_min_true_mm: float = 1.0) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         thresholds = tuple(float(t) for t in thresholds)
         if not thresholds or any(t <= 0 for t in thresholds):
             raise ValueError('thresholds must be a non-empty sequence of '
                              f'positive numbers, but got {thresholds}')
+        if not (isinstance(collapse_ratio, (int, float))
+                and 0 < collapse_ratio < 1):
+            raise ValueError('collapse_ratio must be a number in (0, 1), '
+                             f'but got {collapse_ratio!r}')
+        if not (isinstance(collapse_min_true_mm, (int, float))
+                and collapse_min_true_mm >= 0):
+            raise ValueError('collapse_min_true_mm must be a non-negative '
+                             f'number of mm, but got {collapse_min_true_mm!r}')
         self.thresholds = thresholds
+        self.collapse_ratio = float(collapse_ratio)
+        self.collapse_min_true_mm = float(collapse_min_true_mm)
         self.per_landmark = per_landmark
         self.out_dir = out_dir
 
@@ -77,7 +120,8 @@ class CephalometricMetric(LandmarkMetric):
             results (list[dict]): Output of :meth:`process` over the set.
 
         Returns:
-            dict[str, float]: ``MRE``, ``MRE_std`` and ``SDR@{t}mm``.
+            dict[str, float]: ``MRE``, ``MRE_std``, ``SDR@{t}mm``,
+            ``MRE_image_se`` and ``collapsed_pairs`` (an int).
         """
         logger = MMLogger.get_current_instance()
         pred, gt, mask, spacing, _ = stack_records(results)
@@ -87,15 +131,44 @@ class CephalometricMetric(LandmarkMetric):
         metrics = {'MRE': mre, 'MRE_std': std}
         for t, rate in zip(self.thresholds, sdr):
             metrics[sdr_key(t)] = float(rate)
+        metrics['MRE_image_se'] = mre_standard_error(errors, mask)
+
+        pairs = landmark_pair_distances(pred, gt, mask, spacing,
+                                        self._landmark_names(mask.shape[1]),
+                                        self.collapse_ratio,
+                                        self.collapse_min_true_mm)
+        collapsed = [r for r in pairs if r['collapsed']]
+        metrics['collapsed_pairs'] = len(collapsed)
+        for r in collapsed:
+            logger.warning(
+                f'Collapsed landmark pair: {r["landmark_a"]} and '
+                f'{r["landmark_b"]} are predicted a median '
+                f'{r["pred_median_mm"]:.2f} mm apart but are truly '
+                f'{r["true_median_mm"]:.2f} mm apart (under 0.5 mm on '
+                f'{100 * r["frac_pred_below_0.5mm"]:.0f}% of '
+                f'{r["num_images"]} images): the model puts both at one '
+                'point instead of telling the two structures apart.')
+
         if self.per_landmark:
             rows = self._per_landmark_rows(errors, mask)
             logger.info('Per-landmark errors on %d images:\n%s', len(results),
                         self._format_table(rows))
             out_dir = self.out_dir or self._runner_log_dir()
             if out_dir:
-                self._write_tables(rows, out_dir)
+                self._write_table(rows, out_dir, 'per_landmark_errors')
                 logger.info('Per-landmark errors written to %s',
                             osp.join(out_dir, 'per_landmark_errors.csv'))
+                near = [
+                    r for r in pairs if r['collapsed']
+                    or r['pred_median_mm'] < self.NEAR_COLLAPSE_MM
+                ]
+                self._write_table(near, out_dir, 'collapsed_pairs',
+                                  PAIR_RECORD_KEYS)
+                logger.info(
+                    '%d collapsed landmark pairs (%d pairs predicted '
+                    'under %g mm apart) written to %s', len(collapsed),
+                    len(near), self.NEAR_COLLAPSE_MM,
+                    osp.join(out_dir, 'collapsed_pairs.csv'))
         return metrics
 
     def _landmark_names(self, num_landmarks: int) -> List[str]:
@@ -134,16 +207,26 @@ class CephalometricMetric(LandmarkMetric):
         return osp.dirname(log_file) if log_file else None
 
     @staticmethod
-    def _write_tables(rows: List[dict], out_dir: str) -> None:
+    def _write_table(rows: List[dict],
+                     out_dir: str,
+                     stem: str,
+                     fieldnames: Optional[Sequence[str]] = None) -> None:
+        """Write ``rows`` as ``{stem}.csv`` and ``{stem}.json``.
+
+        ``fieldnames`` defaults to the keys of the first row; give it when
+        ``rows`` may be empty, so the CSV still has its header.
+        """
         mkdir_or_exist(out_dir)
-        csv_path = osp.join(out_dir, 'per_landmark_errors.csv')
+        fieldnames = list(fieldnames or rows[0])
+        csv_path = osp.join(out_dir, f'{stem}.csv')
         with open(csv_path + '.tmp', 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(f, fieldnames=fieldnames)
             writer.writeheader()
             writer.writerows(rows)
         os.replace(csv_path + '.tmp', csv_path)
-        json_path = osp.join(out_dir, 'per_landmark_errors.json')
-        # JSON has no NaN: a landmark with no valid image gets null
+        json_path = osp.join(out_dir, f'{stem}.json')
+        # JSON has no NaN: a landmark with no valid image, or the ratio of
+        # two coincident true landmarks, gets null
         clean = [{
             k: None if isinstance(v, float) and math.isnan(v) else v
             for k, v in row.items()
