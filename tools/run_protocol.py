@@ -5,39 +5,95 @@ Usage:
         --spacing 0.144 --out work_dirs/hamedan_protocol [--folds 5]
         [--seed 0] [--img-dir DIR] [--train-args "--epochs 60 ..."]
         [--checkpoint last|best] [--overwrite]
+        [--seeds S [S ...]] [--ensemble heatmap|points]
+        [--refine-config CFG [--refine-train-args "..."]] [--flip-test]
+        [--test-ann-dirs CLINIC_A CLINIC_B --test-spacing MM
+         [--test-img-dir DIR]]
         [--cfg-options key=value ...]
 
 Steps, each through the package's own tools:
 
 1. ``data_converters/labelme.py`` writes the ground truth as the mean of
    the annotators (``OUT/data/mean``) and as each annotator alone
-   (``OUT/data/<name>``), all with the same seeded split and
+   (``OUT/data/<name>``), all with the same seeded split (``--seed``) and
    ``--skip-invalid``;
 2. with ``--folds K`` the mean set's images are pooled and split into K
    folds (``fold{i}_train.json`` / ``fold{i}_val.json``), otherwise the
    converter's train / val split is used;
 3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}`` (a fold
    folder with checkpoints of an earlier protocol run is refused unless
-   ``--overwrite``, which moves them aside: see ``tools/train.py``);
+   ``--overwrite``, which moves them aside: see ``tools/train.py``). With
+   ``--seeds S1 S2 ...`` the same recipe is trained once per seed
+   (``randomness.seed=S``) into ``OUT/fold{i}/seed{S}`` (``OUT/fold{i}``
+   when one seed is given). With ``--refine-config CFG`` each model's
+   refinement stage is trained into its ``refine/`` subfolder by
+   ``tools/train.py CFG`` on the same training images (only the training
+   loader's data root and annotation file are set: the refinement config
+   has no validation loop; ``--refine-train-args`` adds its options);
 4. ``tools/test.py`` evaluates the last checkpoint (``--checkpoint best``:
    the one with the best validation MRE; the validation images are the
    reported test images, so choosing an epoch on them flatters the
    figures), with the config the training dumped (so ``--train-args`` such
    as ``--image-size`` apply), on the fold's validation images against
    the mean and against each annotator, writing the metrics, the
-   per-landmark table and (for the mean) the report images;
-5. ``OUT/summary.json`` and ``OUT/summary.csv`` collect MRE, its SD and the
-   SDRs per fold and ground truth, with the mean over folds.
+   per-landmark table and (for the mean) the report images. Every model
+   is tested: each seed's, and with two seeds or more their ensemble
+   (all the seeds' checkpoints in one ``tools/test.py`` call, folder
+   ``OUT/fold{i}/ensemble``); each alone and, with ``--refine-config``,
+   with its refinement stage; each without and, with ``--flip-test``,
+   with test-time flip. A model folder holds ``metrics_{gt}.json``,
+   ``test_{gt}/`` and ``report/`` of the plain test, and
+   ``metrics_{gt}_{stages}.json``, ``test_{gt}_{stages}/`` and
+   ``report_{stages}/`` of the others (``refined``, ``flip``,
+   ``refined_flip``);
+5. ``OUT/summary.json`` and ``OUT/summary.csv`` collect one row per fold,
+   ground truth and variant, with the mean over folds (``fold`` is
+   ``mean``).
+
+External test set (``--test-ann-dirs A B --test-spacing MM``): LabelMe
+folders of images from elsewhere, one per annotator, converted like the
+main set into ``OUT/test_data/{mean,A,B}`` with all their images in
+``annotations/test.json``. The model is then trained on all the images of
+``--ann-dirs`` (the converter's train and val files merged into
+``OUT/data/mean/annotations/all.json``), into ``OUT/external`` (per seed
+``OUT/external/seed{S}``), and the whole recipe (seeds, ensemble,
+refinement, flip) is tested on the external set against its mean and each
+of its annotators. Validation during training runs on the external mean
+set for monitoring only: the last checkpoint is tested, and
+``--checkpoint best`` (an epoch chosen on the test images) and
+``--folds`` (there is no split to make) are refused. This is how a clinic
+checks a model on its own X-rays.
+
+Summary rows: ``fold`` (fold index, ``mean`` or ``external``),
+``ground_truth`` (``mean`` or an annotator) and ``variant``, the model
+followed by its test stages. The model is ``coarse`` (no ``--seeds``),
+``seed{S}``, ``seed-mean`` (the mean of the seeds' rows) or ``ensemble``;
+the stages are ``+refined`` (coarse + refinement) and ``+flip``, e.g.
+``seed0+refined+flip``. The metric keys lose their prefix (``ceph/MRE``
+is ``MRE``); the metric's per-image standard error of the MRE
+(``MRE_image_se``) and its collapsed landmark pairs (``collapsed_pairs``)
+are carried when the metrics file has them. A ``seed-mean`` row adds the
+seed-to-seed spread: ``MRE_seed_range`` and ``SDR@2mm_seed_range``, the
+largest minus the smallest value over the seeds.
+
+Reading the table (issue 13): an ablation row (refinement, flip, ensemble,
+another recipe) counts as a gain only when its difference to the row it
+changes is larger than the seed-to-seed spread of the same recipe
+(``MRE_seed_range`` / ``SDR@2mm_seed_range``); a smaller difference cannot
+be told from training noise. ``MRE_image_se`` is the other error bar: how
+far the MRE would move on other test images of the same kind.
 """
 import argparse
 import csv
 import glob
 import json
+import os
 import os.path as osp
 import shlex
 import subprocess
 import sys
-from typing import Dict, List
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ceph_landmarks.cli import run_tool
 from ceph_landmarks.datasets.conversion import (merge_annotations,
@@ -48,9 +104,14 @@ from ceph_landmarks.datasets.conversion import (merge_annotations,
 TOOLS = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(TOOLS)
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+LABELS = ('fold', 'ground_truth', 'variant')
+#: metrics whose max - min over the seeds is the seed-to-seed spread
+SPREAD_KEYS = ('MRE', 'SDR@2mm')
+#: (data root, annotation file relative to it)
+Data = Tuple[str, str]
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert, train, test and report on LabelMe data')
     parser.add_argument('config', help='training config')
@@ -63,7 +124,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--img-dir', help='image folder for the converter')
     parser.add_argument('--folds', type=int, default=0,
                         help='K-fold cross-validation (0: one split)')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the train / val split and the folds')
     parser.add_argument(
         '--train-args', default='',
         help='extra tools/train.py options, as one quoted string')
@@ -75,9 +137,85 @@ def parse_args() -> argparse.Namespace:
         '--overwrite', action='store_true',
         help='retrain folds whose folder holds checkpoints of an earlier '
         'run (tools/train.py --overwrite moves them aside)')
+    parser.add_argument(
+        '--seeds', type=int, nargs='+',
+        help='train the recipe once per training seed (randomness.seed) '
+        'and report each, their mean and spread, and (2+ seeds) their '
+        'ensemble; default: one run with the config\'s seed')
+    parser.add_argument(
+        '--ensemble', choices=['heatmap', 'points'],
+        help='how tools/test.py averages the seeds\' models (default: its '
+        'own); needs 2+ --seeds')
+    parser.add_argument(
+        '--refine-config',
+        help='also train this refinement-stage config per model and test '
+        'coarse + refinement')
+    parser.add_argument(
+        '--refine-train-args', default='',
+        help='extra tools/train.py options of the refinement stage, as one '
+        'quoted string (--cfg-options of CONFIG do not apply to it)')
+    parser.add_argument(
+        '--flip-test', action='store_true',
+        help='also test every model with test-time flip')
+    parser.add_argument(
+        '--test-ann-dirs', nargs='+',
+        help='external test set: LabelMe folders, one per annotator; the '
+        'model trains on all --ann-dirs images and is tested on these')
+    parser.add_argument('--test-spacing', type=float,
+                        help='mm per pixel of the external test set')
+    parser.add_argument('--test-img-dir',
+                        help='image folder of the external test set')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='config overrides for training and testing')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    check_args(parser, args)
+    return args
+
+
+def annotator_names(ann_dirs: Sequence[str]) -> List[str]:
+    """The annotators' names: their folders' names."""
+    return [osp.basename(osp.normpath(d)) for d in ann_dirs]
+
+
+def check_args(parser: argparse.ArgumentParser,
+               args: argparse.Namespace) -> None:
+    """Refuse option combinations the protocol cannot honour."""
+    for option, dirs in (('--ann-dirs', args.ann_dirs),
+                         ('--test-ann-dirs', args.test_ann_dirs or [])):
+        names = annotator_names(dirs)
+        if len(set(names)) != len(names) or 'mean' in names:
+            parser.error(f'{option}: the folder names name the annotators '
+                         'and must differ from each other and from "mean", '
+                         f'but got {names}')
+    if args.test_ann_dirs is None:
+        given = [o for o, v in (('--test-spacing', args.test_spacing),
+                                ('--test-img-dir', args.test_img_dir)) if v]
+        if given:
+            parser.error(f'{" and ".join(given)} describe an external test '
+                         'set, but --test-ann-dirs is not given')
+    else:
+        if args.test_spacing is None:
+            parser.error('--test-ann-dirs needs --test-spacing (mm per pixel '
+                         'of the external test set)')
+        if args.folds:
+            parser.error(f'--folds {args.folds} cross-validates on the '
+                         '--ann-dirs images, but with --test-ann-dirs the '
+                         'model trains on all of them and is tested on the '
+                         'external set: give one or the other')
+        if args.checkpoint == 'best':
+            parser.error('--checkpoint best chooses the epoch on the '
+                         'validation images, which with --test-ann-dirs are '
+                         'the external test images; use --checkpoint last')
+    if args.seeds is not None:
+        if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+            parser.error('--seeds must be distinct non-negative integers, '
+                         f'but got {args.seeds}')
+    if args.ensemble and len(args.seeds or []) < 2:
+        parser.error(f'--ensemble {args.ensemble} averages the models of '
+                     'several seeds, but got --seeds '
+                     f'{args.seeds or "(none)"}: give two seeds or more')
+    if args.refine_train_args and not args.refine_config:
+        parser.error('--refine-train-args needs --refine-config')
 
 
 def run(cmd: List[str]) -> None:
@@ -90,16 +228,34 @@ def run(cmd: List[str]) -> None:
                  f'{status}); protocol stopped')
 
 
-def convert(args: argparse.Namespace, annotator: str, out: str) -> None:
-    if osp.isfile(osp.join(out, 'annotations', 'val.json')):
+def convert(ann_dirs: Sequence[str], annotator: str, spacing: float,
+            img_dir: Optional[str], seed: int, out: str,
+            all_images: bool = False) -> None:
+    """Convert one ground truth of a LabelMe set into ``out``, unless an
+    earlier run did.
+
+    Args:
+        all_images (bool): Write every image into ``annotations/test.json``
+            (the converter's single split with ``--val-ratio 0``, renamed)
+            instead of a seeded train / val split.
+    """
+    ann = osp.join(out, 'annotations')
+    done = osp.join(ann, 'test.json' if all_images else 'val.json')
+    if osp.isfile(done):
         return
-    cmd = [sys.executable, osp.join(REPO, 'data_converters', 'labelme.py'),
-           '--ann-dirs', *args.ann_dirs, '--annotator', annotator,
-           '--spacing', str(args.spacing), '--seed', str(args.seed),
-           '--skip-invalid', '--out', out]
-    if args.img_dir:
-        cmd += ['--img-dir', args.img_dir]
-    run(cmd)
+    if not (all_images and osp.isfile(osp.join(ann, 'train.json'))):
+        cmd = [sys.executable,
+               osp.join(REPO, 'data_converters', 'labelme.py'),
+               '--ann-dirs', *ann_dirs, '--annotator', annotator,
+               '--spacing', str(spacing), '--seed', str(seed),
+               '--skip-invalid', '--out', out]
+        if img_dir:
+            cmd += ['--img-dir', img_dir]
+        if all_images:
+            cmd += ['--val-ratio', '0']
+        run(cmd)
+    if all_images:
+        os.replace(osp.join(ann, 'train.json'), done)
 
 
 def find_checkpoint(work: str, which: str) -> str:
@@ -118,24 +274,71 @@ def find_checkpoint(work: str, which: str) -> str:
     return found[-1]
 
 
-def data_options(root: str, train_file: str, val_file: str) -> List[str]:
-    opts = [f'{loader}.dataset.data_root={root}/' for loader in LOADERS]
-    opts.append(f'train_dataloader.dataset.ann_file={train_file}')
-    opts += [f'{loader}.dataset.ann_file={val_file}'
-             for loader in LOADERS[1:]]
+def loader_options(train: Optional[Data] = None,
+                   evaluation: Optional[Data] = None) -> List[str]:
+    """``--cfg-options`` pointing the training loader at ``train`` and the
+    val and test loaders at ``evaluation``."""
+    opts = []
+    for loaders, data in ((LOADERS[:1], train), (LOADERS[1:], evaluation)):
+        if data is not None:
+            for loader in loaders:
+                opts += [f'{loader}.dataset.data_root={data[0]}/',
+                         f'{loader}.dataset.ann_file={data[1]}']
     return opts
 
 
-def main() -> None:
-    args = parse_args()
-    out = osp.abspath(args.out)
-    annotators = [osp.basename(osp.normpath(d)) for d in args.ann_dirs]
+@dataclass
+class Split:
+    """The images one model is trained, monitored and tested on."""
+    fold: Union[int, str]  # summary label: fold index or 'external'
+    folder: str  # OUT/fold{i} or OUT/external
+    train: Data
+    monitor: Data  # validation during training
+    tests: Dict[str, Data]  # ground truth -> its test images
+
+
+@dataclass
+class Model:
+    """A trained model (one checkpoint, or several for an ensemble) with
+    its optional refinement stage."""
+    name: str  # 'coarse', 'seed{S}' or 'ensemble'
+    folder: str  # where its tests are written
+    config: str
+    checkpoints: List[str]
+    refine_config: Optional[str] = None
+    refine_checkpoints: List[str] = field(default_factory=list)
+
+
+def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
+    """Convert the data and write the annotation files of each split."""
+    external = args.test_ann_dirs is not None
+    annotators = [] if external else annotator_names(args.ann_dirs)
     roots = {gt: osp.join(out, 'data', gt) for gt in ['mean', *annotators]}
     for gt, root in roots.items():
-        convert(args, gt, root)
+        convert(args.ann_dirs, gt, args.spacing, args.img_dir, args.seed,
+                root)
 
     def ann(gt: str, name: str) -> str:
         return osp.join(roots[gt], 'annotations', name)
+
+    if external:
+        test_roots = {
+            gt: osp.join(out, 'test_data', gt)
+            for gt in ['mean', *annotator_names(args.test_ann_dirs)]
+        }
+        for gt, root in test_roots.items():
+            convert(args.test_ann_dirs, gt, args.test_spacing,
+                    args.test_img_dir, args.seed, root, all_images=True)
+        parts = [ann('mean', f'{part}.json')
+                 for part in ('train', 'val', 'test')]
+        write_json_atomic(
+            merge_annotations([p for p in parts if osp.isfile(p)]),
+            ann('mean', 'all.json'))
+        tests = {gt: (root, 'annotations/test.json')
+                 for gt, root in test_roots.items()}
+        return [Split('external', osp.join(out, 'external'),
+                      (roots['mean'], 'annotations/all.json'), tests['mean'],
+                      tests)]
 
     if args.folds > 1:
         folds = write_kfold_annotations(
@@ -154,53 +357,236 @@ def main() -> None:
                       for i in range(args.folds)]
     else:
         fold_names = [('train.json', 'val.json')]
+    return [
+        Split(i, osp.join(out, f'fold{i}'),
+              (roots['mean'], f'annotations/{train_name}'),
+              (roots['mean'], f'annotations/{val_name}'),
+              {gt: (root, f'annotations/{val_name}')
+               for gt, root in roots.items()})
+        for i, (train_name, val_name) in enumerate(fold_names)
+    ]
+
+
+def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
+                folder: str) -> Model:
+    """Train the recipe (and its refinement stage) with one seed (``None``:
+    the config's)."""
+    overwrite = ['--overwrite'] if args.overwrite else []
+    seed_options = [] if seed is None else [f'randomness.seed={seed}']
+    run([sys.executable, osp.join(TOOLS, 'train.py'), args.config,
+         '--work-dir', folder, *overwrite, *shlex.split(args.train_args),
+         '--cfg-options', *loader_options(split.train, split.monitor),
+         *args.cfg_options, *seed_options])
+    # the config the Runner dumped holds every --train-args override
+    # (image size, ...), so testing sees the trained model's settings
+    model = Model(
+        name='coarse' if seed is None else f'seed{seed}',
+        folder=folder,
+        config=osp.join(folder, osp.basename(args.config)),
+        checkpoints=[find_checkpoint(folder, args.checkpoint)])
+    if args.refine_config:
+        refine = osp.join(folder, 'refine')
+        # no validation loop in a refinement config: the training loader
+        # is the only one to point at the data
+        run([sys.executable, osp.join(TOOLS, 'train.py'), args.refine_config,
+             '--work-dir', refine, *overwrite,
+             *shlex.split(args.refine_train_args), '--cfg-options',
+             *loader_options(split.train), *seed_options])
+        model.refine_config = osp.join(refine,
+                                       osp.basename(args.refine_config))
+        model.refine_checkpoints = [find_checkpoint(refine, 'last')]
+    return model
+
+
+def ensemble_of(models: Sequence[Model], folder: str) -> Model:
+    """The seeds' models as one ensemble (tested with the first one's
+    configs: the seeds share the recipe)."""
+    return Model('ensemble', folder, models[0].config,
+                 [c for m in models for c in m.checkpoints],
+                 models[0].refine_config,
+                 [c for m in models for c in m.refine_checkpoints])
+
+
+def stage_suffixes(args: argparse.Namespace) -> List[str]:
+    """The test stages of every model: ``''``, ``'+flip'``,
+    ``'+refined'``, ``'+refined+flip'`` as the options ask."""
+    return [refined + flip
+            for refined in ['', *(['+refined'] if args.refine_config else [])]
+            for flip in ['', *(['+flip'] if args.flip_test else [])]]
+
+
+def read_metrics(path: str) -> Dict:
+    """A ``tools/test.py --out`` file, without the metric prefixes."""
+    with open(path) as f:
+        return {k.split('/', 1)[-1]: v for k, v in json.load(f).items()}
+
+
+def evaluate_model(args: argparse.Namespace, split: Split,
+                   model: Model) -> List[Dict]:
+    """Test a model at every stage against every ground truth."""
+    os.makedirs(model.folder, exist_ok=True)
+    rows = []
+    for suffix in stage_suffixes(args):
+        tag = suffix[1:].replace('+', '_')
+        for gt, data in split.tests.items():
+            name = f'{gt}_{tag}' if tag else gt
+            metrics_file = osp.join(model.folder, f'metrics_{name}.json')
+            cmd = [sys.executable, osp.join(TOOLS, 'test.py'), model.config,
+                   *model.checkpoints]
+            if '+refined' in suffix:
+                cmd += ['--refine-config', model.refine_config,
+                        '--refine-checkpoints', *model.refine_checkpoints]
+            if '+flip' in suffix:
+                cmd.append('--flip-test')
+            if len(model.checkpoints) > 1 and args.ensemble:
+                cmd += ['--ensemble', args.ensemble]
+            cmd += ['--work-dir', osp.join(model.folder, f'test_{name}'),
+                    '--out', metrics_file]
+            if gt == 'mean':
+                cmd += ['--report', osp.join(
+                    model.folder, f'report_{tag}' if tag else 'report')]
+            run([*cmd, '--cfg-options', *loader_options(evaluation=data),
+                 *args.cfg_options])
+            rows.append(dict(fold=split.fold, ground_truth=gt,
+                             variant=model.name + suffix,
+                             **read_metrics(metrics_file)))
+    return rows
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def average_rows(rows: Sequence[Dict], **labels) -> Dict:
+    """The mean of each numeric metric that all ``rows`` have, after
+    ``labels``; other values (a list of collapsed pairs, ...) are left
+    out.
+
+    Examples:
+        >>> average_rows([dict(variant='a', MRE=1.0, pairs=['x']),
+        ...               dict(variant='b', MRE=2.0, pairs=[])], fold=0)
+        {'fold': 0, 'MRE': 1.5}
+    """
+    keys = [k for k in rows[0] if k not in LABELS
+            and all(_is_number(r.get(k)) for r in rows)]
+    return dict(labels, **{k: sum(r[k] for r in rows) / len(rows)
+                           for k in keys})
+
+
+def seed_mean_rows(rows: Sequence[Dict],
+                   seed_names: Sequence[str]) -> List[Dict]:
+    """A ``seed-mean[+stages]`` row per fold, ground truth and stage: the
+    mean of the seeds' rows and the seed-to-seed spread (``{key}_seed_range``:
+    max - min over the seeds, for ``SPREAD_KEYS``).
+
+    Args:
+        rows (Sequence[dict]): Summary rows; those whose variant's model
+            is in ``seed_names`` are used.
+        seed_names (Sequence[str]): The seeds' model names (``seed{S}``).
+
+    Returns:
+        list[dict]: The seed-mean rows, in the order first seen.
+    """
+    groups: Dict[tuple, List[Dict]] = {}
+    for row in rows:
+        model, plus, stages = row['variant'].partition('+')
+        if model in seed_names:
+            key = (row['fold'], row['ground_truth'], plus + stages)
+            groups.setdefault(key, []).append(row)
+    means = []
+    for (fold, gt, stages), group in groups.items():
+        mean = average_rows(group, fold=fold, ground_truth=gt,
+                            variant='seed-mean' + stages)
+        for key in SPREAD_KEYS:
+            values = [r[key] for r in group if _is_number(r.get(key))]
+            if len(values) == len(group):
+                mean[f'{key}_seed_range'] = max(values) - min(values)
+        means.append(mean)
+    return means
+
+
+def fold_mean_rows(rows: Sequence[Dict]) -> List[Dict]:
+    """A ``fold='mean'`` row per ground truth and variant: the mean over
+    the folds."""
+    groups: Dict[tuple, List[Dict]] = {}
+    for row in rows:
+        groups.setdefault((row['ground_truth'], row['variant']),
+                          []).append(row)
+    return [average_rows(group, fold='mean', ground_truth=gt, variant=variant)
+            for (gt, variant), group in groups.items()]
+
+
+def variant_order(args: argparse.Namespace) -> List[str]:
+    """The summary's variants in table order: each model, then each of its
+    stages."""
+    seeds = args.seeds or []
+    models = [f'seed{s}' for s in seeds] or ['coarse']
+    if len(seeds) > 1:
+        models += ['seed-mean', 'ensemble']
+    return [m + s for m in models for s in stage_suffixes(args)]
+
+
+def write_summary(rows: Sequence[Dict], out: str) -> None:
+    """``summary.json`` (a list of rows) and ``summary.csv`` (the union of
+    their keys as columns; lists and dicts as JSON text)."""
+    write_json_atomic(list(rows), osp.join(out, 'summary.json'), indent=2)
+    fields = list(dict.fromkeys(k for row in rows for k in row))
+    with open(osp.join(out, 'summary.csv'), 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({
+                k: json.dumps(v) if isinstance(v, (list, dict)) else v
+                for k, v in row.items()})
+
+
+def print_summary(rows: Sequence[Dict]) -> None:
+    shown = ['MRE', 'MRE_std', 'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm']
+    shown += [k for k in ('MRE_image_se', 'MRE_seed_range',
+                          'SDR@2mm_seed_range')
+              if any(k in row for row in rows)]
+    width = max(len(row['variant']) for row in rows)
+    print('fold      ground truth  ' + 'variant'.ljust(width) + '  ' +
+          '  '.join(f'{k:>9}' for k in shown))
+    for row in rows:
+        print(f'{str(row["fold"]):<9} {row["ground_truth"]:<13} '
+              f'{row["variant"]:<{width}}  ' + '  '.join(
+                  f'{row[k]:9.3f}' if _is_number(row.get(k)) else ' ' * 9
+                  for k in shown))
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    out = osp.abspath(args.out)
+    splits = prepare_splits(args, out)
+    seeds: List[Optional[int]] = args.seeds or [None]
+    seed_names = [f'seed{s}' for s in args.seeds or []]
 
     rows: List[Dict] = []
-    for i, (train_name, val_name) in enumerate(fold_names):
-        work = osp.join(out, f'fold{i}')
-        run([sys.executable, osp.join(TOOLS, 'train.py'), args.config,
-             '--work-dir', work, *(['--overwrite'] if args.overwrite else []),
-             *shlex.split(args.train_args),
-             '--cfg-options', *data_options(
-                 roots['mean'], f'annotations/{train_name}',
-                 f'annotations/{val_name}'), *args.cfg_options])
-        checkpoint = find_checkpoint(work, args.checkpoint)
-        # the config the Runner dumped holds every --train-args override
-        # (image size, ...), so testing sees the trained model's settings
-        trained_config = osp.join(work, osp.basename(args.config))
-        for gt, root in roots.items():
-            metrics_file = osp.join(work, f'metrics_{gt}.json')
-            extra = ['--report', osp.join(work, 'report')] \
-                if gt == 'mean' else []
-            run([sys.executable, osp.join(TOOLS, 'test.py'), trained_config,
-                 checkpoint, '--work-dir', osp.join(work, f'test_{gt}'),
-                 '--out', metrics_file, *extra, '--cfg-options',
-                 *data_options(root, f'annotations/{train_name}',
-                               f'annotations/{val_name}'),
-                 *args.cfg_options])
-            with open(metrics_file) as f:
-                metrics = json.load(f)
-            rows.append(dict(fold=i, ground_truth=gt, **{
-                k.split('/', 1)[-1]: v for k, v in metrics.items()}))
-
-    keys = [k for k in rows[0] if k not in ('fold', 'ground_truth')]
-    means = [
-        dict(fold='mean', ground_truth=gt, **{
-            k: sum(r[k] for r in rows if r['ground_truth'] == gt) /
-            len(fold_names) for k in keys})
-        for gt in roots
-    ]
-    summary = rows + means
-    write_json_atomic(summary, osp.join(out, 'summary.json'), indent=2)
-    with open(osp.join(out, 'summary.csv'), 'w', newline='') as f:
-        writer = csv.DictWriter(f, fieldnames=list(summary[0]))
-        writer.writeheader()
-        writer.writerows(summary)
-    shown = ['MRE', 'MRE_std', 'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm']
-    print('fold  ground truth  ' + '  '.join(f'{k:>9}' for k in shown))
-    for row in summary:
-        print(f'{str(row["fold"]):<5} {row["ground_truth"]:<13} ' + '  '.join(
-            f'{row.get(k, float("nan")):9.3f}' for k in shown))
+    for split in splits:
+        models = [
+            train_model(args, split, seed, split.folder if len(seeds) == 1
+                        else osp.join(split.folder, f'seed{seed}'))
+            for seed in seeds
+        ]
+        if len(models) > 1:
+            models.append(
+                ensemble_of(models, osp.join(split.folder, 'ensemble')))
+        for model in models:
+            rows += evaluate_model(args, split, model)
+    if len(seed_names) > 1:
+        rows += seed_mean_rows(rows, seed_names)
+    # fold by fold, then ground truth, then variant
+    folds = [split.fold for split in splits]
+    gts = list(splits[0].tests)
+    variants = variant_order(args)
+    rows.sort(key=lambda r: (folds.index(r['fold']),
+                             gts.index(r['ground_truth']),
+                             variants.index(r['variant'])))
+    if args.test_ann_dirs is None:  # one model per fold: their mean
+        rows += fold_mean_rows(rows)
+    write_summary(rows, out)
+    print_summary(rows)
     print(f'written to {osp.join(out, "summary.json")}')
 
 
