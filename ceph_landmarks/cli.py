@@ -13,15 +13,23 @@ every error, for a bug report.
 An error raised in a ``DataLoader`` worker reaches the main process as
 torch's ``Caught <Type> in DataLoader worker process N`` with the worker's
 traceback as text; its last line (the original error) is what is printed.
+The prefix mmengine's registry adds to an error raised while building an
+object from a config (``class `X` in pkg/module.py:``) is left out.
 """
+import argparse
 import os
 import os.path as osp
+import re
 import sys
 from typing import Callable, Optional
 
 from .engine.checkpoint_loader import CheckpointError
+from .models.model_ensemble import ENSEMBLE_MODES
 
-__all__ = ['check_output_file', 'user_error_message', 'run_tool']
+__all__ = [
+    'add_cascade_arguments', 'check_output_file', 'user_error_message',
+    'run_tool'
+]
 
 #: Exception types that report bad input, not a bug.
 INPUT_ERRORS = (ValueError, OSError, CheckpointError)
@@ -31,6 +39,33 @@ INPUT_ERRORS = (ValueError, OSError, CheckpointError)
 _INPUT_ERROR_NAMES = ('ValueError', 'ImageReadError', 'CheckpointError',
                       'FileNotFoundError', 'PermissionError', 'OSError',
                       'IsADirectoryError')
+# the prefix mmengine's registry adds to an error raised while building an
+# object from a config ("class `X` in pkg/module.py: "), possibly nested
+_REGISTRY_PREFIX = re.compile(r'^(class `\w+` in [\w/.-]+\.py: )+')
+
+
+def add_cascade_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of a ``LandmarkCascade`` (refinement stage, flip
+    test, ensemble mode) that ``tools/test.py`` and ``tools/infer.py``
+    share.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser; gains
+            ``--refine-config``, ``--refine-checkpoints``, ``--flip-test``
+            and ``--ensemble``.
+    """
+    parser.add_argument(
+        '--refine-config', help='config of the refinement stage')
+    parser.add_argument(
+        '--refine-checkpoints', nargs='+', default=[], metavar='CHECKPOINT',
+        help='checkpoint(s) of the refinement stage')
+    parser.add_argument(
+        '--flip-test', action='store_true',
+        help='average with the prediction on the mirrored image')
+    parser.add_argument(
+        '--ensemble', choices=ENSEMBLE_MODES, default='heatmap',
+        help='how several checkpoints combine: average the heatmaps '
+        '(default) or the decoded points')
 
 
 def check_output_file(src: str, out: str, overwrite: bool) -> None:
@@ -73,7 +108,7 @@ def user_error_message(err: BaseException) -> Optional[str]:
             return message
         return None
     if isinstance(err, INPUT_ERRORS):
-        return text
+        return _REGISTRY_PREFIX.sub('', text)
     return None
 
 

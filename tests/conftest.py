@@ -18,6 +18,8 @@ from ceph_landmarks.datasets.synthetic import \
 
 TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                        'tiny_synthetic-64x64.py')
+REFINE_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
+                         'tiny_refine-64x64.py')
 
 
 @pytest.fixture(scope='session')
@@ -69,5 +71,18 @@ def tiny_checkpoint(tiny_data, tmp_path_factory) -> str:
     run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir,
              *data_options(tiny_data))
     checkpoint = osp.join(work_dir, 'epoch_2.pth')
+    assert osp.isfile(checkpoint)
+    return checkpoint
+
+
+@pytest.fixture(scope='session')
+def tiny_refine_checkpoint(tiny_data, tmp_path_factory) -> str:
+    """Checkpoint of the tiny refinement stage, trained 8 epochs of one
+    window per landmark and image (80 iterations, CPU)."""
+    work_dir = str(tmp_path_factory.mktemp('tiny_refine'))
+    run_tool('train.py', REFINE_CONFIG, '--work-dir', work_dir, '--epochs',
+             '8', '--cfg-options',
+             f'train_dataloader.dataset.data_root={tiny_data}/')
+    checkpoint = osp.join(work_dir, 'epoch_8.pth')
     assert osp.isfile(checkpoint)
     return checkpoint

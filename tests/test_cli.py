@@ -39,6 +39,12 @@ def test_input_errors_give_their_message():
     assert user_error_message(RuntimeError('a bug')) is None
 
 
+def test_registry_prefix_is_left_out():
+    err = ValueError('class `LandmarkCascade` in ceph_landmarks/models/'
+                     'landmark_cascade.py: a.pth: not a readable checkpoint')
+    assert user_error_message(err) == 'a.pth: not a readable checkpoint'
+
+
 def test_error_in_a_dataloader_worker_gives_the_original_message():
     err = _worker_error(ImageReadError('x/001.png', 'the file is empty'))
     assert 'Traceback' in str(err)  # what torch hands back

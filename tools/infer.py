@@ -3,7 +3,14 @@
 Usage:
     python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
+        [--checkpoints C [C ...]] [--ensemble heatmap|points]
+        [--refine-config CFG --refine-checkpoints C [C ...]] [--flip-test]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
+
+``--checkpoints`` adds further checkpoints of CONFIG (folds, seeds): all
+predict as one ensemble. ``--refine-config`` adds the high-resolution
+refinement stage, ``--flip-test`` averages with the mirrored images (see
+``ceph_landmarks.models.LandmarkCascade``).
 
 INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff files)
 or glob patterns (quote them). Writes into DIR one JSON and one overlay PNG
@@ -27,7 +34,7 @@ from ceph_landmarks.apis import (LandmarkPredictor, collect_images,
                                  load_ground_truth, predict_to_folder,
                                  read_spacing_csv)
 from ceph_landmarks.apis.folder_inference import check_output_folder
-from ceph_landmarks.cli import run_tool
+from ceph_landmarks.cli import add_cascade_arguments, run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,6 +68,11 @@ def parse_args() -> argparse.Namespace:
         metavar='COCO_JSON',
         help='ground truth in the package\'s COCO-style JSON, matched by '
         'file name; its spacing is used where none is given')
+    parser.add_argument(
+        '--checkpoints', nargs='+', default=[], metavar='CHECKPOINT',
+        help='further checkpoints of CONFIG, predicting with CHECKPOINT as '
+        'an ensemble')
+    add_cascade_arguments(parser)
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
@@ -73,6 +85,8 @@ def parse_args() -> argparse.Namespace:
     if args.spacing is not None and len(args.spacing) > 2:
         parser.error(f'--spacing takes one or two values, but got '
                      f'{args.spacing}')
+    if bool(args.refine_config) != bool(args.refine_checkpoints):
+        parser.error('--refine-config and --refine-checkpoints go together')
     if args.batch_size < 1:
         parser.error(f'--batch-size must be at least 1, but got '
                      f'{args.batch_size}')
@@ -88,8 +102,14 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     check_output_folder(args.out, args.images, args.overwrite)
-    predictor = LandmarkPredictor(args.config, args.checkpoint, args.device,
-                                  args.cfg_options)
+    predictor = LandmarkPredictor(
+        args.config, [args.checkpoint, *args.checkpoints],
+        args.device,
+        args.cfg_options,
+        refine_config=args.refine_config,
+        refine_checkpoint=args.refine_checkpoints or None,
+        flip_test=args.flip_test,
+        ensemble=args.ensemble)
     truth = load_ground_truth(args.ann_file, len(predictor.landmark_names)) \
         if args.ann_file else None
     outcomes = list(

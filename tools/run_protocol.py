@@ -4,7 +4,7 @@ Usage:
     python tools/run_protocol.py CONFIG --ann-dirs DOCTOR_A DOCTOR_B
         --spacing 0.144 --out work_dirs/hamedan_protocol [--folds 5]
         [--seed 0] [--img-dir DIR] [--train-args "--epochs 60 ..."]
-        [--checkpoint last|best] [--overwrite]
+        [--checkpoint last|best] [--overwrite | --resume]
         [--seeds S [S ...]] [--ensemble heatmap|points]
         [--refine-config CFG [--refine-train-args "..."]] [--flip-test]
         [--test-ann-dirs CLINIC_A CLINIC_B --test-spacing MM
@@ -22,7 +22,9 @@ Steps, each through the package's own tools:
    converter's train / val split is used;
 3. ``tools/train.py CONFIG`` trains each fold into ``OUT/fold{i}`` (a fold
    folder with checkpoints of an earlier protocol run is refused unless
-   ``--overwrite``, which moves them aside: see ``tools/train.py``). With
+   ``--overwrite``, which moves them aside: see ``tools/train.py``; or
+   continued with ``--resume``: a run cut short goes on from its last
+   checkpoint, a finished one is kept as it is). With
    ``--seeds S1 S2 ...`` the same recipe is trained once per seed
    (``randomness.seed=S``) into ``OUT/fold{i}/seed{S}`` (``OUT/fold{i}``
    when one seed is given). With ``--refine-config CFG`` each model's
@@ -133,10 +135,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--checkpoint', choices=['last', 'best'], default='last',
         help='checkpoint to test: the last epoch (default; no choice made '
         'on the test images) or the best validation MRE')
-    parser.add_argument(
+    earlier = parser.add_mutually_exclusive_group()
+    earlier.add_argument(
         '--overwrite', action='store_true',
         help='retrain folds whose folder holds checkpoints of an earlier '
         'run (tools/train.py --overwrite moves them aside)')
+    earlier.add_argument(
+        '--resume', action='store_true',
+        help='continue the trainings of an earlier run of this protocol '
+        'from their last checkpoints (a finished one is kept)')
     parser.add_argument(
         '--seeds', type=int, nargs='+',
         help='train the recipe once per training seed (randomness.seed) '
@@ -367,14 +374,23 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
     ]
 
 
+def earlier_run(args: argparse.Namespace, folder: str) -> List[str]:
+    """The tools/train.py option for a work dir of an earlier run."""
+    if args.overwrite:
+        return ['--overwrite']
+    if args.resume and osp.isfile(osp.join(folder, 'last_checkpoint')):
+        return ['--resume']
+    return []
+
+
 def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
                 folder: str) -> Model:
     """Train the recipe (and its refinement stage) with one seed (``None``:
     the config's)."""
-    overwrite = ['--overwrite'] if args.overwrite else []
     seed_options = [] if seed is None else [f'randomness.seed={seed}']
     run([sys.executable, osp.join(TOOLS, 'train.py'), args.config,
-         '--work-dir', folder, *overwrite, *shlex.split(args.train_args),
+         '--work-dir', folder, *earlier_run(args, folder),
+         *shlex.split(args.train_args),
          '--cfg-options', *loader_options(split.train, split.monitor),
          *args.cfg_options, *seed_options])
     # the config the Runner dumped holds every --train-args override
@@ -389,7 +405,7 @@ def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
         # no validation loop in a refinement config: the training loader
         # is the only one to point at the data
         run([sys.executable, osp.join(TOOLS, 'train.py'), args.refine_config,
-             '--work-dir', refine, *overwrite,
+             '--work-dir', refine, *earlier_run(args, refine),
              *shlex.split(args.refine_train_args), '--cfg-options',
              *loader_options(split.train), *seed_options])
         model.refine_config = osp.join(refine,

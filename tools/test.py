@@ -1,9 +1,18 @@
 """Evaluate a checkpoint with the mmengine Runner.
 
 Usage:
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
-        [--dump FILE.pkl] [--show-dir DIR] [--report [DIR]]
-        [--cfg-options key=value ...]
+    python tools/test.py CONFIG CHECKPOINT [CHECKPOINT ...]
+        [--refine-config CFG --refine-checkpoints C [C ...]]
+        [--flip-test] [--ensemble heatmap|points]
+        [--work-dir DIR] [--out FILE] [--dump FILE.pkl] [--show-dir DIR]
+        [--report [DIR]] [--cfg-options key=value ...]
+
+Several checkpoints of CONFIG (folds, seeds) are tested as an ensemble,
+``--refine-config`` adds the high-resolution refinement stage and
+``--flip-test`` averages with the mirrored images: the model is then a
+``LandmarkCascade`` (see ``ceph_landmarks.engine.cascade_config``), so the
+metrics, the dump and the report see the combined, refined points.
+``--cfg-options`` apply to CONFIG.
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
 and mmengine objects of a Runner checkpoint are allow-listed by the package.
@@ -19,14 +28,18 @@ from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ceph_landmarks.cli import run_tool
+from ceph_landmarks.cli import add_cascade_arguments, run_tool
+from ceph_landmarks.engine import cascade_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Test a cephalometric landmark model')
     parser.add_argument('config', help='test config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint', nargs='+',
+        help='checkpoint file; several: an ensemble of models of CONFIG')
+    add_cascade_arguments(parser)
     parser.add_argument('--work-dir', help='folder for the test logs')
     parser.add_argument(
         '--out', help='write the metrics (ceph/MRE, ...) to this JSON file')
@@ -56,6 +69,8 @@ def parse_args() -> argparse.Namespace:
         help='job launcher (torchrun sets "pytorch")')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if bool(args.refine_config) != bool(args.refine_checkpoints):
+        parser.error('--refine-config and --refine-checkpoints go together')
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -71,7 +86,16 @@ def append_evaluator(cfg: Config, evaluator: dict) -> None:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Write the command-line options into the config."""
     cfg.launcher = args.launcher
-    cfg.load_from = args.checkpoint
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if len(args.checkpoint) > 1 or args.refine_config or args.flip_test:
+        refine_cfg = (Config.fromfile(args.refine_config)
+                      if args.refine_config else None)
+        cfg = cascade_config(cfg, args.checkpoint, refine_cfg,
+                             args.refine_checkpoints, args.ensemble,
+                             args.flip_test)
+    else:
+        cfg.load_from = args.checkpoint[0]
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -95,9 +119,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             dict(
                 type='CephalometricReport',
                 out_dir=args.report or osp.join(cfg.work_dir, 'report')))
-
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

@@ -6,7 +6,7 @@ Usage:
         [--amp [float16|bfloat16]] [--accumulate N] [--ema] [--ema-decay D]
         [--clip-grad MAX_NORM] [--compile] [--warmup-epochs N] [--lr LR]
         [--batch-size N] [--epochs N] [--image-size W H] [--num-workers N]
-        [--unfreeze-after N [--backbone-lr-mult 0.1]]
+        [--unfreeze-after N [--backbone-lr-mult 0.1]] [--random-flip]
         [--cfg-options key=value ...] [--launcher pytorch]
 
 The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
@@ -106,6 +106,11 @@ def parse_args() -> argparse.Namespace:
         default=0.1,
         help='backbone learning-rate multiplier after unfreezing')
     parser.add_argument(
+        '--random-flip',
+        action='store_true',
+        help='mirror half of the training images (the augmentation that '
+        'matches tools/test.py --flip-test)')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
@@ -168,6 +173,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         co.enable_amp(cfg, args.amp)
     if args.compile:
         co.enable_compile(cfg)
+    if args.random_flip:
+        co.enable_random_flip(cfg)
     if args.unfreeze_after is not None:
         co.set_unfreeze_after(cfg, args.unfreeze_after,
                               args.backbone_lr_mult)

@@ -8,15 +8,13 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmpose.models.builder import build_pose_estimator
-from mmpose.registry import DATASETS
 from mmpose.structures import PoseDataSample
 
 from ..datasets.image_loading import to_model_input
+from ..engine.cascade_config import cascade_config, config_dataset_meta
 from ..evaluation.functional.cephalometric_angles import cephalometric_angles
+from ..models.landmark_cascade import LandmarkCascade
 from ..visualization.overlay import landmark_labels
 from .inputs import Spacing, load_image, normalize_spacing
 from .prediction import ImagePrediction, Landmark
@@ -27,6 +25,23 @@ __all__ = ['LandmarkPredictor', 'ImageInput']
 #: ``[H, W, 3]`` (BGR, OpenCV's order), uint8 or of more bits (scaled by its
 #: data bit depth, as image files are).
 ImageInput = Union[str, os.PathLike, np.ndarray]
+
+
+def _load_config(config: Union[str, Path, Config], name: str) -> Config:
+    """A config from a file (importing ``ceph_landmarks``) or a copy."""
+    if isinstance(config, (str, Path)):
+        return Config.fromfile(str(config))
+    if isinstance(config, Config):
+        return copy.deepcopy(config)
+    raise TypeError(f'{name} must be a file name or a Config, but got '
+                    f'{type(config).__name__}')
+
+
+def _as_list(checkpoint: Union[None, str, Sequence[str]]) -> list:
+    """One checkpoint (or ``None``) as a list; a sequence as it is."""
+    if checkpoint is None or isinstance(checkpoint, (str, os.PathLike)):
+        return [checkpoint]
+    return list(checkpoint)
 
 
 def _model_input(image: ImageInput, name: str) -> Union[str, np.ndarray]:
@@ -57,7 +72,7 @@ def _model_input(image: ImageInput, name: str) -> Union[str, np.ndarray]:
 
 
 class LandmarkPredictor:
-    """Predict cephalometric landmarks with a trained MMPose model.
+    """Predict cephalometric landmarks with trained MMPose models.
 
     The model is built from the config and loaded from the checkpoint with
     mmengine's ``load_checkpoint``, so every format the package accepts
@@ -68,24 +83,40 @@ class LandmarkPredictor:
     box, as MMPose's ``inference_topdown`` does, and the predictions come
     back in pixels of the original image.
 
+    Several checkpoints of the config (folds, seeds) predict as an ensemble;
+    a refinement config and its checkpoints add the second, high-resolution
+    stage; ``flip_test`` averages with the mirrored image. All three go
+    through :class:`ceph_landmarks.models.LandmarkCascade`, as in
+    ``tools/test.py``.
+
     Landmark names come from the config's test dataset (its
     ``landmark_set`` or ``metainfo``); a checkpoint saved by the Runner also
     records the names it was trained with, and they must agree.
 
     Args:
         config (str | Path | Config): Model config.
-        checkpoint (str, optional): Checkpoint file. ``None`` keeps the
-            random initial weights (only useful for tests and timing).
+        checkpoint (str | Sequence[str], optional): Checkpoint file, or
+            several (an ensemble). ``None`` keeps the random initial
+            weights (only useful for tests and timing).
         device (str): Torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
             Defaults to ``'cpu'``.
         cfg_options (dict, optional): Config overrides, as
             ``--cfg-options`` of the tools.
+        refine_config (str | Path | Config, optional): Config of the
+            refinement stage.
+        refine_checkpoint (str | Sequence[str], optional): Its
+            checkpoint(s); required with ``refine_config``.
+        flip_test (bool): Average with the prediction on the horizontally
+            flipped image (both stages). Defaults to False.
+        ensemble (str): How several checkpoints combine: ``'heatmap'``
+            (average the heatmaps) or ``'points'``. Defaults to
+            ``'heatmap'``.
 
     Raises:
-        CheckpointError: If the checkpoint is missing, empty, truncated or
+        CheckpointError: If a checkpoint is missing, empty, truncated or
             refused (:mod:`ceph_landmarks.engine.checkpoint_loader`).
-        ValueError: If the landmark set of the config and of the checkpoint
-            differ, or the model predicts a different number of landmarks.
+        ValueError: If the landmark set of the config and of a checkpoint
+            differ, or a model predicts a different number of landmarks.
 
     Examples:
         >>> predictor = LandmarkPredictor(
@@ -103,30 +134,28 @@ class LandmarkPredictor:
 
     def __init__(self,
                  config: Union[str, Path, Config],
-                 checkpoint: Optional[str],
+                 checkpoint: Union[None, str, Sequence[str]],
                  device: str = 'cpu',
-                 cfg_options: Optional[dict] = None) -> None:
-        if isinstance(config, (str, Path)):
-            cfg = Config.fromfile(str(config))  # imports ceph_landmarks
-        elif isinstance(config, Config):
-            cfg = copy.deepcopy(config)
-        else:
-            raise TypeError('config must be a file name or a Config, but '
-                            f'got {type(config).__name__}')
+                 cfg_options: Optional[dict] = None,
+                 refine_config: Union[None, str, Path, Config] = None,
+                 refine_checkpoint: Union[None, str, Sequence[str]] = None,
+                 flip_test: bool = False,
+                 ensemble: str = 'heatmap') -> None:
+        cfg = _load_config(config, 'config')
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
         init_default_scope(cfg.get('default_scope', 'mmpose'))
-
-        cfg.model.train_cfg = None
-        if 'init_cfg' in cfg.model.get('backbone', {}):
-            cfg.model.backbone.init_cfg = None  # weights come from checkpoint
-        model = revert_sync_batchnorm(build_pose_estimator(cfg.model))
-        self.dataset_meta = self._config_dataset_meta(cfg)
-        self._check_head(model, cfg)
-        if checkpoint is not None:
-            ckpt = load_checkpoint(
-                model, checkpoint, map_location='cpu', strict=True)
-            self._check_checkpoint_names(ckpt, checkpoint)
+        refine_cfg = None
+        if refine_config is not None:
+            refine_cfg = _load_config(refine_config, 'refine_config')
+            if refine_checkpoint is None:
+                raise ValueError('refine_config needs refine_checkpoint')
+        cfg = cascade_config(cfg, _as_list(checkpoint), refine_cfg,
+                             _as_list(refine_checkpoint), ensemble, flip_test)
+        self.dataset_meta = config_dataset_meta(cfg)
+        # built directly: the registry would prefix every error message
+        model = LandmarkCascade(
+            **{k: v for k, v in cfg.model.items() if k != 'type'})
         model.dataset_meta = self.dataset_meta
         model.cfg = cfg
         self.model = model.to(device).eval()
@@ -139,41 +168,6 @@ class LandmarkPredictor:
         ]
         #: Short labels for drawing (``S``, ``N``... where known).
         self.labels: List[str] = landmark_labels(self.dataset_meta)
-
-    @staticmethod
-    def _config_dataset_meta(cfg: Config) -> dict:
-        """Parsed metainfo of the config's test dataset (not loaded)."""
-        dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
-        dataset_cfg.update(lazy_init=True, pipeline=[])
-        return DATASETS.build(dataset_cfg).metainfo
-
-    def _check_head(self, model: torch.nn.Module, cfg: Config) -> None:
-        """The head must predict one heatmap per landmark of the set."""
-        out_channels = cfg.model.get('head', {}).get('out_channels')
-        num = self.dataset_meta['num_keypoints']
-        if out_channels is not None and out_channels != num:
-            raise ValueError(
-                f'the model head predicts {out_channels} landmarks, but the '
-                f'test dataset\'s landmark set '
-                f'{self.dataset_meta.get("dataset_name")!r} has {num}')
-
-    def _check_checkpoint_names(self, ckpt: dict, checkpoint: str) -> None:
-        """Refuse a checkpoint trained on other landmark names."""
-        meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
-        trained = (meta or {}).get('dataset_meta') or {}
-        id2name = trained.get('keypoint_id2name')
-        if not id2name:
-            return  # a bare state dict records no names
-        ours = self.dataset_meta['keypoint_id2name']
-        if [id2name[k] for k in sorted(id2name)] != \
-                [ours[k] for k in sorted(ours)]:
-            raise ValueError(
-                f'{checkpoint} was trained on the landmarks of '
-                f'{trained.get("dataset_name")!r} '
-                f'({[id2name[k] for k in sorted(id2name)]}), but the config '
-                'names the landmark set '
-                f'{self.dataset_meta.get("dataset_name")!r} '
-                f'({[ours[k] for k in sorted(ours)]})')
 
     def predict(self,
                 image: ImageInput,

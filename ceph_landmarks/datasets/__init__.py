@@ -4,10 +4,12 @@
 from .annotations import (AnnotatedImage, load_annotations, lookup_spacing,
                           normalize_spacing, read_spacing_csv)
 from .cephalometric_dataset import CephalometricDataset
+from .landmark_crop_dataset import CephalometricCropDataset
 from .transforms import RandomCLAHE, RandomGammaContrast
 
 __all__ = [
-    'CephalometricDataset', 'RandomCLAHE', 'RandomGammaContrast',
+    'CephalometricDataset', 'CephalometricCropDataset', 'RandomCLAHE',
+    'RandomGammaContrast',
     'AnnotatedImage', 'load_annotations', 'lookup_spacing',
     'normalize_spacing', 'read_spacing_csv'
 ]

@@ -233,6 +233,37 @@ def enable_ema(cfg: Config, decay: float = 0.9999) -> None:
     cfg.custom_hooks = hooks
 
 
+def enable_random_flip(cfg: Config, prob: float = 0.5) -> None:
+    """Mirror training images horizontally with probability ``prob``.
+
+    Inserts MMPose's ``RandomFlip`` before the training pipeline's
+    ``TopdownAffine``. Landmarks follow the dataset's ``flip_indices``: the
+    identity for the package's landmark sets (no left/right pairs), so each
+    landmark keeps its name in the mirrored image. This is the training
+    augmentation that matches the flip test (``tools/test.py
+    --flip-test``); a lateral cephalogram always faces one way, so a model
+    trained without it has never seen a mirrored one.
+
+    Args:
+        cfg (Config): The config to modify.
+        prob (float): Flip probability. Defaults to 0.5.
+
+    Raises:
+        ValueError: If the training pipeline has no ``TopdownAffine`` or
+            already flips.
+    """
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    types = [t.get('type') for t in pipeline]
+    if 'RandomFlip' in types:
+        raise ValueError('the training pipeline already has a RandomFlip')
+    if 'TopdownAffine' not in types:
+        raise ValueError('--random-flip needs a TopdownAffine in the '
+                         f'training pipeline, but it has {types}')
+    pipeline.insert(
+        types.index('TopdownAffine'),
+        ConfigDict(type='RandomFlip', direction='horizontal', prob=prob))
+
+
 def set_unfreeze_after(cfg: Config, epochs: int, lr_mult: float = 0.1) -> None:
     """Freeze the backbone for ``epochs`` epochs, then train it at
     ``lr_mult`` times the head's learning rate.

@@ -24,6 +24,8 @@ codec = dict(
     unbiased=True)
 
 model = dict(
+    # heatmaps at the input's resolution: a flipped one maps back unshifted
+    test_cfg=dict(shift_heatmap=False),
     data_preprocessor=dict(
         mean=[121.25, 121.25, 121.25], std=[76.5, 76.5, 76.5]),
     backbone=dict(extra=dict(stage4=dict(multiscale_output=True))),

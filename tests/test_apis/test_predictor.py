@@ -112,13 +112,14 @@ def test_12_bit_array_is_scaled_like_a_file(predictor, tiny_data):
 
 def test_bare_state_dict_checkpoint_loads(predictor, tiny_data, tmp_path):
     bare = tmp_path / 'bare.pth'
-    torch.save(predictor.model.state_dict(), bare)
+    torch.save(predictor.model.coarse.members[0].state_dict(), bare)
     other = LandmarkPredictor(TINY_CONFIG, str(bare))
     path = _val_image(tiny_data)
     np.testing.assert_allclose(
         other.predict(path).keypoints, predictor.predict(path).keypoints)
     # strict: a checkpoint missing weights is refused
-    partial = {k: v for k, v in predictor.model.state_dict().items()
+    model = predictor.model.coarse.members[0]
+    partial = {k: v for k, v in model.state_dict().items()
                if not k.startswith('head.')}
     torch.save(partial, bare)
     with pytest.raises(RuntimeError, match='missing keys.*head'):
@@ -139,7 +140,7 @@ def test_checkpoint_of_other_landmarks_is_refused(tiny_checkpoint):
             sigmas=[0.025] * 19)
     }
     with pytest.raises(ValueError, match="trained on the landmarks of "
-                       "'isbi2015'.*'renamed'"):
+                       "'isbi2015'.*but the config names.*'point_0'"):
         LandmarkPredictor(TINY_CONFIG, tiny_checkpoint, cfg_options=renamed)
 
 
@@ -181,7 +182,7 @@ def test_heatmap_peaks_map_back_to_original_pixels(width, height,
     cells = [(3 + k % 10, 3 + (k * 7) % 10) for k in range(19)]
     heatmaps = _peaked_heatmaps(cells, amplitude=0.8)
     monkeypatch.setattr(
-        predictor.model.head, 'forward',
+        predictor.model.coarse.members[0].head, 'forward',
         lambda feats: heatmaps[None].repeat(feats[0].shape[0], 1, 1, 1))
 
     image = np.random.default_rng(0).integers(0, 255, (height, width),

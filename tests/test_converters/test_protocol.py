@@ -416,3 +416,17 @@ def test_external_test_set_trains_on_all_images(
         tmp_path, '--seeds', '3', '--test-ann-dirs', 'y/clinic_a',
         'y/clinic_b', '--test-spacing', '0.2', '--overwrite'))
     assert not fake_tools.tool_calls('labelme.py')
+
+
+def test_resume_continues_the_trainings_of_an_earlier_run(tmp_path,
+                                                          fake_tools):
+    args = protocol_args(tmp_path, '--refine-config', 'configs/r.py')
+    protocol.main(args)
+    assert not any('--resume' in c for c in fake_tools.calls)
+    fake_tools.calls.clear()
+    protocol.main(args + ['--resume'])
+    trains = fake_tools.tool_calls('train.py')
+    assert len(trains) == 2  # the model and its refinement stage
+    assert all('--resume' in c and '--overwrite' not in c for c in trains)
+    with pytest.raises(SystemExit):
+        protocol.parse_args(args + ['--resume', '--overwrite'])

@@ -101,3 +101,13 @@ def test_unfreeze_after(cfg):
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
     with pytest.raises(ValueError, match='but got 0'):
         co.set_unfreeze_after(cfg, 2, lr_mult=0)
+
+
+def test_random_flip_goes_before_the_affine(cfg):
+    co.enable_random_flip(cfg)
+    types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert types.index('RandomFlip') == types.index('TopdownAffine') - 1
+    assert 'RandomFlip' not in [
+        t['type'] for t in cfg.val_dataloader.dataset.pipeline]
+    with pytest.raises(ValueError, match='already has a RandomFlip'):
+        co.enable_random_flip(cfg)

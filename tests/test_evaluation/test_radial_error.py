@@ -6,7 +6,9 @@ from ceph_landmarks.evaluation.functional import (mean_radial_error,
                                                   mre_standard_error,
                                                   per_image_mre,
                                                   per_landmark_errors,
-                                                  radial_errors_mm, sdr_key,
+                                                  radial_errors_mm,
+                                                  relative_error_spread,
+                                                  sdr_key,
                                                   success_detection_rates)
 
 
@@ -123,3 +125,19 @@ def test_mre_standard_error_skips_empty_images_and_needs_two():
     # identical images: no spread
     assert mre_standard_error(np.ones((4, 2)), np.ones(
         (4, 2), bool)) == pytest.approx(0.0)
+
+
+def test_relative_error_spread_by_hand():
+    pred = np.array([[[13., 10.], [0., 0.]], [[7., 6.], [5., 5.]]])
+    gt = np.full((2, 2, 2), 10.)
+    mask = np.array([[True, False], [True, True]])
+    sizes = np.array([[100, 50], [50, 200]])  # longer sides 100 and 200
+    spread = relative_error_spread(pred, gt, mask, sizes)
+    # landmark 0: x errors 3/100, -3/200; y errors 0, -4/200
+    np.testing.assert_allclose(
+        spread[0], [np.sqrt((0.03**2 + 0.015**2) / 2),
+                    np.sqrt(0.02**2 / 2)])
+    # landmark 1: only image 1 counts (image 0 invisible)
+    np.testing.assert_allclose(spread[1], [0.025, 0.025])
+    with pytest.raises(ValueError, match='expected pred and gt'):
+        relative_error_spread(pred, gt, mask, sizes[:1])

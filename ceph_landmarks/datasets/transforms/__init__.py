@@ -1,6 +1,11 @@
 """Data transforms registered in ``mmpose.registry.TRANSFORMS``."""
+from .keep_original_image import KeepOriginalImage
+from .landmark_crop import LandmarkCrop
 from .load_cephalogram import LoadCephalogram
 from .random_clahe import RandomCLAHE
 from .random_gamma_contrast import RandomGammaContrast
 
-__all__ = ['LoadCephalogram', 'RandomCLAHE', 'RandomGammaContrast']
+__all__ = [
+    'KeepOriginalImage', 'LandmarkCrop', 'LoadCephalogram', 'RandomCLAHE',
+    'RandomGammaContrast'
+]

@@ -44,7 +44,6 @@ class GreyLevelTransform(BaseTransform):
         return results
 
 
-
 def check_probability(prob: float) -> float:
     """Return ``prob`` as a float, or raise if it is outside [0, 1]."""
     if not 0.0 <= prob <= 1.0:

@@ -3,6 +3,7 @@ from .cephalometric_angles import (available_measurements,
                                    cephalometric_angles, vector_angle)
 from .collapse import (PAIR_RECORD_KEYS, TOUCH_MM, collapsed_pairs,
                        landmark_pair_distances)
+from .crop_offsets import relative_error_spread
 from .interobserver import interobserver_agreement
 from .radial_error import (mean_radial_error, mre_standard_error,
                            per_image_mre, per_landmark_errors,
@@ -13,5 +14,5 @@ __all__ = [
     'per_landmark_errors', 'sdr_key', 'per_image_mre', 'mre_standard_error',
     'interobserver_agreement', 'cephalometric_angles',
     'available_measurements', 'vector_angle', 'landmark_pair_distances',
-    'collapsed_pairs', 'TOUCH_MM', 'PAIR_RECORD_KEYS'
+    'collapsed_pairs', 'TOUCH_MM', 'PAIR_RECORD_KEYS', 'relative_error_spread'
 ]

@@ -1,0 +1,181 @@
+"""Several trained checkpoints of one config, predicting as one model."""
+import copy
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.model.utils import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmpose.models.builder import build_pose_estimator
+from mmpose.models.pose_estimators import TopdownPoseEstimator
+from mmpose.structures import PoseDataSample
+from torch import Tensor, nn
+
+__all__ = ['ModelEnsemble', 'load_pose_model', 'ENSEMBLE_MODES']
+
+#: How an ensemble combines its members: average the heatmaps and decode
+#: once, or decode each member and average the points.
+ENSEMBLE_MODES = ('heatmap', 'points')
+
+
+def load_pose_model(model_cfg: dict,
+                    checkpoint: Optional[str],
+                    landmark_names: Sequence[str],
+                    flip_test: bool = False) -> TopdownPoseEstimator:
+    """Build a pose model for testing and load its checkpoint strictly.
+
+    Every checkpoint format the package accepts works (Runner checkpoint,
+    bare state dict, EMA-only checkpoint; see
+    :mod:`ceph_landmarks.engine.checkpoint_loader`); a missing or
+    unexpected weight is an error.
+
+    Args:
+        model_cfg (dict): The ``model`` of a config.
+        checkpoint (str, optional): Checkpoint file; ``None`` keeps the
+            random initial weights (tests and timing only).
+        landmark_names (Sequence[str]): Landmarks the model must predict,
+            in channel order.
+        flip_test (bool): Average with the prediction on the horizontally
+            flipped input (MMPose's ``test_cfg.flip_test``).
+
+    Returns:
+        TopdownPoseEstimator: The model, in eval mode, on the CPU.
+
+    Raises:
+        CheckpointError: If the checkpoint is missing, empty, truncated or
+            refused.
+        ValueError: If the checkpoint records other landmark names.
+    """
+    model_cfg = copy.deepcopy(model_cfg)
+    model_cfg['train_cfg'] = None
+    model_cfg['test_cfg'] = dict(
+        model_cfg.get('test_cfg') or {}, flip_test=flip_test)
+    if 'init_cfg' in model_cfg.get('backbone', {}):
+        model_cfg['backbone']['init_cfg'] = None  # weights come from ckpt
+    init_default_scope('mmpose')  # as MMPose's init_model does
+    model = revert_sync_batchnorm(build_pose_estimator(model_cfg))
+    if checkpoint is not None:
+        ckpt = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True)
+        _check_checkpoint_names(ckpt, checkpoint, landmark_names)
+    return model.eval()
+
+
+def _check_checkpoint_names(ckpt: dict, checkpoint: str,
+                            landmark_names: Sequence[str]) -> None:
+    """Refuse a checkpoint trained on other landmark names."""
+    meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+    trained = (meta or {}).get('dataset_meta') or {}
+    id2name = trained.get('keypoint_id2name')
+    if not id2name:
+        return  # a bare state dict records no names
+    names = [id2name[k] for k in sorted(id2name)]
+    if names != list(landmark_names):
+        raise ValueError(
+            f'{checkpoint} was trained on the landmarks of '
+            f'{trained.get("dataset_name")!r} ({names}), but the config '
+            f'names {list(landmark_names)}')
+
+
+class ModelEnsemble(nn.Module):
+    """Checkpoints of one config (folds, seeds) predicting as one model.
+
+    All members share the config, so they take the same input and give
+    heatmaps of the same shape. ``'heatmap'`` averages the members'
+    heatmaps and decodes the mean once (the peak of the mean heatmap);
+    ``'points'`` decodes each member and averages the points and scores.
+    One member predicts exactly as the single model. Each member runs its
+    own flip test when ``flip_test`` is set.
+
+    Args:
+        model_cfg (dict): The ``model`` of the members' config.
+        checkpoints (Sequence[str | None]): One checkpoint per member.
+        landmark_names (Sequence[str]): Landmark names in channel order.
+        mode (str): ``'heatmap'`` or ``'points'``. Defaults to
+            ``'heatmap'``.
+        flip_test (bool): Flip test in each member. Defaults to False.
+
+    Raises:
+        ValueError: If there is no checkpoint or the mode is unknown (and
+            as :func:`load_pose_model`).
+    """
+
+    def __init__(self,
+                 model_cfg: dict,
+                 checkpoints: Sequence[Optional[str]],
+                 landmark_names: Sequence[str],
+                 mode: str = 'heatmap',
+                 flip_test: bool = False) -> None:
+        super().__init__()
+        if mode not in ENSEMBLE_MODES:
+            raise ValueError(f'ensemble mode must be one of {ENSEMBLE_MODES}'
+                             f', but got {mode!r}')
+        if len(checkpoints) == 0:
+            raise ValueError('an ensemble needs at least one checkpoint')
+        self.mode = mode
+        self.members = nn.ModuleList(
+            load_pose_model(model_cfg, ckpt, landmark_names, flip_test)
+            for ckpt in checkpoints)
+
+    @property
+    def data_preprocessor(self) -> nn.Module:
+        """The members' (shared) data preprocessor."""
+        return self.members[0].data_preprocessor
+
+    @torch.no_grad()
+    def predict(self, inputs: Tensor,
+                data_samples: List[PoseDataSample]) -> List[PoseDataSample]:
+        """Predict landmarks in pixels of the original images.
+
+        Args:
+            inputs (Tensor): Preprocessed inputs ``[N, C, H, W]``.
+            data_samples (list[PoseDataSample]): Their data samples.
+
+        Returns:
+            list[PoseDataSample]: ``data_samples`` with ``pred_instances``.
+        """
+        if len(self.members) == 1:
+            return self.members[0].predict(inputs, data_samples)
+        if self.mode == 'heatmap':
+            return self._predict_heatmaps(inputs, data_samples)
+        return self._predict_points(inputs, data_samples)
+
+    def _predict_heatmaps(self, inputs: Tensor,
+                          data_samples: List[PoseDataSample]
+                          ) -> List[PoseDataSample]:
+        heatmaps = torch.stack([
+            self._member_heatmaps(member, inputs, data_samples)
+            for member in self.members
+        ]).mean(dim=0)
+        first = self.members[0]
+        return first.add_pred_to_datasample(
+            first.head.decode(heatmaps), None, data_samples)
+
+    @staticmethod
+    def _member_heatmaps(member: TopdownPoseEstimator, inputs: Tensor,
+                         data_samples: List[PoseDataSample]) -> Tensor:
+        """The member's heatmaps ``[N, K, h, w]`` (flip-averaged if set)."""
+        test_cfg = dict(member.test_cfg, output_heatmaps=True)
+        feats = member.extract_feat(inputs)
+        if test_cfg.get('flip_test', False):
+            feats = [feats, member.extract_feat(inputs.flip(-1))]
+        _, fields = member.head.predict(feats, data_samples, test_cfg)
+        return torch.stack([field.heatmaps for field in fields])
+
+    def _predict_points(self, inputs: Tensor,
+                        data_samples: List[PoseDataSample]
+                        ) -> List[PoseDataSample]:
+        runs = [
+            member.predict(inputs, copy.deepcopy(data_samples))
+            for member in self.members
+        ]
+        for i, sample in enumerate(data_samples):
+            preds = [run[i].pred_instances for run in runs]
+            merged = preds[0]
+            merged.keypoints = np.mean([p.keypoints for p in preds], axis=0)
+            merged.keypoint_scores = np.mean(
+                [p.keypoint_scores for p in preds], axis=0)
+            merged.keypoints_visible = merged.keypoint_scores
+            sample.pred_instances = merged
+        return data_samples
