@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO_ROOT, run_tool
+from conftest import REFINE_CONFIG, REPO_ROOT, run_tool
 
 HAMEDAN = osp.join(REPO_ROOT, '..', 'shared', 'data', 'hamedan')
 TINY_HAMEDAN = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
@@ -51,13 +51,6 @@ def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
     return out, proc
 
 
-def tools_test_takes(*options):
-    """Whether tools/test.py has these options yet (being built apart)."""
-    with open(osp.join(REPO_ROOT, 'tools', 'test.py')) as f:
-        source = f.read()
-    return all(f"'{o}'" in source for o in options)
-
-
 @needs_hamedan
 def test_external_test_set_on_real_images(tmp_path):
     out, proc = run_external_protocol(tmp_path, '--seeds', '3')
@@ -87,17 +80,18 @@ def test_external_test_set_on_real_images(tmp_path):
 
 
 @needs_hamedan
-@pytest.mark.skipif(
-    not tools_test_takes('--flip-test', '--ensemble'),
-    reason='tools/test.py does not take several checkpoints, --flip-test '
-    'and --ensemble yet')
-def test_external_seeds_ensemble_and_flip_on_real_images(tmp_path):
+def test_external_seeds_ensemble_refinement_and_flip_on_real_images(
+        tmp_path):
+    """The whole recipe on the external set: two seeds, their ensemble,
+    the refinement stage and the flip test."""
     out, _ = run_external_protocol(tmp_path, '--seeds', '0', '1',
-                                   '--flip-test',
+                                   '--flip-test', '--refine-config',
+                                   REFINE_CONFIG, '--refine-train-args',
+                                   '--epochs 1',
                                    test_doctors=DOCTORS[:1])
     summary = json.load(open(out / 'summary.json'))
     variants = [m + s for m in ('seed0', 'seed1', 'seed-mean', 'ensemble')
-                for s in ('', '+flip')]
+                for s in ('', '+flip', '+refined', '+refined+flip')]
     assert [(r['ground_truth'], r['variant']) for r in summary] == [
         (gt, v) for gt in ('mean', DOCTORS[0]) for v in variants]
     rows = {(r['ground_truth'], r['variant']): r for r in summary}
@@ -108,3 +102,6 @@ def test_external_seeds_ensemble_and_flip_on_real_images(tmp_path):
         max(seeds) - min(seeds))
     assert (out / 'external' / 'ensemble' / 'metrics_mean_flip.json'
             ).is_file()
+    assert (out / 'external' / 'ensemble' /
+            'metrics_mean_refined_flip.json').is_file()
+    assert (out / 'external' / 'seed1' / 'refine' / 'epoch_1.pth').is_file()
