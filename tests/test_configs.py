@@ -36,7 +36,9 @@ def test_config_builds(path, tiny_data):
     num_out = cfg.model.head.out_channels
     assert sum(p.numel() for p in model.parameters()) > 0
 
-    dataset_cfg = cfg.val_dataloader.dataset.copy()
+    # a refinement config trains without validation
+    loader = cfg.val_dataloader or cfg.train_dataloader
+    dataset_cfg = loader.dataset.copy()
     if 'synthetic' in dataset_cfg.data_root:
         dataset_cfg.data_root = tiny_data
     else:  # real data may be absent: metainfo only
