@@ -18,19 +18,12 @@ import numpy as np
 from mmengine.logging import MMLogger
 from mmengine.utils import mkdir_or_exist
 
-from ..evaluation.functional import per_landmark_errors, radial_errors_mm
+from ..evaluation.functional import (per_image_mre, per_landmark_errors,
+                                     radial_errors_mm)
 from .overlay import draw_landmark_overlay
 from .plots import plot_per_landmark_mre, plot_sdr_curve
 
 __all__ = ['write_evaluation_report']
-
-
-def _per_image(errors: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """MRE of each image over its valid landmarks, ``nan`` when none."""
-    counts = mask.sum(axis=1)
-    sums = np.where(mask, errors, 0.0).sum(axis=1)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(counts > 0, sums / counts, np.nan)
 
 
 def write_evaluation_report(pred: np.ndarray,
@@ -71,7 +64,7 @@ def write_evaluation_report(pred: np.ndarray,
         plot_sdr_curve(errors, mask, osp.join(out_dir, 'sdr_curve.png')),
     ]
 
-    image_mre = _per_image(errors, mask)  # (N, )
+    image_mre = per_image_mre(errors, mask)  # (N, )
     image_max = np.where(mask, errors, -np.inf).max(axis=1)
     order = np.argsort(-np.nan_to_num(image_mre, nan=-1.0), kind='stable')
     table = osp.join(out_dir, 'per_image_errors.csv')
