@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from mmengine import fileio
 
-from .conversion.image_io import PNG_SIGNATURE, ImageReadError, decode_image
+from .image_io import PNG_SIGNATURE, ImageReadError, decode_image
 
 __all__ = [
     'load_cephalogram', 'to_model_input', 'data_bit_depth',

@@ -8,6 +8,8 @@ invalid annotations stop the conversion or are skipped and reported,
 images are read by content and re-encoded as PNG, annotators are averaged,
 and the output folder appears only once complete.
 """
+from ..image_io import (ImageReadError, LoadedImage, decode_image, encode_png,
+                        read_image)
 from .aariz import aariz_samples, read_aariz_points
 from .cldetection2023 import (MhaStack, cldetection2023_samples,
                               read_cldetection_labels, remove_zero_padding)
@@ -15,8 +17,6 @@ from .combine import combine_annotators
 from .folds import (kfold_parts, merge_annotations, subset_annotations,
                     write_kfold_annotations)
 from .defects import DEFECT_KINDS, ConversionError, Defect, DefectReport
-from .image_io import (ImageReadError, LoadedImage, decode_image, encode_png,
-                       read_image)
 from .isbi2015 import isbi2015_samples, read_isbi_points
 from .labelme import (default_label_map, labelme_samples, load_label_map,
                       read_labelme)

@@ -21,8 +21,8 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..annotations import lookup_spacing
+from ..image_io import EXTENSION_FORMATS, read_image
 from .defects import Defect
-from .image_io import EXTENSION_FORMATS, read_image
 from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 

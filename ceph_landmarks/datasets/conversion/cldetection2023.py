@@ -28,8 +28,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import SimpleITK as sitk
 
+from ..image_io import ImageReadError, LoadedImage
 from .defects import Defect
-from .image_io import ImageReadError, LoadedImage
 from .landmark_points import collect_landmarks
 from .pipeline import Sample
 from .splits import seeded_split

@@ -17,8 +17,8 @@ import glob
 import os.path as osp
 from typing import Dict, List, Sequence
 
+from ..image_io import read_image
 from .defects import Defect
-from .image_io import read_image
 from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 

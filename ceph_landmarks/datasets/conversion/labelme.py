@@ -17,9 +17,9 @@ from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
                     Union)
 
 from ..annotations import lookup_spacing
+from ..image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
+                        decode_image, read_image)
 from .defects import Defect
-from .image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
-                       decode_image, read_image)
 from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 from .splits import seeded_split

@@ -38,7 +38,7 @@ import numpy as np
 from mmengine.logging import MMLogger
 
 from ..annotations import Spacing, spacing_value
-from .image_io import encode_png
+from ..image_io import encode_png
 
 __all__ = [
     'write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter',

@@ -25,9 +25,9 @@ from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 from ...evaluation.functional import interobserver_agreement, sdr_key
+from ..image_io import ImageReadError, LoadedImage
 from .combine import combine_annotators
 from .defects import ConversionError, Defect, DefectReport
-from .image_io import ImageReadError, LoadedImage
 from .landmark_points import AnnotatorPoints, points_outside_image
 from .output import CocoDatasetWriter, StagedOutputDir, write_json_atomic
 

@@ -18,7 +18,7 @@ class LoadCephalogram(BaseTransform):
       scaled by their data bit depth instead of losing all but the high
       byte; see :mod:`ceph_landmarks.datasets.image_loading` for the rule.
     - A missing, empty, truncated or otherwise unreadable file raises
-      :class:`~ceph_landmarks.datasets.conversion.image_io.ImageReadError`
+      :class:`~ceph_landmarks.datasets.image_io.ImageReadError`
       naming the file and the reason. It never returns ``None``, which
       MMPose's ``BaseDataset`` would silently answer with another sample.
 
