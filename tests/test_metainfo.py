@@ -2,8 +2,8 @@
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from ceph_landmarks.metainfo import (get_landmark_set, landmark_names,
-                                     list_landmark_sets)
+from ceph_landmarks.metainfo import (get_landmark_set, landmark_labels,
+                                     landmark_names, list_landmark_sets)
 
 
 def test_isbi2015_names_in_order():
@@ -27,6 +27,15 @@ def test_every_landmark_set_parses_without_flip_pairs(name):
 def test_get_returns_a_copy():
     get_landmark_set('isbi2015')['keypoint_info'][0]['name'] = 'changed'
     assert landmark_names('isbi2015')[0] == 'sella'
+
+
+def test_landmark_labels_are_abbreviations_of_known_sets():
+    meta = parse_pose_metainfo(get_landmark_set('isbi2015'))
+    labels = landmark_labels(meta)
+    assert labels[:4] == ['S', 'N', 'Or', 'Po'] and len(labels) == 19
+    # renamed landmarks: the names themselves
+    meta['keypoint_id2name'] = {0: 'a', 1: 'b'}
+    assert landmark_labels(meta) == ['a', 'b']
 
 
 def _abbreviations(name):

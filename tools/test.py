@@ -114,11 +114,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                    out_file_path=args.dump))
 
     if args.report is not None:
-        append_evaluator(
-            cfg,
+        cfg.custom_hooks = [
+            *cfg.get('custom_hooks', []),
             dict(
-                type='CephalometricReport',
-                out_dir=args.report or osp.join(cfg.work_dir, 'report')))
+                type='EvaluationReportHook',
+                out_dir=args.report or osp.join(cfg.work_dir, 'report'))
+        ]
     return cfg
 
 

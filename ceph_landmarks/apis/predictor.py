@@ -14,8 +14,8 @@ from mmpose.structures import PoseDataSample
 from ..datasets.image_loading import to_model_input
 from ..engine.cascade_config import cascade_config, config_dataset_meta
 from ..evaluation.functional.cephalometric_angles import cephalometric_angles
+from ..metainfo import landmark_labels
 from ..models.landmark_cascade import LandmarkCascade
-from ..visualization.overlay import landmark_labels
 from .inputs import Spacing, load_image, normalize_spacing
 from .prediction import ImagePrediction, Landmark
 

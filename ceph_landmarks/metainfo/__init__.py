@@ -9,13 +9,17 @@ import importlib
 import pkgutil
 from typing import List
 
-__all__ = ['get_landmark_set', 'list_landmark_sets', 'landmark_names']
+__all__ = [
+    'get_landmark_set', 'list_landmark_sets', 'landmark_names',
+    'landmark_labels'
+]
 
 
 def list_landmark_sets() -> List[str]:
     """Names of the landmark sets shipped with the package."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__)
-                  if not m.name.startswith('_'))
+    return sorted(
+        m.name for m in pkgutil.iter_modules(__path__)
+        if not m.name.startswith('_'))
 
 
 def get_landmark_set(name: str) -> dict:
@@ -49,3 +53,26 @@ def landmark_names(name: str) -> List[str]:
     """Landmark names of a landmark set, in channel order."""
     info = get_landmark_set(name)['keypoint_info']
     return [info[i]['name'] for i in sorted(info)]
+
+
+def landmark_labels(dataset_meta: dict) -> List[str]:
+    """Short labels of the landmarks of a parsed MMPose metainfo.
+
+    The abbreviations of the package's landmark set (``S``, ``N``,
+    ``Or``...) when ``dataset_name`` names one with the same landmark names,
+    otherwise the landmark names themselves.
+
+    Args:
+        dataset_meta (dict): Parsed metainfo with ``keypoint_id2name`` and
+            optionally ``dataset_name``.
+
+    Returns:
+        list[str]: One label per landmark, in channel order.
+    """
+    id2name = dataset_meta['keypoint_id2name']
+    names = [id2name[k] for k in sorted(id2name)]
+    set_name = dataset_meta.get('dataset_name')
+    if set_name in list_landmark_sets() and landmark_names(set_name) == names:
+        info = get_landmark_set(set_name)['keypoint_info']
+        return [info[k].get('abbr') or info[k]['name'] for k in sorted(info)]
+    return names

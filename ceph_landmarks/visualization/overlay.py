@@ -6,17 +6,12 @@ position by a yellow error line. Sizes follow the image size, so the
 overlay reads the same on a 100 px test image and a 2000 px radiograph.
 Drawing is plain OpenCV on a copy of the image (BGR, uint8).
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from ..metainfo import get_landmark_set, list_landmark_sets
-
-__all__ = [
-    'PRED_COLOR', 'GT_COLOR', 'ERROR_COLOR', 'draw_landmark_overlay',
-    'landmark_labels'
-]
+__all__ = ['PRED_COLOR', 'GT_COLOR', 'ERROR_COLOR', 'draw_landmark_overlay']
 
 Color = Tuple[int, int, int]
 
@@ -26,31 +21,6 @@ GT_COLOR: Color = (0, 200, 0)
 ERROR_COLOR: Color = (0, 255, 255)
 _TEXT_COLOR: Color = (255, 255, 255)
 _OUTLINE_COLOR: Color = (0, 0, 0)
-
-
-def landmark_labels(dataset_meta: dict) -> List[str]:
-    """Short labels of the landmarks of a parsed MMPose metainfo.
-
-    The abbreviations of the package's landmark set (``S``, ``N``,
-    ``Or``...) when ``dataset_name`` names one with the same landmark names,
-    otherwise the landmark names themselves.
-
-    Args:
-        dataset_meta (dict): Parsed metainfo with ``keypoint_id2name`` and
-            optionally ``dataset_name``.
-
-    Returns:
-        list[str]: One label per landmark, in channel order.
-    """
-    id2name = dataset_meta['keypoint_id2name']
-    names = [id2name[k] for k in sorted(id2name)]
-    set_name = dataset_meta.get('dataset_name')
-    if set_name in list_landmark_sets():
-        info = get_landmark_set(set_name)['keypoint_info']
-        if [info[k]['name'] for k in sorted(info)] == names:
-            return [info[k].get('abbr') or info[k]['name']
-                    for k in sorted(info)]
-    return names
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:

@@ -1,21 +1,32 @@
 """Evaluation plots as PNG files: per-landmark MRE and the SDR curve.
 
 Drawn with matplotlib's object API on an Agg canvas (no ``pyplot``, so no
-global backend is switched and no window can open).
+global backend is switched and no window can open). matplotlib is imported
+when a figure is drawn, not with the package.
 """
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ..evaluation.functional import success_detection_rates
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ['plot_per_landmark_mre', 'plot_sdr_curve']
 
 
-def _save(fig: Figure, out_file: str) -> str:
+def _figure(width: float, height: float) -> 'Figure':
+    """A new figure of ``width`` x ``height`` inches on an Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: 'Figure', out_file: str) -> str:
     fig.tight_layout()
     fig.savefig(out_file, dpi=100)
     return out_file
@@ -41,7 +52,7 @@ def plot_per_landmark_mre(names: Sequence[str],
     """
     mre = np.asarray(mre, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
-    fig = Figure(figsize=(max(6.0, 0.35 * len(names) + 2), 4.5))
+    fig = _figure(max(6.0, 0.35 * len(names) + 2), 4.5)
     ax = fig.add_subplot()
     x = np.arange(len(names))
     ax.bar(x, np.nan_to_num(mre), yerr=np.nan_to_num(std), capsize=2,
@@ -85,7 +96,7 @@ def plot_sdr_curve(errors: np.ndarray,
     """
     thresholds = np.linspace(0.0, max_threshold, 201)
     rates = success_detection_rates(errors, mask, thresholds)
-    fig = Figure(figsize=(6, 4.5))
+    fig = _figure(6, 4.5)
     ax = fig.add_subplot()
     ax.plot(thresholds, rates, color='tab:blue')
     marked = success_detection_rates(errors, mask, marks)

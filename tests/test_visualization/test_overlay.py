@@ -2,11 +2,8 @@
 import numpy as np
 import pytest
 
-from ceph_landmarks.metainfo import get_landmark_set
 from ceph_landmarks.visualization import (ERROR_COLOR, GT_COLOR, PRED_COLOR,
-                                          draw_landmark_overlay,
-                                          landmark_labels)
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
+                                          draw_landmark_overlay)
 
 GREY = 90
 
@@ -73,12 +70,3 @@ def test_bad_input_is_a_clear_error():
                               gt_keypoints=np.zeros((3, 2)))
     with pytest.raises(ValueError, match='got 1 labels for 2 landmarks'):
         draw_landmark_overlay(_image(), np.zeros((2, 2)), ['S'])
-
-
-def test_landmark_labels_are_abbreviations_of_known_sets():
-    meta = parse_pose_metainfo(get_landmark_set('isbi2015'))
-    labels = landmark_labels(meta)
-    assert labels[:4] == ['S', 'N', 'Or', 'Po'] and len(labels) == 19
-    # renamed landmarks: the names themselves
-    meta['keypoint_id2name'] = {0: 'a', 1: 'b'}
-    assert landmark_labels(meta) == ['a', 'b']

@@ -1,8 +1,5 @@
 """Evaluation metrics registered in ``mmpose.registry.METRICS``."""
 from .cephalometric_angle_metric import CephalometricAngleMetric
 from .cephalometric_metric import CephalometricMetric
-from .cephalometric_report import CephalometricReport
 
-__all__ = [
-    'CephalometricMetric', 'CephalometricAngleMetric', 'CephalometricReport'
-]
+__all__ = ['CephalometricMetric', 'CephalometricAngleMetric']
