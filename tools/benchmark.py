@@ -9,6 +9,11 @@ Usage:
 Writes a JSON (``benchmark_results.json`` in the work dir by default) and
 prints a table. The config's dataset must exist (e.g. point it at the
 synthetic set with ``--cfg-options``).
+
+Peak memory is measured per measurement, as the peak above the level at its
+start (CUDA: reset peak statistics; CPU: the resident-set high-water mark,
+reset through ``/proc/self/clear_refs``, or no figure where the system does
+not allow it). The JSON's ``peak_memory`` and the printed lines say which.
 """
 import argparse
 import json
@@ -35,8 +40,7 @@ def parse_args() -> argparse.Namespace:
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--batch-size', type=int, help='training batch size')
     parser.add_argument(
-        '--infer-batch-size', type=int, default=1,
-        help='inference batch size')
+        '--infer-batch-size', type=int, default=1, help='inference batch size')
     parser.add_argument(
         '--variants',
         nargs='+',
@@ -70,17 +74,16 @@ def main() -> None:
     if args.mode in ('inference', 'both'):
         results += bm.benchmark_inference(cfg, args.device,
                                           args.infer_batch_size, variants,
-                                          args.warmup, args.iters,
-                                          args.rounds)
+                                          args.warmup, args.iters, args.rounds)
     if args.mode in ('data', 'both'):
         results.append(
             bm.benchmark_data(cfg, args.batch_size, args.num_workers,
                               max(args.iters * args.rounds, 5)))
     summary = bm.summarise(results)
     out = args.out or osp.join(
-        cfg.get('work_dir') or osp.join(
-            'work_dirs',
-            osp.splitext(osp.basename(args.config))[0]),
+        cfg.get('work_dir')
+        or osp.join('work_dirs',
+                    osp.splitext(osp.basename(args.config))[0]),
         'benchmark_results.json')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     report = dict(
@@ -92,11 +95,16 @@ def main() -> None:
         torch=torch.__version__,
         num_threads=torch.get_num_threads(),
         input_size=list(cfg.codec.input_size) if 'codec' in cfg else None,
+        peak_memory=dict(
+            model=bm.peak_memory_method(args.device),
+            data=bm.peak_memory_method('cpu')),
         results=[r.to_dict() for r in results],
         summary=summary)
     with open(out, 'w') as f:
         json.dump(report, f, indent=2)
     print(bm.format_table(results))
+    for part, method in report['peak_memory'].items():
+        print(f'peak MB ({part}): {method}')
     for key, value in summary.items():
         print(f'{key}: {value:.3f}')
     print(f'written to {out}')

@@ -15,11 +15,22 @@ same batch:
 * ``data``: the config's training dataloader alone (decode, augment,
   target generation, collate).
 
+The bare loop's loss is the head's losses summed as the framework sums them
+(``model.parse_losses``: every entry whose key contains ``loss``), so any
+head works (``loss_kpt`` of ``HeatmapHead``, ``loss_kpt_lowres`` and
+``loss_kpt_level{i}`` of ``SRPoseHead``).
+
+Peak memory (``peak_memory_mb``) is measured for each measurement on its
+own, over building the model and the untimed warm-up steps, as the peak
+above the level at its start: CUDA's peak statistics are reset before each
+one, and on CPU the resident-set high-water mark is reset through
+``/proc/self/clear_refs`` (``None`` where that is impossible); see
+:mod:`ceph_landmarks.engine.peak_memory`.
+
 Variants: ``fp32``, ``channels_last``, ``amp`` (CUDA only: mmengine refuses
 AMP without an accelerator) and ``compile`` (``torch.compile``).
 """
 import copy
-import resource
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence
@@ -32,9 +43,12 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpose.registry import DATASETS, MODELS
 
+from .peak_memory import PeakMemory, peak_memory_method
+
 __all__ = [
     'BenchmarkResult', 'benchmark_training', 'benchmark_inference',
-    'benchmark_data', 'supported_variants', 'format_table', 'summarise'
+    'benchmark_data', 'supported_variants', 'format_table', 'summarise',
+    'peak_memory_method'
 ]
 
 
@@ -47,7 +61,7 @@ class BenchmarkResult:
     variant: str  # 'fp32' | 'channels_last' | 'amp' | 'compile'
     samples_per_s: float
     ms_per_iter: float
-    peak_memory_mb: float
+    peak_memory_mb: Optional[float]  # None: see peak_memory_method
     batch_size: int
     iters: int
     error: Optional[str] = None
@@ -67,18 +81,6 @@ def supported_variants(device: str) -> List[str]:
 def _sync(device: str) -> None:
     if device.startswith('cuda'):
         torch.cuda.synchronize()
-
-
-def _reset_peak(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
-
-
-def _peak_mb(device: str) -> float:
-    """Peak CUDA memory allocated, or the process's peak RSS on CPU."""
-    if device.startswith('cuda'):
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _time(step: Callable[[], None], device: str, warmup: int,
@@ -102,25 +104,17 @@ def _build(cfg: Config, device: str, variant: str) -> torch.nn.Module:
     return model
 
 
-def _train_batch(cfg: Config, batch_size: int) -> dict:
-    """One collated batch through the config's training pipeline."""
+def _batch(cfg: Config, loader: str, batch_size: int) -> dict:
+    """One collated batch through the pipeline of ``cfg[loader]``."""
     init_default_scope(cfg.get('default_scope', 'mmpose'))
-    dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
-    samples = [dataset[i % len(dataset)] for i in range(batch_size)]
-    return pseudo_collate(samples)
-
-
-def _val_batch(cfg: Config, batch_size: int) -> dict:
-    init_default_scope(cfg.get('default_scope', 'mmpose'))
-    dataset = DATASETS.build(copy.deepcopy(cfg.val_dataloader.dataset))
+    dataset = DATASETS.build(copy.deepcopy(cfg[loader].dataset))
     samples = [dataset[i % len(dataset)] for i in range(batch_size)]
     return pseudo_collate(samples)
 
 
 def _autocast(device: str, enabled: bool):
     return torch.autocast(
-        device_type=device.split(':')[0], dtype=torch.float16,
-        enabled=enabled)
+        device_type=device.split(':')[0], dtype=torch.float16, enabled=enabled)
 
 
 def benchmark_training(cfg: Config,
@@ -146,7 +140,7 @@ def benchmark_training(cfg: Config,
         list[BenchmarkResult]: A framework and a bare result per variant.
     """
     batch_size = batch_size or cfg.train_dataloader.batch_size
-    batch = _train_batch(cfg, batch_size)
+    batch = _batch(cfg, 'train_dataloader', batch_size)
     return [
         res for variant in variants for res in _measure_pair(
             lambda runner: _train_step(cfg, batch, device, variant, runner),
@@ -154,33 +148,38 @@ def benchmark_training(cfg: Config,
     ]
 
 
-def _measure_pair(make_step: Callable[[str], Callable[[], None]],
-                  mode: str, variant: str, device: str, batch_size: int,
-                  warmup: int, iters: int,
-                  rounds: int) -> List[BenchmarkResult]:
+def _measure_pair(make_step: Callable[[str], Callable[[], None]], mode: str,
+                  variant: str, device: str, batch_size: int, warmup: int,
+                  iters: int, rounds: int) -> List[BenchmarkResult]:
     """Time the framework and the bare step of one variant, alternating.
 
     The two are timed in ``rounds`` alternating rounds of ``iters``
     iterations and each keeps its best round, so that load from other
     processes hits both alike and the overhead ratio stays meaningful on a
-    shared machine. A variant that fails (say ``compile`` without a
-    compiler) is reported with its error instead of aborting the run.
+    shared machine. The peak memory of each is measured on its own while it
+    is built and warmed up. The process's first step also pays one-time
+    costs (library code paged in, lazy initialisation, workspaces) that
+    would be charged to whichever runner is measured first, so a throw-away
+    framework step runs before. A variant that fails (say ``compile``
+    without a compiler) is reported with its error instead of aborting the
+    run.
     """
     steps, peaks, best, errors = {}, {}, {}, {}
     for runner in ('framework', 'bare'):
         try:
-            _reset_peak(device)
-            steps[runner] = make_step(runner)
-            _time(steps[runner], device, warmup, 1)
-            peaks[runner] = _peak_mb(device)
+            if runner == 'framework':
+                make_step(runner)()  # the throw-away step
+            with PeakMemory(device) as memory:
+                steps[runner] = make_step(runner)
+                _time(steps[runner], device, warmup, 1)
+            peaks[runner] = memory.peak_mb
             best[runner] = float('inf')
         except Exception as err:  # reported in the table, not fatal
             errors[runner] = f'{type(err).__name__}: {err}'
     for _ in range(rounds):
         for runner, step in steps.items():
             try:
-                best[runner] = min(best[runner],
-                                   _time(step, device, 0, iters))
+                best[runner] = min(best[runner], _time(step, device, 0, iters))
             except Exception as err:
                 errors[runner] = f'{type(err).__name__}: {err}'
     results = []
@@ -188,7 +187,7 @@ def _measure_pair(make_step: Callable[[str], Callable[[], None]],
         if runner in errors:
             results.append(
                 BenchmarkResult(mode, runner, variant, float('nan'),
-                                float('nan'), float('nan'), batch_size, 0,
+                                float('nan'), None, batch_size, 0,
                                 errors[runner]))
             continue
         seconds = best[runner]
@@ -228,8 +227,8 @@ def _train_step(cfg: Config, batch: dict, device: str, variant: str,
     def loss_fn() -> torch.Tensor:
         with _autocast(device, variant == 'amp'):
             feats = model.extract_feat(inputs)
-            return model.head.loss(feats, samples,
-                                   dict(compute_acc=False))['loss_kpt']
+            losses = model.head.loss(feats, samples, dict(compute_acc=False))
+            return model.parse_losses(losses)[0]
 
     if variant == 'compile':
         loss_fn = torch.compile(loss_fn)
@@ -254,7 +253,7 @@ def benchmark_inference(cfg: Config,
                         iters: int = 3,
                         rounds: int = 3) -> List[BenchmarkResult]:
     """Inference samples/s: ``model.test_step`` against a bare forward."""
-    batch = _val_batch(cfg, batch_size)
+    batch = _batch(cfg, 'val_dataloader', batch_size)
     return [
         res for variant in variants for res in _measure_pair(
             lambda runner: _infer_step(cfg, batch, device, variant, runner),
@@ -295,7 +294,8 @@ def benchmark_data(cfg: Config,
                    batch_size: Optional[int] = None,
                    num_workers: Optional[int] = None,
                    iters: int = 10) -> BenchmarkResult:
-    """Samples/s delivered by the config's training dataloader alone."""
+    """Samples/s delivered by the config's training dataloader alone (its
+    peak memory is that of this process: worker processes not counted)."""
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     if batch_size:
         loader_cfg.batch_size = batch_size
@@ -305,34 +305,39 @@ def benchmark_data(cfg: Config,
         if num_workers == 0:
             loader_cfg.prefetch_factor = None
     init_default_scope(cfg.get('default_scope', 'mmpose'))
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
-    it = iter(loader)
-    next(it)  # start the workers
-    start = time.perf_counter()
-    samples = done = 0
-    while done < iters:
-        try:
-            batch = next(it)
-        except StopIteration:
-            it = iter(loader)
-            continue
-        samples += len(batch['inputs'])
-        done += 1
-    seconds = time.perf_counter() - start
+    with PeakMemory('cpu') as memory:
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        it = iter(loader)
+        next(it)  # start the workers
+        start = time.perf_counter()
+        samples = done = 0
+        while done < iters:
+            try:
+                batch = next(it)
+            except StopIteration:
+                it = iter(loader)
+                continue
+            samples += len(batch['inputs'])
+            done += 1
+        seconds = time.perf_counter() - start
     return BenchmarkResult('data', 'dataloader',
                            f'workers={loader_cfg.num_workers}',
                            samples / seconds, seconds / done * 1000,
-                           _peak_mb('cpu'), loader_cfg.batch_size, done)
+                           memory.peak_mb, loader_cfg.batch_size, done)
 
 
 def format_table(results: Sequence[BenchmarkResult]) -> str:
-    """A plain-text table of results."""
-    header = ['mode', 'runner', 'variant', 'samples/s', 'ms/iter',
-              'peak MB', 'note']
-    rows = [header] + [[
-        r.mode, r.runner, r.variant, f'{r.samples_per_s:.2f}',
-        f'{r.ms_per_iter:.1f}', f'{r.peak_memory_mb:.0f}', r.error or ''
-    ] for r in results]
+    """A plain-text table of results (``-``: no peak memory figure)."""
+    header = [
+        'mode', 'runner', 'variant', 'samples/s', 'ms/iter', 'peak MB', 'note'
+    ]
+    rows = [header]
+    for r in results:
+        peak = '-' if r.peak_memory_mb is None else f'{r.peak_memory_mb:.0f}'
+        rows.append([
+            r.mode, r.runner, r.variant, f'{r.samples_per_s:.2f}',
+            f'{r.ms_per_iter:.1f}', peak, r.error or ''
+        ])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return '\n'.join('  '.join(c.ljust(w) for c, w in zip(row, widths))
                      for row in rows)
@@ -359,7 +364,8 @@ def summarise(results: Sequence[BenchmarkResult],
     data = [r for r in results if r.mode == 'data']
     if train and not train.error:
         if data:
-            out['data_vs_training'] = data[0].samples_per_s / train.samples_per_s
+            out['data_vs_training'] = (
+                data[0].samples_per_s / train.samples_per_s)
         if dataset_size:
             out['epoch_time_s'] = dataset_size / train.samples_per_s
     return out
