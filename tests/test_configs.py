@@ -1,10 +1,13 @@
-"""Every config in configs/ parses, loads the plugin and builds."""
+"""Every config in configs/ parses, loads the plugin and builds; every
+config uses its codec and landmark set throughout; the HRNet-W48 base is
+MMPose's."""
 import glob
 import os.path as osp
 import re
 
 import pytest
 from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, MODELS
 
@@ -50,3 +53,46 @@ def test_config_builds(path, tiny_data):
         assert 'spacing' in sample['data_samples'].metainfo
         assert sample['inputs'].shape[-2:] == tuple(
             reversed(cfg.codec.input_size))
+
+
+TEST_CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'tests', 'data', 'configs', '*.py')))
+_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS + TEST_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_codec_and_landmark_set_are_used_everywhere(path):
+    """The pipelines cannot follow a codec or landmark set changed after
+    them (mmengine resolves a variable where it is written), so a config
+    that changes one restates what depends on it: this checks it did."""
+    cfg = Config.fromfile(path)
+    assert cfg.model.head.decoder == cfg.codec
+    assert cfg.model.head.out_channels == cfg.num_landmarks
+    for name in _LOADERS:
+        if not cfg[name]:
+            continue  # a refinement config has no validation
+        dataset = cfg[name].dataset
+        assert dataset.landmark_set == cfg.landmark_set, name
+        for step in dataset.pipeline:
+            if step.type == 'TopdownAffine':
+                assert step.input_size == cfg.codec.input_size, name
+            if step.type == 'GenerateTarget':
+                assert step.encoder == cfg.codec, name
+
+
+def test_hrnet_w48_base_is_mmposes():
+    """The HRNet-W48 model base restates MMPose's (see its header)."""
+    ours = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', '_base_', 'models',
+                 'td-hm_hrnet-w48_512x512.py')).model.to_dict()
+    theirs = get_config(
+        'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+        'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py').model.to_dict()
+    theirs['backbone'].pop('init_cfg')  # ImageNet weights: leaf configs
+    assert ours['backbone'] == theirs['backbone']
+    assert ours['data_preprocessor'] == theirs['data_preprocessor']
+    for key in ('type', 'in_channels', 'deconv_out_channels', 'loss'):
+        assert ours['head'][key] == theirs['head'][key], key
+    for key in ('flip_mode', 'shift_heatmap'):
+        assert ours['test_cfg'][key] == theirs['test_cfg'][key], key

@@ -13,11 +13,10 @@
 # training (neither is valid for a lateral cephalogram).
 _base_ = ['./td-hm_hrnet-w48_1xb8-250e_cldetection2023-512x512.py']
 
-max_epochs = 100
-train_cfg = dict(max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(max_epochs=100, val_interval=1)
 
 codec = dict(
-    type='MSRAHeatmap',
+    _base_.codec,
     input_size=(1024, 1024),
     heatmap_size=(1024, 1024),
     sigma=6,
@@ -33,7 +32,7 @@ model = dict(
         _delete_=True,
         type='SRPoseHead',
         in_channels=[384, 192, 96, 48],  # lowest resolution first
-        out_channels=38,
+        out_channels=_base_.num_landmarks,
         branch_channels=[384, 192, 96, 48],
         upsample_log=[3, 2, 1, 2],
         per_emb_nums=[16, 8, 4, 4],
@@ -42,23 +41,17 @@ model = dict(
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
         decoder=codec))
 
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale',
-             'flip', 'flip_direction', 'spacing')
-
 train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='RandomBBoxTransform'),  # MMPose defaults, as the original
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
+    *_base_.test_box,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 
 train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))

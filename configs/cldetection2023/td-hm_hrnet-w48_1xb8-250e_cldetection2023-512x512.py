@@ -8,20 +8,16 @@
 # box padding 1.25 (training uses 1.0), no flip test.
 # Deviation from the original: no RandomFlip in training (a mirrored
 # lateral cephalogram is not a valid cephalogram).
-_base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/cldetection2023.py',
-    '../_base_/models/td-hm_hrnet-w48_512x512.py'
-]
+_base_ = ['../_base_/models/td-hm_hrnet-w48_512x512.py']
 
-# schedule of the original: Adam 5e-4, 500-iteration warm-up, steps at 170
-# and 200 epochs, validation every 2 epochs
-max_epochs = 250
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=2)
+# schedule of the original (MMPose's COCO HRNet-W48 schedule): Adam 5e-4,
+# 500-iteration warm-up, steps at 170 and 200 epochs, validation every 2
+# epochs
+train_cfg = dict(max_epochs=250, val_interval=2)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4))
 param_scheduler = [
     dict(
-        type='LinearLR', begin=0, end=500, start_factor=0.001,
-        by_epoch=False),
+        type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
     dict(
         type='MultiStepLR',
         begin=0,
@@ -31,10 +27,9 @@ param_scheduler = [
         by_epoch=True),
 ]
 
-# the model base's codec, restated for the pipelines
-codec = dict(
-    type='MSRAHeatmap', input_size=(512, 512), heatmap_size=(128, 128),
-    sigma=2)
+# the 38 landmarks of ceph_landmarks/metainfo/cldetection2023.py
+landmark_set = 'cldetection2023'
+num_landmarks = 38
 
 model = dict(
     backbone=dict(
@@ -44,27 +39,33 @@ model = dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmpose/'
             'pretrain_models/hrnet_w48-8ef0771d.pth')),
-    head=dict(out_channels=38))
+    head=dict(out_channels=num_landmarks))
 
-# 'spacing' (mm/px) must reach the metric
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale',
-             'flip', 'flip_direction', 'spacing')
-
-train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
-]
-val_pipeline = [
+# no box augmentation; the box padded by 1.25 at test time
+test_box = [
     dict(type='LoadCephalogram'),
     dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+]
+train_pipeline = [
+    *_base_.whole_image,
+    dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
+    dict(type='GenerateTarget', encoder=_base_.codec),
+    _base_.pack_inputs,
+]
+val_pipeline = [
+    *test_box,
+    dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
+    _base_.pack_inputs,
 ]
 
-train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+# the package's JSON with per-image spacing, as written by the
+# CL-Detection 2023 converter
+data_root = 'data/cldetection2023/'
+dataset = dict(landmark_set=landmark_set, data_root=data_root)
+train_dataloader = dict(dataset=dict(**dataset, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4, dataset=dict(**dataset, pipeline=val_pipeline))
+test_dataloader = dict(
+    batch_size=4,
+    dataset=dict(
+        **dataset, ann_file='annotations/test.json', pipeline=val_pipeline))

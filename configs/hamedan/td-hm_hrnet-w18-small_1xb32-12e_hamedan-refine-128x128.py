@@ -21,9 +21,7 @@
 #       --refine-config THIS_CONFIG --refine-checkpoints REFINE.pth
 _base_ = ['./td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py']
 
-max_epochs = 12
-train_cfg = dict(
-    _delete_=True, type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=12)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
@@ -33,23 +31,7 @@ test_evaluator = None
 default_hooks = dict(checkpoint=dict(save_best=None))
 # the first stage's EMA hook is kept (cheap insurance), as there
 
-param_scheduler = [
-    dict(type='LinearLR', begin=0, end=40, start_factor=0.01, by_epoch=False),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=1e-5,
-        begin=0,
-        end=max_epochs,
-        by_epoch=True),
-]
-
-codec = dict(
-    type='MSRAHeatmap',
-    input_size=(128, 128),
-    heatmap_size=(32, 32),
-    sigma=2,
-    unbiased=True)
+codec = dict(_base_.codec, input_size=(128, 128), heatmap_size=(32, 32))
 model = dict(head=dict(decoder=codec))
 
 crop_size = 0.1
@@ -77,13 +59,11 @@ offset_std = [
     [0.0078, 0.0115],
     [0.0069, 0.0058],
     [0.0082, 0.0086],
-    [0.0074, 0.0097]
+    [0.0074, 0.0097],
 ]
 
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale',
-             'flip', 'flip_direction', 'flip_indices', 'spacing',
-             'crop_landmark', 'crop_center')
+meta_keys = (*_base_.meta_keys, 'flip_indices', 'crop_landmark', 'crop_center')
+pack_inputs = dict(type='PackPoseInputs', meta_keys=meta_keys)
 train_pipeline = [
     dict(type='LoadCephalogram'),
     dict(type='LandmarkCrop', crop_size=crop_size, offset_std=offset_std),
@@ -94,15 +74,9 @@ train_pipeline = [
         rotate_factor=10.0,
         rotate_prob=0.5),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(
-        type='RandomGammaContrast',
-        gamma_range=(0.7, 1.5),
-        contrast_range=(0.75, 1.25),
-        brightness_delta=20,
-        prob=0.8),
-    dict(type='RandomCLAHE', clip_limit=(1.0, 3.0), prob=0.5),
+    *_base_.grey_level_augmentation,
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    pack_inputs,
 ]
 # the crop pipeline of stage 2 in a LandmarkCascade (crop_center is set to
 # the first stage's estimate)
@@ -110,7 +84,7 @@ test_pipeline = [
     dict(type='LoadCephalogram'),
     dict(type='LandmarkCrop', crop_size=crop_size),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    pack_inputs,
 ]
 
 train_dataloader = dict(

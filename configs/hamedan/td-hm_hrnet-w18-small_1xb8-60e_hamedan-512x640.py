@@ -21,76 +21,36 @@
 #       model.backbone.init_cfg.checkpoint=PATH_OR_URL
 # (plus model.backbone.init_cfg.prefix=backbone. for a whole pose model), or
 # load_from=PATH to start from a full checkpoint of this architecture.
-_base_ = ['../synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py']
+_base_ = [
+    '../_base_/models/td-hm_hrnet-w18-small_256x256.py',
+    '../_base_/schedules/adam_iter-warmup-cosine.py'
+]
 
-data_root = 'data/hamedan/'
+train_cfg = dict(max_epochs=60, val_interval=5)
 
 # EMA of the weights, validated, tested and checkpointed as the model
 custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
 
-max_epochs = 60
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=5)
-param_scheduler = [
-    dict(type='LinearLR', begin=0, end=40, start_factor=0.01, by_epoch=False),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=1e-5,
-        begin=0,
-        end=max_epochs,
-        by_epoch=True),
-]
-
-codec = dict(
-    type='MSRAHeatmap',
-    input_size=(512, 640),
-    heatmap_size=(128, 160),
-    sigma=2,
-    unbiased=True)
+codec = dict(_base_.codec, input_size=(512, 640), heatmap_size=(128, 160))
 model = dict(head=dict(decoder=codec))
 
-# 'spacing' (mm/px) must reach the metric; no flip (no left/right pairs)
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale',
-             'flip', 'flip_direction', 'spacing')
+# the box augmentation plus grey-level changes of exposure and contrast
 train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(
-        type='RandomBBoxTransform',
-        shift_factor=0.05,
-        shift_prob=0.5,
-        scale_factor=(0.9, 1.1),
-        rotate_factor=10.0,
-        rotate_prob=0.5),
+    *_base_.whole_image,
+    _base_.box_augmentation,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    # exposure and local contrast differ between X-ray machines; grey-level
-    # changes only (the geometry above already moved the keypoints)
-    dict(
-        type='RandomGammaContrast',
-        gamma_range=(0.7, 1.5),
-        contrast_range=(0.75, 1.25),
-        brightness_delta=20,
-        prob=0.8),
-    dict(type='RandomCLAHE', clip_limit=(1.0, 3.0), prob=0.5),
+    *_base_.grey_level_augmentation,
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 
+data_root = 'data/hamedan/'
 train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        ann_file='annotations/train.json',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        ann_file='annotations/val.json',
-        pipeline=val_pipeline))
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))
 test_dataloader = val_dataloader

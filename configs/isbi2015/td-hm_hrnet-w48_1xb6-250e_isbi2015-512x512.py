@@ -7,43 +7,26 @@
 #   --cfg-options model.backbone.init_cfg.type=Pretrained \
 #       model.backbone.init_cfg.checkpoint=path/to/hrnet_w48.pth
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/isbi2015.py',
-    '../_base_/schedules/adam_warmup-cosine_250e.py',
-    '../_base_/models/td-hm_hrnet-w48_512x512.py'
+    '../_base_/models/td-hm_hrnet-w48_512x512.py',
+    '../_base_/schedules/adam_warmup-cosine_250e.py'
 ]
 
-# the model base's codec, restated for the pipelines (input and heatmap
-# sizes change together: tools/train.py --image-size W H)
-codec = dict(
-    type='MSRAHeatmap', input_size=(512, 512), heatmap_size=(128, 128),
-    sigma=2)
+train_cfg = dict(max_epochs=_base_.max_epochs, val_interval=5)
 
-# 'spacing' (mm/px) must reach the metric
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale',
-             'flip', 'flip_direction', 'spacing')
+# EMA of the weights (decay 0.9999 with warm-up); validation, the best
+# checkpoint and tools/test.py use the averaged weights
+custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
 
-# no horizontal flip: a lateral cephalogram has no left/right landmark pairs
-train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(
-        type='RandomBBoxTransform',
-        shift_factor=0.05,
-        shift_prob=0.5,
-        scale_factor=(0.9, 1.1),
-        rotate_factor=10.0,
-        rotate_prob=0.5),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
-]
-val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+# ISBI 2015 (0.1 mm/px) as written by data_converters/isbi2015.py:
+# train.json (150 images), test1.json (150), test2.json (100). Validation
+# and testing use Test1; evaluate Test2 with
+#   --cfg-options test_dataloader.dataset.ann_file=annotations/test2.json
+# Tuned loading as in the original training script: 4 workers.
+data_root = 'data/isbi2015/'
+train_dataloader = dict(
+    batch_size=6, num_workers=4, dataset=dict(data_root=data_root))
+val_dataloader = dict(
+    batch_size=6,
+    num_workers=4,
+    dataset=dict(data_root=data_root, ann_file='annotations/test1.json'))
 test_dataloader = val_dataloader

@@ -18,18 +18,22 @@ _base_ = [
 # under this name; the path is relative to the working directory
 load_from = 'checkpoints/cldetection2023_srpose_hrnet-w48_1024x1024.pth'
 
+# the 19 ISBI 2015 landmarks plus p1 and p2
+# (ceph_landmarks/metainfo/isbi2015_p1p2.py)
+landmark_set = 'isbi2015_p1p2'
+num_landmarks = 21
+
 default_hooks = dict(
     landmarks=dict(
-        src_landmarks='cldetection2023', dst_landmarks='isbi2015_p1p2'))
+        src_landmarks=_base_.landmark_set, dst_landmarks=landmark_set))
 
 unfreeze_epoch = 10
 custom_hooks = [
-    dict(type='BackboneFreezeHook', unfreeze_epoch=unfreeze_epoch,
-         lr_mult=0.1)
+    dict(
+        type='BackboneFreezeHook', unfreeze_epoch=unfreeze_epoch, lr_mult=0.1)
 ]
 
-max_epochs = 60
-train_cfg = dict(max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(max_epochs=60, val_interval=1)
 # the backbone's parameter groups run at 0.1 x the base rate (used once it
 # is unfrozen; BackboneFreezeHook checks that the two agree)
 optim_wrapper = dict(
@@ -37,12 +41,10 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 param_scheduler = [
     dict(
-        type='LinearLR', begin=0, end=100, start_factor=0.001,
-        by_epoch=False),
+        type='LinearLR', begin=0, end=100, start_factor=0.001, by_epoch=False),
     dict(
         type='MultiStepLR',
         begin=0,
-        end=max_epochs,
         milestones=[40, 55],
         gamma=0.1,
         by_epoch=True),
@@ -53,13 +55,11 @@ model = dict(
     # 19 auxiliary low-resolution maps: those of the 19 dropped landmarks,
     # which the shared features of the published model depend on, so the 19
     # kept landmarks start exactly as the published model predicts them
-    head=dict(out_channels=21, aux_lowres_channels=19))
+    head=dict(out_channels=num_landmarks, aux_lowres_channels=19))
 
 # your 21-landmark data in the package's COCO-style JSON with spacing
 data_root = 'data/isbi2015_p1p2/'
-train_dataloader = dict(
-    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
-val_dataloader = dict(
-    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
-test_dataloader = dict(
-    dataset=dict(landmark_set='isbi2015_p1p2', data_root=data_root))
+dataset = dict(landmark_set=landmark_set, data_root=data_root)
+train_dataloader = dict(dataset=dataset)
+val_dataloader = dict(dataset=dataset)
+test_dataloader = dict(dataset=dataset)

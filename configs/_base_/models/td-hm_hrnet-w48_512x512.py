@@ -1,19 +1,16 @@
 # HRNet-W48 + HeatmapHead (no deconvolution) at 512 x 512 with 128 x 128
 # heatmaps: the architecture of the official CL-Detection 2023 baseline.
-# Leaf configs set head.out_channels to their landmark count and may give the
-# backbone pretrained weights with init_cfg=dict(type='Pretrained',
-# checkpoint='local/path/or/url.pth').
-codec = dict(
-    type='MSRAHeatmap', input_size=(512, 512), heatmap_size=(128, 128),
-    sigma=2)
+# The backbone is MMPose's HRNet-W48 as in
+# mmpose::body_2d_keypoint/topdown_heatmap/coco/
+# td-hm_hrnet-w48_8xb32-210e_coco-256x192.py (tests/test_configs.py checks
+# that they agree). It is restated here rather than inherited: MMPose ships
+# it only inside that complete COCO config, whose data, schedule and runtime
+# would come with it, and mmengine refuses a key set by two sibling bases.
+# Leaf configs may give the backbone pretrained weights with
+# init_cfg=dict(type='Pretrained', checkpoint='local/path/or/url.pth').
+_base_ = ['../td-hm_cephalometric.py']
 
 model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='HRNet',
         in_channels=3,
@@ -42,13 +39,4 @@ model = dict(
                 block='BASIC',
                 num_blocks=(4, 4, 4, 4),
                 num_channels=(48, 96, 192, 384)))),
-    head=dict(
-        type='HeatmapHead',
-        in_channels=48,
-        out_channels=19,
-        deconv_out_channels=None,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec),
-    # tools/test.py --flip-test: flipped heatmaps shifted one pixel, as
-    # MMPose does for heatmaps at 1/4 of the input
-    test_cfg=dict(flip_test=False, flip_mode='heatmap', shift_heatmap=True))
+    head=dict(in_channels=48))

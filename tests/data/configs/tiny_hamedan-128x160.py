@@ -4,7 +4,7 @@
 # the data into a temporary folder).
 _base_ = [
     '../../../configs/hamedan/'
-    'td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py'
+    'td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py', './_base_/tiny.py'
 ]
 
 train_cfg = dict(max_epochs=1, val_interval=1)
@@ -14,41 +14,26 @@ param_scheduler = [
 ]
 
 codec = dict(
-    type='MSRAHeatmap',
-    input_size=(128, 160),
-    heatmap_size=(32, 40),
-    sigma=1,
-    unbiased=True)
+    _base_.codec, input_size=(128, 160), heatmap_size=(32, 40), sigma=1)
 model = dict(
-    backbone=dict(
-        extra=dict(
-            stage1=dict(num_blocks=(1, ), num_channels=(16, )),
-            stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
-            stage3=dict(num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-            stage4=dict(
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))),
-    head=dict(in_channels=8, decoder=codec))
+    backbone=_base_.tiny_hrnet, head=dict(in_channels=8, decoder=codec))
 
-meta_keys = ('id', 'img_id', 'img_path', 'ori_shape', 'img_shape',
-             'input_size', 'input_center', 'input_scale', 'spacing')
+# no box augmentation; grey-level augmentation with MMPose's defaults
 train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='RandomGammaContrast', prob=0.8),
     dict(type='RandomCLAHE', prob=0.5),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
-loader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    prefetch_factor=None)
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline), **loader)
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline), **loader)
+train_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

@@ -12,29 +12,20 @@ test_dataloader = None
 test_evaluator = None
 default_hooks = dict(checkpoint=dict(save_best=None))
 
-codec = dict(
-    type='MSRAHeatmap',
-    input_size=(64, 64),
-    heatmap_size=(16, 16),
-    sigma=1,
-    unbiased=True)
-model = dict(head=dict(decoder=codec))
-
-meta_keys = ('id', 'img_id', 'img_path', 'ori_shape', 'img_shape',
-             'input_size', 'input_center', 'input_scale', 'flip',
-             'flip_direction', 'flip_indices', 'spacing', 'crop_landmark')
+meta_keys = (*_base_.meta_keys, 'flip_indices', 'crop_landmark', 'crop_center')
+pack_inputs = dict(type='PackPoseInputs', meta_keys=meta_keys)
 train_pipeline = [
     dict(type='LoadCephalogram'),
     dict(type='LandmarkCrop', crop_size=0.3, offset_std=0.04),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
+    dict(type='GenerateTarget', encoder=_base_.codec),
+    pack_inputs,
 ]
 test_pipeline = [
     dict(type='LoadCephalogram'),
     dict(type='LandmarkCrop', crop_size=0.3),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
+    pack_inputs,
 ]
 train_dataloader = dict(
     batch_size=16,

@@ -4,7 +4,8 @@
 # load_from and the data root are given on the command line.
 _base_ = [
     '../../../configs/isbi2015_p1p2/'
-    'td-hm-srpose_hrnet-w48_ft-1xb4-60e_isbi2015-p1p2-1024x1024.py'
+    'td-hm-srpose_hrnet-w48_ft-1xb4-60e_isbi2015-p1p2-1024x1024.py',
+    './_base_/tiny.py'
 ]
 
 load_from = None
@@ -19,49 +20,27 @@ param_scheduler = [
     dict(type='LinearLR', begin=0, end=3, start_factor=0.1, by_epoch=False)
 ]
 
-codec = dict(
-    type='MSRAHeatmap',
-    input_size=(64, 64),
-    heatmap_size=(64, 64),
-    sigma=2,
-    unbiased=True)
+codec = dict(_base_.codec, input_size=(64, 64), heatmap_size=(64, 64), sigma=2)
 model = dict(
-    backbone=dict(
-        extra=dict(
-            stage1=dict(num_blocks=(1, ), num_channels=(16, )),
-            stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
-            stage3=dict(
-                num_modules=1, num_blocks=(1, 1, 1),
-                num_channels=(8, 16, 32)),
-            stage4=dict(
-                num_modules=1,
-                num_blocks=(1, 1, 1, 1),
-                num_channels=(8, 16, 32, 64)))),
-    head=dict(
-        in_channels=[64, 32, 16, 8],
-        branch_channels=[16, 16, 8, 8],
-        per_emb_nums=[4, 4, 2, 2],
-        aux_lowres_channels=0,
-        decoder=codec))
+    backbone=_base_.tiny_hrnet,
+    head=dict(_base_.tiny_srpose_head, aux_lowres_channels=0, decoder=codec))
 
-meta_keys = ('id', 'img_id', 'img_path', 'ori_shape', 'img_shape',
-             'input_size', 'input_center', 'input_scale', 'spacing')
+# no box augmentation
 train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
+    *_base_.test_box,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
-loader = dict(batch_size=4, num_workers=0, persistent_workers=False)
-train_dataloader = dict(**loader, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(**loader, dataset=dict(pipeline=val_pipeline))
+train_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(
-    **loader,
+    **_base_.tiny_loader,
     dataset=dict(ann_file='annotations/val.json', pipeline=val_pipeline))

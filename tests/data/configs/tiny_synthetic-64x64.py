@@ -3,7 +3,7 @@
 # is given on the command line (tests build the data in a temporary folder).
 _base_ = [
     '../../../configs/synthetic/'
-    'td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py'
+    'td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py', './_base_/tiny.py'
 ]
 
 train_cfg = dict(max_epochs=2, val_interval=1)
@@ -12,40 +12,24 @@ param_scheduler = [
     dict(type='LinearLR', begin=0, end=2, start_factor=0.1, by_epoch=False)
 ]
 
-codec = dict(
-    type='MSRAHeatmap',
-    input_size=(64, 64),
-    heatmap_size=(16, 16),
-    sigma=1,
-    unbiased=True)
+codec = dict(_base_.codec, input_size=(64, 64), heatmap_size=(16, 16), sigma=1)
 model = dict(
-    backbone=dict(
-        extra=dict(
-            stage1=dict(num_blocks=(1, ), num_channels=(16, )),
-            stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
-            stage3=dict(num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-            stage4=dict(
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))),
-    head=dict(in_channels=8, decoder=codec))
+    backbone=_base_.tiny_hrnet, head=dict(in_channels=8, decoder=codec))
 
-meta_keys = ('id', 'img_id', 'img_path', 'ori_shape', 'img_shape',
-             'input_size', 'input_center', 'input_scale', 'spacing')
+# no box augmentation
 train_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
 val_pipeline = [
-    dict(type='LoadCephalogram'),
-    dict(type='GetBBoxCenterScale', padding=1.0),
+    *_base_.whole_image,
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    _base_.pack_inputs,
 ]
-loader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    prefetch_factor=None)
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline), **loader)
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline), **loader)
+train_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(
+    **_base_.tiny_loader, dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
