@@ -226,10 +226,22 @@ def set_clip_grad(cfg: Config, max_norm: float) -> None:
 
 
 def enable_ema(cfg: Config, decay: float = 0.9999) -> None:
-    """Add (or update) the ``DecayEMAHook`` in ``custom_hooks``."""
-    hooks = list(cfg.get('custom_hooks') or [])
-    hooks = [h for h in hooks if h.get('type') != 'DecayEMAHook']
-    hooks.append(ConfigDict(type='DecayEMAHook', decay=decay))
+    """Average the weights: mmengine's ``EMAHook`` with
+    :class:`~ceph_landmarks.engine.DecayEMA` (decay warm-up, BatchNorm
+    statistics averaged too) replaces any EMA hook in ``custom_hooks``,
+    including one under the deprecated name ``DecayEMAHook``."""
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f'EMA decay must be in (0, 1), but got {decay}')
+    hooks = [
+        h for h in (cfg.get('custom_hooks') or [])
+        if h.get('type') not in ('EMAHook', 'DecayEMAHook')
+    ]
+    hooks.append(
+        ConfigDict(
+            type='EMAHook',
+            ema_type='DecayEMA',
+            decay=decay,
+            update_buffers=True))
     cfg.custom_hooks = hooks
 
 

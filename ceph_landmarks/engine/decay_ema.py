@@ -41,8 +41,11 @@ class DecayEMA(ExponentialMovingAverage):
     """mmengine ``ExponentialMovingAverage`` configured by ``decay``.
 
     ``averaged = decay_t * averaged + (1 - decay_t) * source`` with
-    ``decay_t = ema_decay(steps, decay, warmup)``. Used by
-    :class:`ceph_landmarks.engine.hooks.DecayEMAHook`.
+    ``decay_t = ema_decay(steps, decay, warmup)``. mmengine's ``EMAHook``
+    builds it from ``ema_type`` and its other arguments, swaps the averaged
+    weights in for validation and testing, stores them as ``state_dict`` in
+    checkpoints (the raw ones in ``ema_state_dict``) and restores both on
+    ``--resume``.
 
     Args:
         model (torch.nn.Module): The model to average.
@@ -53,6 +56,12 @@ class DecayEMA(ExponentialMovingAverage):
         device (torch.device, optional): Device of the averaged copy.
         update_buffers (bool): Also average buffers (BatchNorm statistics)
             instead of copying them. Defaults to False.
+
+    Examples:
+        >>> custom_hooks = [
+        ...     dict(type='EMAHook', ema_type='DecayEMA', decay=0.9999,
+        ...          update_buffers=True)
+        ... ]
     """
 
     def __init__(self,

@@ -29,7 +29,10 @@ _base_ = [
 train_cfg = dict(max_epochs=60, val_interval=5)
 
 # EMA of the weights, validated, tested and checkpointed as the model
-custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
+custom_hooks = [
+    dict(
+        type='EMAHook', ema_type='DecayEMA', decay=0.9999, update_buffers=True)
+]
 
 codec = dict(_base_.codec, input_size=(512, 640), heatmap_size=(128, 160))
 model = dict(head=dict(decoder=codec))

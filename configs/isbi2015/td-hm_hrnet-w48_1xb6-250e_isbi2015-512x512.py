@@ -15,7 +15,10 @@ train_cfg = dict(max_epochs=_base_.max_epochs, val_interval=5)
 
 # EMA of the weights (decay 0.9999 with warm-up); validation, the best
 # checkpoint and tools/test.py use the averaged weights
-custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
+custom_hooks = [
+    dict(
+        type='EMAHook', ema_type='DecayEMA', decay=0.9999, update_buffers=True)
+]
 
 # ISBI 2015 (0.1 mm/px) as written by data_converters/isbi2015.py:
 # train.json (150 images), test1.json (150), test2.json (100). Validation

@@ -43,8 +43,8 @@ def test_epochs_and_warmup_schedule(cfg):
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.begin, warmup.end, warmup.by_epoch,
             warmup.convert_to_iter_based) == ('LinearLR', 0, 2, True, True)
-    assert (cosine.type, cosine.begin,
-            cosine.end) == ('CosineAnnealingLR', 2, 12)
+    assert cosine.type == 'CosineAnnealingLR'
+    assert (cosine.begin, cosine.end) == (2, 12)
     assert 'T_max' not in cosine  # mmengine's default: end - begin
     co.set_warmup_epochs(cfg, 0)
     assert [s.type for s in cfg.param_scheduler] == ['CosineAnnealingLR']
@@ -78,11 +78,18 @@ def test_loader_options(cfg):
 
 
 def test_ema_amp_compile(cfg):
+    cfg.custom_hooks = [dict(type='DecayEMAHook', decay=0.99)]  # old name
     co.enable_ema(cfg, 0.999)
     co.enable_ema(cfg, 0.9999)
-    assert [h for h in cfg.custom_hooks if h.type == 'DecayEMAHook'] == [
-        dict(type='DecayEMAHook', decay=0.9999)
+    assert [h for h in cfg.custom_hooks if 'EMA' in h.type] == [
+        dict(
+            type='EMAHook',
+            ema_type='DecayEMA',
+            decay=0.9999,
+            update_buffers=True)
     ]
+    with pytest.raises(ValueError, match='EMA decay .* but got 1.5'):
+        co.enable_ema(cfg, 1.5)
     enabled = co.enable_amp(cfg)
     assert enabled == co.accelerator_available()
     assert (cfg.optim_wrapper.get('type') == 'AmpOptimWrapper') == enabled

@@ -131,7 +131,7 @@ def test_refined_predictions_through_the_api(tiny_checkpoint,
 
 def test_cascade_config_keeps_the_image_and_drops_ema():
     cfg = Config.fromfile(TINY_CONFIG)
-    cfg.custom_hooks = [dict(type='DecayEMAHook', decay=0.99),
+    cfg.custom_hooks = [dict(type='EMAHook', ema_type='DecayEMA', decay=0.99),
                         dict(type='LandmarkCheckpointHook')]
     out = cascade_config(cfg, ['a.pth', 'b.pth'],
                          Config.fromfile(REFINE_CONFIG), ['r.pth'],

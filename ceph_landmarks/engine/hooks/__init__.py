@@ -1,10 +1,7 @@
 """Hooks registered in ``mmpose.registry.HOOKS``."""
+from . import ema_hook  # noqa: F401  (the deprecated name DecayEMAHook)
 from .backbone_freeze_hook import BackboneFreezeHook
-from .ema_hook import DecayEMAHook
 from .landmark_checkpoint_hook import LandmarkCheckpointHook
 from .random_state_hook import RandomStateHook
 
-__all__ = [
-    'BackboneFreezeHook', 'DecayEMAHook', 'LandmarkCheckpointHook',
-    'RandomStateHook'
-]
+__all__ = ['BackboneFreezeHook', 'LandmarkCheckpointHook', 'RandomStateHook']

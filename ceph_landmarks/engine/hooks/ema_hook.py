@@ -1,64 +1,45 @@
-"""EMA of the model weights, configured by decay as in common training
-scripts (``--use_ema --ema_decay 0.9999``)."""
+"""``DecayEMAHook``: the deprecated name of mmengine's ``EMAHook`` with
+:class:`~ceph_landmarks.engine.DecayEMA`, kept so that configs written
+before the change (and the configs dumped into their work dirs) still build
+and resume."""
+import logging
+
 from mmengine.hooks import EMAHook
 from mmengine.logging import print_log
 from mmpose.registry import HOOKS
 
 
-@HOOKS.register_module()
-class DecayEMAHook(EMAHook):
-    """Keep an exponential moving average of the weights; validate, test and
-    checkpoint with it.
+@HOOKS.register_module(name='DecayEMAHook')
+def decay_ema_hook(decay: float = 0.9999,
+                   warmup: bool = True,
+                   update_buffers: bool = True,
+                   **kwargs) -> EMAHook:
+    """Build what ``dict(type='DecayEMAHook', ...)`` meant.
 
-    A thin layer over mmengine's :class:`~mmengine.hooks.EMAHook` (which
-    swaps the averaged weights in for validation and testing, stores them as
-    ``state_dict`` in checkpoints with the raw weights in ``ema_state_dict``,
-    and restores both on ``--resume``), taking a ``decay`` rather than a
-    momentum and averaging with :class:`ceph_landmarks.engine.DecayEMA`.
+    The hook was mmengine's ``EMAHook`` averaging with ``DecayEMA``; its
+    checkpoints hold the same ``ema_state_dict``, so they resume with
+    either name.
 
     Args:
         decay (float): EMA decay in (0, 1). Defaults to 0.9999.
-        warmup (bool): Ramp the decay up as ``min(decay, (1+t)/(10+t))`` so
-            early averages follow training. Defaults to True.
+        warmup (bool): Ramp the decay up. Defaults to True.
         update_buffers (bool): Average BatchNorm statistics too.
             Defaults to True.
-        begin_iter (int): First iteration that updates the average.
-        begin_epoch (int): First epoch that updates the average.
-        strict_load (bool): Strict loading of ``ema_state_dict``.
+        **kwargs: ``EMAHook``'s own arguments (``begin_iter``,
+            ``begin_epoch``, ``strict_load``).
 
-    Examples:
-        >>> custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
+    Returns:
+        EMAHook: ``EMAHook(ema_type='DecayEMA', ...)``.
     """
-
-    priority = 'NORMAL'
-
-    def __init__(self,
-                 decay: float = 0.9999,
-                 warmup: bool = True,
-                 update_buffers: bool = True,
-                 begin_iter: int = 0,
-                 begin_epoch: int = 0,
-                 strict_load: bool = False) -> None:
-        if not 0.0 < decay < 1.0:
-            raise ValueError(f'decay must be in (0, 1), but got {decay}')
-        super().__init__(
-            ema_type='DecayEMA',
-            strict_load=strict_load,
-            begin_iter=begin_iter,
-            begin_epoch=begin_epoch,
-            decay=decay,
-            warmup=warmup,
-            update_buffers=update_buffers)
-
-    def before_val_epoch(self, runner) -> None:
-        """Swap in the averaged weights and say so in the log."""
-        super().before_val_epoch(runner)
-        print_log(
-            'Validating with the EMA weights (decay '
-            f'{self.ema_model.decay}, {int(self.ema_model.steps)} updates)',
-            logger='current')
-
-    def before_test_epoch(self, runner) -> None:
-        """Swap in the averaged weights for testing."""
-        super().before_test_epoch(runner)
-        print_log('Testing with the EMA weights', logger='current')
+    print_log(
+        "DecayEMAHook is deprecated: use dict(type='EMAHook', "
+        f"ema_type='DecayEMA', decay={decay}, update_buffers="
+        f'{update_buffers}) (the same hook and checkpoints)',
+        logger='current',
+        level=logging.WARNING)
+    return EMAHook(
+        ema_type='DecayEMA',
+        decay=decay,
+        warmup=warmup,
+        update_buffers=update_buffers,
+        **kwargs)

@@ -5,7 +5,10 @@
 # are given on the command line.
 _base_ = ['./tiny_synthetic-64x64.py']
 
-custom_hooks = [dict(type='DecayEMAHook', decay=0.9999)]
+custom_hooks = [
+    dict(
+        type='EMAHook', ema_type='DecayEMA', decay=0.9999, update_buffers=True)
+]
 train_cfg = dict(max_epochs=3, val_interval=1)
 randomness = dict(deterministic=True)
 
