@@ -11,8 +11,13 @@ from mmengine.config import Config
 from ceph_landmarks.engine import benchmark as bm
 from ceph_landmarks.engine import peak_memory
 from ceph_landmarks.engine.peak_memory import PeakMemory, cpu_peak_available
-from helpers import (TINY_CONFIG, TINY_SRPOSE, data_options, run_tool,
-                     write_landmark_variant)
+import os.path as osp
+
+from conftest import REPO_ROOT, TINY_CONFIG, data_options, run_tool
+from landmark_helpers import write_landmark_variant
+
+TINY_SRPOSE = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
+                       'tiny_srpose_cldetection2023-64x64.py')
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
