@@ -1,30 +1,31 @@
-"""Shared fixtures and helpers: the repository root, a tiny synthetic
-dataset, and running the tools in a subprocess."""
-import os
+"""Shared fixtures: a tiny synthetic dataset and checkpoints of the tiny
+model, untrained (in process, fast) or trained (in a subprocess, slow).
+
+Helpers (paths, ``run_tool``, model builders) live in ``tests/helpers``,
+imported as ``helpers``.
+"""
 import os.path as osp
-import subprocess
-import sys
-from typing import List
 
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+from ceph_landmarks.datasets.synthetic import write_synthetic_split
+# Re-exported for the test files that still do `from conftest import ...`;
+# import them from `helpers` instead.
+from helpers import (REFINE_CONFIG, REPO_ROOT, TINY_CONFIG,  # noqa: F401
+                     build_tiny_model, data_options, run_tool,
+                     save_runner_checkpoint)
 
-import ceph_landmarks  # noqa: E402,F401  (registers into mmpose)
-from ceph_landmarks.datasets.synthetic import \
-    write_synthetic_split  # noqa: E402
-
-TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                       'tiny_synthetic-64x64.py')
-REFINE_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                         'tiny_refine-64x64.py')
+#: Fixtures that train in a subprocess: a test that uses one is ``slow``.
+SLOW_FIXTURES = frozenset({'tiny_checkpoint', 'tiny_refine_checkpoint'})
 
 
-@pytest.fixture(scope='session')
-def repo_root() -> str:
-    return REPO_ROOT
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark ``slow`` every test that needs a trained checkpoint (before
+    ``-m`` selects)."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, 'fixturenames', ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope='session')
@@ -36,32 +37,14 @@ def tiny_data(tmp_path_factory) -> str:
     return root
 
 
-def run_tool(script: str, *args: str, check: bool = True,
-             timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run ``tools/<script>`` with the test's Python, from the repo root."""
-    env = dict(os.environ)
-    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', script), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{script} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
-    return proc
-
-
-def data_options(root: str) -> List[str]:
-    """``--cfg-options`` pointing every dataloader at ``root``."""
-    return [
-        '--cfg-options', *(f'{loader}.dataset.data_root={root}/'
-                           for loader in ('train_dataloader',
-                                          'val_dataloader',
-                                          'test_dataloader'))
-    ]
+@pytest.fixture(scope='session')
+def untrained_checkpoint(tmp_path_factory) -> str:
+    """Runner-style checkpoint of the tiny model (``TINY_CONFIG``, 19 ISBI
+    landmarks) with random weights: built in process in about a second,
+    for tests that need a loadable checkpoint, not a trained one."""
+    path = str(tmp_path_factory.mktemp('untrained') / 'model.pth')
+    save_runner_checkpoint(build_tiny_model(19), path, 'isbi2015')
+    return path
 
 
 @pytest.fixture(scope='session')

@@ -3,16 +3,18 @@
 Each row builds a bad input in its own ``inputs`` folder and says how to
 feed it to the package: a library call (which must raise the expected
 exception type) or a tool run in a subprocess (which must exit with the
-expected status, print no Python traceback and say ``error:``). In both
-cases the message must name the file or option at fault, and no file of
-``inputs`` may change.
+expected status and print no Python traceback; these rows are ``slow``).
+In both cases the message must name the file or option at fault, and no
+file of ``inputs`` may change.
+
+Refusals with a test of their own, which also checks the whole message, are
+not repeated here (test_checkpoint_errors.py, test_tool_overwrite.py,
+test_apis/test_overwrite.py).
 """
 import json
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -24,9 +26,8 @@ import torch
 from PIL import Image
 
 from ceph_landmarks.engine.checkpoint_loader import CheckpointError
-from conftest import REPO_ROOT, TINY_CONFIG, data_options
-from test_converters.helpers import (digests, grey_image, random_points,
-                                     save_image, write_labelme)
+from helpers import (TINY_CONFIG, data_options, digests, grey_image,
+                     random_points, run_tool, save_image, write_labelme)
 
 
 @dataclass
@@ -44,26 +45,33 @@ class Tool:
     args: List[str]
     names: Sequence[str]
     status: int = 1
-    cwd: Optional[str] = None
 
 
 @dataclass
 class Ctx:
-    """What a row gets: its input folder, a scratch folder, fixtures."""
+    """What a row gets: its input folder, a scratch folder, the tiny data
+    and a checkpoint of the tiny model (random weights)."""
     inputs: Path
     scratch: Path
     tiny_data: str
-    checkpoint: Callable[[], str]
+    checkpoint: str
     monkeypatch: pytest.MonkeyPatch
     extra: Dict[str, object] = field(default_factory=dict)
 
 
 CASES: Dict[str, Callable[[Ctx], Union[Call, Tool]]] = {}
+#: The rows that run a tool (in a subprocess: slow).
+TOOL_CASES = set()
 
 
 def case(fn: Callable[[Ctx], Union[Call, Tool]]):
     CASES[fn.__name__] = fn
     return fn
+
+
+def tool_case(fn: Callable[[Ctx], Tool]):
+    TOOL_CASES.add(fn.__name__)
+    return case(fn)
 
 
 # --------------------------------------------------------------- builders
@@ -143,7 +151,7 @@ def cldetection_main(ctx: Ctx, stack: Path, labels: Path, names) -> Call:
 def write_checkpoint_copy(ctx: Ctx, keep_bytes: Optional[int],
                           name: str = 'model.pth') -> Path:
     """The tiny checkpoint, cut to ``keep_bytes`` (``0``: empty file)."""
-    data = Path(ctx.checkpoint()).read_bytes()
+    data = Path(ctx.checkpoint).read_bytes()
     path = ctx.inputs / name
     path.write_bytes(data if keep_bytes is None else data[:keep_bytes])
     return path
@@ -151,7 +159,7 @@ def write_checkpoint_copy(ctx: Ctx, keep_bytes: Optional[int],
 
 def infer_tool(ctx: Ctx, images: Sequence[Path], names, *extra,
                checkpoint: Optional[Path] = None) -> Tool:
-    ckpt = str(checkpoint or ctx.checkpoint())
+    ckpt = str(checkpoint or ctx.checkpoint)
     return Tool('infer.py', [TINY_CONFIG, ckpt, *map(str, images), '--out',
                              str(ctx.scratch / 'out'), *extra], names)
 
@@ -354,7 +362,7 @@ def isbi_missing_layout(ctx):
 @case
 def api_empty_array(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
                                   device='cpu')
     empty = np.zeros((0, 0), np.uint8)
     return Call(lambda: predictor.predict(empty, spacing=0.1), ValueError,
@@ -384,7 +392,7 @@ def api_truncated_checkpoint(ctx):
 def api_negative_spacing(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
     image = one_image(ctx)
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
                                   device='cpu')
     return Call(lambda: predictor.predict(str(image), spacing=-1),
                 ValueError, ['spacing'])
@@ -395,7 +403,7 @@ def api_image_not_an_image(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
     path = ctx.inputs / 'notes.png'
     path.write_text('these are notes, not pixels')
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint(),
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
                                   device='cpu')
     return Call(lambda: predictor.predict(str(path)), ValueError,
                 ['notes.png'])
@@ -422,15 +430,7 @@ def ground_truth_duplicate_image_ids(ctx):
 
 
 # ------------------------------------------------------------------ tools
-@case
-def train_image_size_not_multiple_of_stride(ctx):
-    return Tool('train.py', [TINY_CONFIG, '--work-dir',
-                             str(ctx.scratch / 'work'), '--image-size', '96',
-                             '80', *data_options(ctx.tiny_data)],
-                ['--image-size', '32'])
-
-
-@case
+@tool_case
 def train_annotation_not_json(ctx):
     (ctx.inputs / 'annotations').mkdir()
     (ctx.inputs / 'images').mkdir()
@@ -442,7 +442,7 @@ def train_annotation_not_json(ctx):
                 ['train.json'])
 
 
-@case
+@tool_case
 def train_zero_byte_image(ctx):
     shutil.copytree(ctx.tiny_data, ctx.inputs / 'data')
     (ctx.inputs / 'data' / 'images' / 'train_0003.png').write_bytes(b'')
@@ -452,17 +452,6 @@ def train_zero_byte_image(ctx):
                 ['train_0003.png'])
 
 
-@case
-def train_into_earlier_run(ctx):
-    """A work dir holding another run's checkpoint is refused."""
-    work = ctx.inputs / 'work'
-    work.mkdir()
-    shutil.copy(ctx.checkpoint(), work / 'best_ceph_MRE_epoch_2.pth')
-    return Tool('train.py', [TINY_CONFIG, '--work-dir', str(work),
-                             *data_options(ctx.tiny_data)],
-                ['--overwrite', str(work)])
-
-
 def evaluate_with(ctx: Ctx, checkpoint: Path, names: Sequence[str]) -> Tool:
     """``tools/test.py`` of the tiny config with ``checkpoint``."""
     return Tool('test.py', [TINY_CONFIG, str(checkpoint), '--work-dir',
@@ -470,17 +459,12 @@ def evaluate_with(ctx: Ctx, checkpoint: Path, names: Sequence[str]) -> Tool:
                 names)
 
 
-@case
-def evaluation_tool_empty_checkpoint(ctx):
-    return evaluate_with(ctx, write_checkpoint_copy(ctx, 0), ['model.pth'])
-
-
-@case
+@tool_case
 def evaluation_tool_truncated_checkpoint(ctx):
     return evaluate_with(ctx, write_checkpoint_copy(ctx, 5000), ['model.pth'])
 
 
-@case
+@tool_case
 def evaluation_tool_malicious_checkpoint(ctx):
 
     class Exploit:
@@ -491,10 +475,11 @@ def evaluation_tool_malicious_checkpoint(ctx):
     path = ctx.inputs / 'evil.pth'
     torch.save({'state_dict': Exploit()}, path)
     ctx.extra['absent'] = ctx.scratch / 'pwned'
-    return evaluate_with(ctx, path, ['evil.pth', 'system'])
+    return evaluate_with(ctx, path, ['Refusing to load checkpoint',
+                                     'evil.pth', 'system'])
 
 
-@case
+@tool_case
 def extend_checkpoint_out_exists(ctx):
     src = write_checkpoint_copy(ctx, None)
     out = write_checkpoint_copy(ctx, None, 'existing.pth')
@@ -504,28 +489,7 @@ def extend_checkpoint_out_exists(ctx):
     ], ['existing.pth', '--overwrite'])
 
 
-@case
-def extend_checkpoint_truncated(ctx):
-    src = write_checkpoint_copy(ctx, 5000)
-    return Tool('extend_checkpoint.py', [
-        str(src), '--src-landmarks', 'isbi2015', '--dst-landmarks',
-        'isbi2015_p1p2', '--out', str(ctx.scratch / 'new.pth')
-    ], ['model.pth'])
-
-
-@case
-def infer_out_holds_earlier_results(ctx):
-    image = one_image(ctx)
-    out = ctx.inputs / 'results'
-    out.mkdir()
-    (out / 'landmarks.csv').write_text('image,landmark,x,y\nold.png,S,1,2\n')
-    (out / 'old.json').write_text('{}')
-    tool = infer_tool(ctx, [image], ['results', '--overwrite'])
-    tool.args[tool.args.index('--out') + 1] = str(out)
-    return tool
-
-
-@case
+@tool_case
 def infer_ann_file_duplicate_ids(ctx):
     def edit(coco):
         coco['images'][1]['id'] = coco['images'][0]['id']
@@ -534,7 +498,7 @@ def infer_ann_file_duplicate_ids(ctx):
                       ['ann.json'], '--ann-file', str(ann))
 
 
-@case
+@tool_case
 def infer_bad_spacing_csv(ctx):
     image = one_image(ctx)
     csv = ctx.inputs / 'spacing.csv'
@@ -545,7 +509,7 @@ def infer_bad_spacing_csv(ctx):
     return tool
 
 
-@case
+@tool_case
 def infer_corrupt_image(ctx):
     image = ctx.inputs / 'broken.png'
     data = Path(osp.join(ctx.tiny_data, 'images', 'val_0000.png'))
@@ -553,7 +517,7 @@ def infer_corrupt_image(ctx):
     return infer_tool(ctx, [image], ['broken.png'])
 
 
-@case
+@tool_case
 def infer_no_such_input(ctx):
     tool = infer_tool(ctx, [ctx.inputs / 'missing' / '*.png'], ['missing'])
     tool.status = 2  # found while parsing the options
@@ -561,28 +525,23 @@ def infer_no_such_input(ctx):
 
 
 # -------------------------------------------------------------- the test
-def run_tool_quietly(tool: Tool) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    return subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', tool.script),
-         *tool.args],
-        cwd=tool.cwd or REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=600)
-
-
 def test_table_has_enough_rows():
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize('name', sorted(CASES))
-def test_bad_input(name, tmp_path, tiny_data, monkeypatch, request):
-    # the tiny trained checkpoint is built only for rows that need it
+@pytest.mark.parametrize('name', [
+    pytest.param(name, marks=pytest.mark.slow) if name in TOOL_CASES else name
+    for name in sorted(CASES)
+])
+def test_bad_input(name, tmp_path, tiny_data, untrained_checkpoint,
+                   monkeypatch):
     ctx = Ctx(tmp_path / 'inputs', tmp_path / 'scratch', tiny_data,
-              lambda: request.getfixturevalue('tiny_checkpoint'), monkeypatch)
+              untrained_checkpoint, monkeypatch)
     ctx.inputs.mkdir()
     ctx.scratch.mkdir()
     action = CASES[name](ctx)
+    assert isinstance(action, Tool) == (name in TOOL_CASES), \
+        'register the rows that run a tool with @tool_case'
     before = digests(str(ctx.inputs))
 
     if isinstance(action, Call):
@@ -591,7 +550,7 @@ def test_bad_input(name, tmp_path, tiny_data, monkeypatch, request):
         value = info.value
         message = str(value.code if isinstance(value, SystemExit) else value)
     else:
-        proc = run_tool_quietly(action)
+        proc = run_tool(action.script, *action.args, check=False)
         message = proc.stdout + proc.stderr
         assert proc.returncode == action.status, message[-3000:]
         assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]

@@ -1,43 +1,44 @@
 """tools/train.py and tools/test.py end to end in subprocesses (tiny model).
 
 One training run of two epochs is shared by the tests of this module: test
-its best checkpoint, resume it to a third epoch, and refuse a malicious
-checkpoint.
+its best checkpoint and resume it to a third epoch. (A malicious checkpoint
+given to tools/test.py: a row of test_bad_inputs.py.)
 """
 import glob
 import json
-import os
 import os.path as osp
 import pickle
-import re
 
 import pytest
-import torch
 
-from conftest import TINY_CONFIG, data_options, run_tool
+from ceph_landmarks.engine import load_local_checkpoint
+from helpers import TINY_CONFIG, data_options, last_run_scalars, run_tool
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_data, tmp_path_factory):
+def work_dir(tiny_data, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('work'))
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir,
-                    '--amp', *data_options(tiny_data))
-    return work_dir, proc
+    run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir, '--amp',
+             *data_options(tiny_data))
+    return work_dir
 
 
-def test_train_writes_checkpoints_and_validates(trained):
-    work_dir, proc = trained
-    assert osp.isfile(osp.join(work_dir, 'epoch_2.pth'))
+def test_train_writes_checkpoints_and_validates(work_dir):
+    checkpoint = load_local_checkpoint(osp.join(work_dir, 'epoch_2.pth'))
+    assert checkpoint['meta']['epoch'] == 2
     assert glob.glob(osp.join(work_dir, 'best_ceph_MRE_epoch_*.pth'))
-    log = proc.stdout + proc.stderr
-    assert 'ceph/MRE' in log and 'ceph/SDR@2mm' in log
-    assert '--amp ignored' in log  # CPU: mixed precision falls back to fp32
+    validations = [r for r in last_run_scalars(work_dir) if 'ceph/MRE' in r]
+    assert len(validations) == 2  # one per epoch
+    assert all('ceph/SDR@2mm' in r for r in validations)
+    # CPU: --amp falls back to fp32 (AmpOptimWrapper saves a loss_scaler)
+    assert 'loss_scaler' not in checkpoint['optimizer']
     assert glob.glob(osp.join(work_dir, '*', 'per_landmark_errors.csv'))
 
 
-def test_test_tool_reports_metrics_under_weights_only(trained, tiny_data,
-                                                       tmp_path):
-    work_dir, _ = trained
+def test_test_tool_reports_metrics_under_weights_only(work_dir, tiny_data,
+                                                      tmp_path):
     best = glob.glob(osp.join(work_dir, 'best_ceph_MRE_epoch_*.pth'))[0]
     out = tmp_path / 'metrics.json'
     run_tool('test.py', TINY_CONFIG, best, '--work-dir', str(tmp_path),
@@ -50,30 +51,13 @@ def test_test_tool_reports_metrics_under_weights_only(trained, tiny_data,
     assert len(preds) == 4
 
 
-def test_resume_continues_from_last_epoch(trained, tiny_data):
-    work_dir, _ = trained
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir,
-                    '--resume', *data_options(tiny_data),
-                    'train_cfg.max_epochs=3')
-    log = proc.stdout + proc.stderr
-    assert 'resumed epoch: 2' in log
-    assert re.search(r'Epoch\(train\)\s+\[3\]', log)
-    assert not re.search(r'Epoch\(train\)\s+\[[12]\]', log)
-    assert osp.isfile(osp.join(work_dir, 'epoch_3.pth'))
-
-
-def test_test_tool_refuses_malicious_checkpoint(tiny_data, tmp_path):
-
-    class Exploit:
-
-        def __reduce__(self):
-            return (os.system, (f'touch {tmp_path}/pwned', ))
-
-    evil = tmp_path / 'evil.pth'
-    torch.save({'state_dict': Exploit()}, evil)
-    proc = run_tool('test.py', TINY_CONFIG, str(evil), '--work-dir',
-                    str(tmp_path), *data_options(tiny_data), check=False)
-    assert proc.returncode != 0
-    assert 'Refusing to load checkpoint' in proc.stderr
-    assert 'system' in proc.stderr
-    assert not (tmp_path / 'pwned').exists()
+def test_resume_continues_from_last_epoch(work_dir, tiny_data):
+    epoch2 = load_local_checkpoint(osp.join(work_dir, 'epoch_2.pth'))
+    run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir, '--resume',
+             *data_options(tiny_data), 'train_cfg.max_epochs=3')
+    # the resumed run trained epoch 3 only, counting on from epoch 2
+    assert {r['epoch'] for r in last_run_scalars(work_dir)
+            if 'epoch' in r} == {3}
+    epoch3 = load_local_checkpoint(osp.join(work_dir, 'epoch_3.pth'))
+    assert epoch3['meta']['epoch'] == 3
+    assert epoch3['meta']['iter'] == epoch2['meta']['iter'] * 3 // 2

@@ -6,8 +6,11 @@ import os.path as osp
 
 import mmengine
 import numpy as np
+import pytest
 
-from conftest import REFINE_CONFIG, TINY_CONFIG, data_options, run_tool
+from helpers import REFINE_CONFIG, TINY_CONFIG, data_options, run_tool
+
+pytestmark = pytest.mark.slow
 
 
 def test_test_tool_runs_the_cascade(tiny_checkpoint, tiny_refine_checkpoint,
@@ -36,7 +39,7 @@ def test_test_tool_runs_the_cascade(tiny_checkpoint, tiny_refine_checkpoint,
     # the dump feeds tools/crop_offsets.py
     offsets = str(tmp_path / 'offsets.json')
     proc = run_tool('crop_offsets.py', dump, '--out', offsets)
-    assert 'offset_std = [[' in proc.stdout
+    assert 'offset_std = [[' in proc.stdout  # the line to paste in a config
     spread = np.array(json.load(open(offsets))['offset_std'])
     assert spread.shape == (19, 2) and (spread > 0).all()
 

@@ -10,7 +10,9 @@ import pytest
 
 from ceph_landmarks.metainfo import landmark_names
 from ceph_landmarks.visualization import GT_COLOR, PRED_COLOR
-from conftest import TINY_CONFIG, run_tool
+from helpers import TINY_CONFIG, run_tool
+
+pytestmark = pytest.mark.slow
 
 GOOD = ['val_0000.png', 'val_0001.png', 'val_0002.png']
 

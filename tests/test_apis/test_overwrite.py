@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ceph_landmarks.apis import LandmarkPredictor, predict_to_folder
-from conftest import TINY_CONFIG, run_tool
+from helpers import TINY_CONFIG, run_tool
 
 
 @pytest.fixture(scope='module')
@@ -64,6 +64,7 @@ def test_folder_with_results_is_refused_or_replaced(untrained, tiny_data,
     assert {r['image'] for r in rows} == {images[2]}
 
 
+@pytest.mark.slow
 def test_infer_tool_refuses_a_folder_with_results(tiny_data, tmp_path):
     out = tmp_path / 'out'
     out.mkdir()

@@ -1,5 +1,6 @@
 """LandmarkPredictor: the documented result structure on a trained model,
-and the mapping back to original pixels with a stubbed heatmap."""
+inputs and checkpoints on random weights, and the mapping back to original
+pixels with a stubbed heatmap."""
 import json
 import math
 import os.path as osp
@@ -11,29 +12,35 @@ import torch
 
 from ceph_landmarks.apis import ImagePrediction, Landmark, LandmarkPredictor
 from ceph_landmarks.metainfo import landmark_names
-from conftest import TINY_CONFIG
+from helpers import TINY_CONFIG
 
 ISBI = landmark_names('isbi2015')
 
 
 @pytest.fixture(scope='module')
-def predictor(tiny_checkpoint):
+def trained(tiny_checkpoint):
+    """Peaked heatmaps: points inside the image, no ties between batches."""
     return LandmarkPredictor(TINY_CONFIG, tiny_checkpoint, device='cpu')
+
+
+@pytest.fixture(scope='module')
+def predictor(untrained_checkpoint):
+    return LandmarkPredictor(TINY_CONFIG, untrained_checkpoint, device='cpu')
 
 
 def _val_image(tiny_data, i=0):
     return osp.join(tiny_data, 'images', f'val_{i:04d}.png')
 
 
-def test_predict_returns_the_documented_structure(predictor, tiny_data):
+def test_predict_returns_the_documented_structure(trained, tiny_data):
     path = _val_image(tiny_data)
     height, width = cv2.imread(path).shape[:2]
-    result = predictor.predict(path, spacing=0.1)
+    result = trained.predict(path, spacing=0.1)
     assert isinstance(result, ImagePrediction)
     assert (result.image, result.width, result.height) == (path, width,
                                                            height)
     assert result.spacing == (0.1, 0.1)
-    assert result.names == ISBI == predictor.landmark_names
+    assert result.names == ISBI == trained.landmark_names
     for lm in result.landmarks:
         assert isinstance(lm, Landmark)
         assert -0.5 <= lm.x <= width and -0.5 <= lm.y <= height
@@ -67,14 +74,14 @@ def test_spacing_per_axis_and_unknown(predictor, tiny_data):
     assert unknown.to_dict()['landmarks'][0]['x_mm'] is None
 
 
-def test_batch_equals_single_and_accepts_arrays(predictor, tiny_data):
+def test_batch_equals_single_and_accepts_arrays(trained, tiny_data):
     paths = [_val_image(tiny_data, i) for i in range(3)]
     grey = cv2.imread(paths[2], cv2.IMREAD_GRAYSCALE)
-    batch = predictor.predict_batch(
+    batch = trained.predict_batch(
         paths[:2] + [grey], spacings=[0.1, None, 0.1], batch_size=2)
     assert [r.image for r in batch] == paths[:2] + ['<array>']
     for path, result in zip(paths, batch):
-        single = predictor.predict(path)
+        single = trained.predict(path)
         np.testing.assert_allclose(result.keypoints, single.keypoints,
                                    atol=1e-3)
         np.testing.assert_allclose(result.confidences, single.confidences,
@@ -125,7 +132,8 @@ def test_bare_state_dict_checkpoint_loads(predictor, tiny_data, tmp_path):
     with pytest.raises(RuntimeError, match='missing keys.*head'):
         LandmarkPredictor(TINY_CONFIG, str(bare))
 
-def test_checkpoint_of_other_landmarks_is_refused(tiny_checkpoint):
+
+def test_checkpoint_of_other_landmarks_is_refused(untrained_checkpoint):
     renamed = {
         'test_dataloader.dataset.metainfo':
         dict(
@@ -141,7 +149,8 @@ def test_checkpoint_of_other_landmarks_is_refused(tiny_checkpoint):
     }
     with pytest.raises(ValueError, match="trained on the landmarks of "
                        "'isbi2015'.*but the config names.*'point_0'"):
-        LandmarkPredictor(TINY_CONFIG, tiny_checkpoint, cfg_options=renamed)
+        LandmarkPredictor(TINY_CONFIG, untrained_checkpoint,
+                          cfg_options=renamed)
 
 
 def test_head_and_landmark_set_must_agree():
@@ -176,9 +185,8 @@ def _peaked_heatmaps(cells, amplitude, size=16, sigma=1.0):
 
 
 @pytest.mark.parametrize('width,height', [(120, 80), (80, 120), (150, 90)])
-def test_heatmap_peaks_map_back_to_original_pixels(width, height,
+def test_heatmap_peaks_map_back_to_original_pixels(predictor, width, height,
                                                    monkeypatch):
-    predictor = LandmarkPredictor(TINY_CONFIG, None)
     cells = [(3 + k % 10, 3 + (k * 7) % 10) for k in range(19)]
     heatmaps = _peaked_heatmaps(cells, amplitude=0.8)
     monkeypatch.setattr(

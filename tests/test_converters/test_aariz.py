@@ -7,9 +7,8 @@ import pytest
 from ceph_landmarks.metainfo import get_landmark_set
 from ceph_landmarks.metainfo.aariz import TITLES
 from data_converters import aariz as aariz_cli
-
-from .helpers import (build_dataset, grey_image, keypoints_by_file,
-                      load_split, random_points, save_image)
+from helpers import (build_dataset, grey_image, keypoints_by_file,
+                     load_split, random_points, save_image)
 
 INFO = get_landmark_set('aariz')['keypoint_info']
 SYMBOLS = [INFO[k]['abbr'] for k in sorted(INFO)]

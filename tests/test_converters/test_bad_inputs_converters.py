@@ -23,8 +23,7 @@ from ceph_landmarks.datasets.conversion import (ImageReadError,
                                                 read_image)
 from data_converters import cldetection2023 as cl_cli
 from data_converters import isbi2015 as isbi_cli
-
-from .helpers import grey_image, load_defects, random_points, save_image
+from helpers import grey_image, load_defects, random_points, save_image
 
 STACK_HW = (40, 50)  # H x W of every image of the tiny stack
 
@@ -203,7 +202,7 @@ def partial_folders(parent):
 
 @pytest.mark.skipif(os.name != 'posix', reason='SIGKILL and fork')
 def test_killed_conversion_partial_folder_is_cleaned(stack_data, tmp_path,
-                                                      logged):
+                                                     logged):
     out = tmp_path / 'out'
     in_use = StagedOutputDir(str(out))
     in_use_root = in_use.__enter__()  # of this process: still running

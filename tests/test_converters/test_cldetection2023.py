@@ -9,9 +9,8 @@ from PIL import Image
 
 from ceph_landmarks.datasets.conversion import MhaStack, remove_zero_padding
 from data_converters import cldetection2023 as cl_cli
-
-from .helpers import (build_dataset, keypoints_by_file, load_defects,
-                      load_split)
+from helpers import (build_dataset, keypoints_by_file, load_defects,
+                     load_split)
 
 PADDED = (40, 50)  # stack H x W
 SIZES = [(30, 45), (40, 20), (12, 50)]  # (H, W) of each image

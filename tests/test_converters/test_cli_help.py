@@ -3,7 +3,9 @@ import os.path as osp
 import subprocess
 import sys
 
-from conftest import REPO_ROOT
+import pytest
+
+from helpers import REPO_ROOT
 
 CONVERTERS = {
     'isbi2015': ['--root', '--annotator'],
@@ -13,6 +15,7 @@ CONVERTERS = {
 }
 
 
+@pytest.mark.slow
 def test_help_of_every_converter():
     # started together: each process spends its time importing torch
     procs = {

@@ -2,15 +2,15 @@
 training run on the result.
 
 Needs ``../shared/data/hamedan`` (100 images, two orthodontists, seven known
-annotation defects listed in its README); skipped when it is absent.
+annotation defects listed in its README); skipped when it is absent. The
+tests of the converted data are slow: the conversion of the 100 X-rays
+takes seconds, the training a subprocess.
 """
 import contextlib
 import io
 import json
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -19,19 +19,16 @@ from PIL import Image
 from ceph_landmarks.datasets.conversion import (ConversionError,
                                                 convert_samples,
                                                 labelme_samples)
+from ceph_landmarks.engine import load_local_checkpoint
 from ceph_landmarks.metainfo import landmark_names
-from conftest import REPO_ROOT
 from data_converters import labelme as labelme_cli
+from helpers import (HAMEDAN, TINY_HAMEDAN, data_options, last_run_scalars,
+                     needs_hamedan, run_tool)
 
-HAMEDAN = osp.join(REPO_ROOT, '..', 'shared', 'data', 'hamedan')
 ANN_DIRS = [osp.join(HAMEDAN, 'annotations', a)
             for a in ('farhadifar', 'mollabashi')]
-TINY_HAMEDAN = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                        'tiny_hamedan-128x160.py')
 
-pytestmark = pytest.mark.skipif(
-    not osp.isdir(HAMEDAN),
-    reason=f'real Hamedan data not found at {osp.normpath(HAMEDAN)}')
+pytestmark = needs_hamedan
 
 #: The README's seven defects: file -> {(kind, label)}.
 KNOWN_DEFECTS = {
@@ -83,6 +80,7 @@ def test_without_skip_invalid_every_duplicate_is_named(tmp_path):
     assert not osp.exists(tmp_path / 'out')
 
 
+@pytest.mark.slow
 def test_99_images_19_landmarks_inside_spacing_0144(converted):
     out, result, _ = converted
     images, anns = load(out)
@@ -101,6 +99,7 @@ def test_99_images_19_landmarks_inside_spacing_0144(converted):
         assert ann['bbox'] == [0, 0, width, height]
 
 
+@pytest.mark.slow
 def test_exactly_the_seven_known_defects(converted):
     out, result, printed = converted
     with open(osp.join(out, 'defects.json')) as f:
@@ -123,6 +122,7 @@ def test_exactly_the_seven_known_defects(converted):
     assert listed == sorted(KNOWN_DEFECTS)  # one line per defective file
 
 
+@pytest.mark.slow
 def test_jpeg_named_tif_is_noted_and_decoded(converted):
     out, result, _ = converted
     notes = result.report.of_severity('note')
@@ -133,6 +133,7 @@ def test_jpeg_named_tif_is_noted_and_decoded(converted):
     assert png.shape == (1671, 1340) and np.array_equal(png, jpeg)
 
 
+@pytest.mark.slow
 def test_interobserver_agreement_matches_the_readme(converted):
     _, result, printed = converted
     stats = result.interobserver('farhadifar', 'mollabashi')
@@ -144,19 +145,14 @@ def test_interobserver_agreement_matches_the_readme(converted):
                      r'\d+ landmark pairs\): MRE 1\.\d{3}', printed)
 
 
+@pytest.mark.slow
 def test_tiny_model_trains_on_converted_data(converted, tmp_path):
     out, _, _ = converted
-    options = [f'{loader}.dataset.data_root={out}/'
-               for loader in ('train_dataloader', 'val_dataloader',
-                              'test_dataloader')]
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
-         TINY_HAMEDAN, '--work-dir', str(tmp_path), '--cfg-options',
-         *options, 'train_dataloader.dataset.indices=8',
-         'val_dataloader.dataset.indices=4'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-3000:]
-    assert re.search(r'Epoch\(train\)\s+\[1\]\[2/2\]', log)
-    assert 'ceph/MRE' in log and 'ceph/SDR@2mm' in log
-    assert osp.isfile(tmp_path / 'epoch_1.pth')
+    run_tool('train.py', TINY_HAMEDAN, '--work-dir', str(tmp_path),
+             *data_options(out), 'train_dataloader.dataset.indices=8',
+             'val_dataloader.dataset.indices=4')
+    checkpoint = load_local_checkpoint(str(tmp_path / 'epoch_1.pth'))
+    assert (checkpoint['meta']['epoch'], checkpoint['meta']['iter']) == (1, 2)
+    validation, = [r for r in last_run_scalars(str(tmp_path))
+                   if 'ceph/MRE' in r]
+    assert 0 < validation['ceph/MRE'] and 'ceph/SDR@2mm' in validation

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 from data_converters import isbi2015 as isbi_cli
-
-from .helpers import (digests, grey_image, keypoints_by_file, load_defects,
-                      load_split, random_points, save_image)
+from helpers import (digests, grey_image, keypoints_by_file, load_defects,
+                     load_split, random_points, save_image)
 
 W, H = 50, 70
 IMAGES = {'train': ('TrainingData', '001'), 'test1': ('Test1Data', '151'),
@@ -42,7 +41,7 @@ def senior(root, stem):
 
 
 def test_official_splits_mean_of_doctors_and_spacing(root, tmp_path,
-                                                      capsys):
+                                                     capsys):
     before = digests(str(root))
     out = tmp_path / 'out'
     result = isbi_cli.main(['--root', str(root), '--out', str(out)])

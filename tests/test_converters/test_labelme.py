@@ -14,9 +14,8 @@ from ceph_landmarks.datasets.conversion import (ConversionError,
                                                 labelme_samples)
 from ceph_landmarks.metainfo import landmark_names
 from data_converters import labelme as labelme_cli
-
-from .helpers import (digests, grey_image, keypoints_by_file, load_defects,
-                      load_split, random_points, save_image, write_labelme)
+from helpers import (digests, grey_image, keypoints_by_file, load_defects,
+                     load_split, random_points, save_image, write_labelme)
 
 NAMES = landmark_names('isbi2015')
 LABELS = [f'l{k + 1}' for k in range(19)]

@@ -7,16 +7,12 @@ import shutil
 
 import pytest
 
-from conftest import REFINE_CONFIG, REPO_ROOT, run_tool
+from helpers import (HAMEDAN, REFINE_CONFIG, TINY_HAMEDAN, needs_hamedan,
+                     run_tool)
 
-HAMEDAN = osp.join(REPO_ROOT, '..', 'shared', 'data', 'hamedan')
-TINY_HAMEDAN = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                        'tiny_hamedan-128x160.py')
 DOCTORS = ('farhadifar', 'mollabashi')
 
-needs_hamedan = pytest.mark.skipif(
-    not osp.isdir(HAMEDAN),
-    reason=f'real Hamedan data not found at {osp.normpath(HAMEDAN)}')
+pytestmark = [needs_hamedan, pytest.mark.slow]
 
 
 def labelme_folders(root, stems, doctors=DOCTORS):
@@ -51,7 +47,6 @@ def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
     return out, proc
 
 
-@needs_hamedan
 def test_external_test_set_on_real_images(tmp_path):
     out, proc = run_external_protocol(tmp_path, '--seeds', '3')
     summary = json.load(open(out / 'summary.json'))
@@ -79,7 +74,6 @@ def test_external_test_set_on_real_images(tmp_path):
     assert (work / 'metrics_farhadifar.json').is_file()
 
 
-@needs_hamedan
 def test_external_refinement_and_flip_on_real_images(tmp_path):
     """The two-stage recipe on the external set, with and without the flip
     test (seeds and their ensemble: test_protocol.py with fake tools, and

@@ -18,7 +18,7 @@ from ceph_landmarks.datasets.conversion.image_io import ImageReadError
 from ceph_landmarks.datasets.image_loading import (data_bit_depth,
                                                    png_significant_bits,
                                                    to_model_input)
-from conftest import REPO_ROOT, TINY_CONFIG
+from helpers import REPO_ROOT, TINY_CONFIG
 
 H, W = 40, 50
 

@@ -4,24 +4,19 @@ from unittest.mock import MagicMock
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
-from mmpose.registry import HOOKS, MODELS
+from mmpose.registry import HOOKS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ceph_landmarks.engine.hooks import BackboneFreezeHook
-from conftest import TINY_CONFIG
+from helpers import build_tiny_model
 
 PARAMWISE = dict(custom_keys={'backbone': dict(lr_mult=0.1)})
 
 
 def make_runner(paramwise=PARAMWISE, loop=EpochBasedTrainLoop):
-    cfg = Config.fromfile(TINY_CONFIG)
-    init_default_scope('mmpose')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    model = build_tiny_model()
     optim_cfg = dict(optimizer=dict(type='Adam', lr=1e-2))
     if paramwise:
         optim_cfg['paramwise_cfg'] = paramwise

@@ -7,7 +7,8 @@ import torch
 from ceph_landmarks.engine.checkpoint_loader import (CheckpointError,
                                                      CheckpointNotFoundError,
                                                      load_local_checkpoint)
-from conftest import TINY_CONFIG, data_options, run_tool
+from helpers import (TINY_CONFIG, assert_one_error_line, data_options,
+                     run_tool)
 
 
 @pytest.fixture
@@ -52,26 +53,21 @@ def test_predictor_refuses_a_truncated_checkpoint(truncated):
         LandmarkPredictor(TINY_CONFIG, truncated)
 
 
-def _one_error_line(proc, message):
-    assert proc.returncode == 1, proc.stderr[-3000:]
-    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
-    assert proc.stderr.strip().splitlines()[-1].startswith(
-        f'error: {message}'), proc.stderr[-3000:]
-
-
+@pytest.mark.slow
 def test_test_tool_reports_an_empty_checkpoint(empty, tiny_data, tmp_path):
     proc = run_tool('test.py', TINY_CONFIG, empty, '--work-dir',
                     str(tmp_path / 'work'), *data_options(tiny_data),
                     check=False)
-    _one_error_line(
+    assert_one_error_line(
         proc, f'{empty}: not a readable checkpoint (the file is empty, '
         '0 bytes)')
 
 
+@pytest.mark.slow
 def test_extend_tool_reports_a_truncated_checkpoint(truncated, tmp_path):
     proc = run_tool('extend_checkpoint.py', truncated, '--src-landmarks',
                     'isbi2015', '--dst-landmarks', 'isbi2015_p1p2', '--out',
                     str(tmp_path / 'out.pth'), check=False)
-    _one_error_line(proc,
-                    f'{truncated}: not a readable checkpoint (truncated')
+    assert_one_error_line(
+        proc, f'{truncated}: not a readable checkpoint (truncated')
     assert not (tmp_path / 'out.pth').exists()

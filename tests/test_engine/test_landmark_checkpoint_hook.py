@@ -1,7 +1,6 @@
 """LandmarkCheckpointHook: refuses checkpoints that do not fit, extends them
 by landmark name on load; the loader accepts Runner, bare and EMA-only
 checkpoints under weights_only=True."""
-import os.path as osp
 from collections import OrderedDict
 from unittest.mock import MagicMock
 
@@ -9,27 +8,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
-from mmpose.registry import HOOKS, MODELS
+from mmpose.registry import HOOKS
 
 from ceph_landmarks.engine.hooks import LandmarkCheckpointHook
 from ceph_landmarks.metainfo import landmark_names
-from conftest import REPO_ROOT, TINY_CONFIG
-from landmark_helpers import save_runner_checkpoint
-
-TINY_SRPOSE = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                       'tiny_srpose_cldetection2023-64x64.py')
-
-
-def build_model(num_landmarks, srpose=False, aux=0, seed=0):
-    cfg = Config.fromfile(TINY_SRPOSE if srpose else TINY_CONFIG)
-    cfg.model.head.out_channels = num_landmarks
-    if srpose:
-        cfg.model.head.aux_lowres_channels = aux
-    init_default_scope('mmpose')
-    torch.manual_seed(seed)
-    return MODELS.build(cfg.model)
+from helpers import build_tiny_model, save_runner_checkpoint
 
 
 def fake_runner(model, load_from='model.pth'):
@@ -41,8 +25,8 @@ def fake_runner(model, load_from='model.pth'):
 
 
 def test_mismatched_landmarks_are_refused_with_the_way_out():
-    model = build_model(21)
-    ckpt = {'state_dict': build_model(38).state_dict()}
+    model = build_tiny_model(21)
+    ckpt = {'state_dict': build_tiny_model(38).state_dict()}
     hook = HOOKS.build(dict(type='LandmarkCheckpointHook'))
     with pytest.raises(ValueError) as err:
         hook.after_load_checkpoint(fake_runner(model), ckpt)
@@ -61,8 +45,8 @@ def test_mismatched_landmarks_are_refused_with_the_way_out():
 
 
 def test_another_head_type_is_refused():
-    model = build_model(38)  # HeatmapHead
-    ckpt = {'state_dict': build_model(38, srpose=True).state_dict()}
+    model = build_tiny_model(38)  # HeatmapHead
+    ckpt = {'state_dict': build_tiny_model(38, srpose=True).state_dict()}
     with pytest.raises(ValueError, match='another head type') as err:
         LandmarkCheckpointHook().after_load_checkpoint(
             fake_runner(model), ckpt)
@@ -71,8 +55,8 @@ def test_another_head_type_is_refused():
 
 
 def test_fitting_checkpoint_passes_unchanged():
-    model = build_model(19)
-    ckpt = {'state_dict': build_model(19, seed=1).state_dict()}
+    model = build_tiny_model(19)
+    ckpt = {'state_dict': build_tiny_model(19, seed=1).state_dict()}
     keys = list(ckpt['state_dict'])
     LandmarkCheckpointHook().after_load_checkpoint(fake_runner(model), ckpt)
     assert list(ckpt['state_dict']) == keys
@@ -80,8 +64,8 @@ def test_fitting_checkpoint_passes_unchanged():
 
 @pytest.mark.parametrize('bare', [False, True])
 def test_source_checkpoint_is_extended_on_load(bare):
-    model = build_model(21)
-    source = build_model(19, seed=1).state_dict()
+    model = build_tiny_model(21)
+    source = build_tiny_model(19, seed=1).state_dict()
     ckpt = OrderedDict(source) if bare else {'state_dict': source, 'meta': {}}
     hook = LandmarkCheckpointHook(
         src_landmarks='isbi2015', dst_landmarks='isbi2015_p1p2')
@@ -95,8 +79,8 @@ def test_source_checkpoint_is_extended_on_load(bare):
 
 
 def test_checkpoint_already_extended_is_loaded_as_it_is():
-    model = build_model(21)
-    ckpt = {'state_dict': build_model(21, seed=1).state_dict()}
+    model = build_tiny_model(21)
+    ckpt = {'state_dict': build_tiny_model(21, seed=1).state_dict()}
     before = ckpt['state_dict']['head.final_layer.weight']
     LandmarkCheckpointHook('isbi2015', 'isbi2015_p1p2').after_load_checkpoint(
         fake_runner(model), ckpt)
@@ -104,8 +88,8 @@ def test_checkpoint_already_extended_is_loaded_as_it_is():
 
 
 def test_srpose_aux_channels_must_match_the_extension():
-    model = build_model(21, srpose=True, aux=0)
-    ckpt = {'state_dict': build_model(38, srpose=True).state_dict()}
+    model = build_tiny_model(21, srpose=True, aux_lowres_channels=0)
+    ckpt = {'state_dict': build_tiny_model(38, srpose=True).state_dict()}
     hook = LandmarkCheckpointHook('cldetection2023', 'isbi2015_p1p2')
     with pytest.raises(ValueError,
                        match='set model.head.aux_lowres_channels=19'):
@@ -126,10 +110,10 @@ def test_invalid_arguments():
 
 
 def test_runner_checkpoint_loads_under_weights_only(tmp_path):
-    source = build_model(38, srpose=True, seed=1)
+    source = build_tiny_model(38, srpose=True, seed=1)
     path = str(tmp_path / 'runner.pth')
     save_runner_checkpoint(source, path, 'cldetection2023')
-    model = build_model(38, srpose=True)
+    model = build_tiny_model(38, srpose=True)
     ckpt = load_checkpoint(model, path)
     assert ckpt['meta']['dataset_meta']['num_keypoints'] == 38
     assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 0.5
@@ -138,10 +122,10 @@ def test_runner_checkpoint_loads_under_weights_only(tmp_path):
 
 
 def test_bare_and_ema_only_checkpoints_load(tmp_path):
-    source = build_model(19, seed=1)
+    source = build_tiny_model(19, seed=1)
     bare = str(tmp_path / 'bare.pth')
     torch.save(source.state_dict(), bare)
-    model = build_model(19)
+    model = build_tiny_model(19)
     load_checkpoint(model, bare)
     torch.testing.assert_close(model.head.final_layer.weight,
                                source.head.final_layer.weight)
@@ -152,7 +136,7 @@ def test_bare_and_ema_only_checkpoints_load(tmp_path):
     ema_state['steps'] = torch.tensor(1000)
     ema = str(tmp_path / 'ema.pth')
     torch.save({'ema_state_dict': ema_state, 'meta': {'epoch': 3}}, ema)
-    model = build_model(19)
+    model = build_tiny_model(19)
     load_checkpoint(model, ema)
     torch.testing.assert_close(model.head.final_layer.weight,
                                source.head.final_layer.weight)

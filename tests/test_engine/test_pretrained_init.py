@@ -1,17 +1,12 @@
 """Pretrained weights from a local file through ``init_cfg``, as the
 Hamedan recipe documents for users who have them."""
-import os.path as osp
-
 import torch
 from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 
 import ceph_landmarks  # noqa: F401
-from conftest import REPO_ROOT
-
-TINY_HAMEDAN = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                        'tiny_hamedan-128x160.py')
+from helpers import TINY_HAMEDAN
 
 
 def test_backbone_init_cfg_with_a_local_checkpoint(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ceph_landmarks.engine import export_weights
-from conftest import run_tool
+from helpers import run_tool
 
 
 def _ema_checkpoint():
@@ -42,6 +42,7 @@ def test_raw_without_ema_and_missing_state_dict_are_errors():
         export_weights(dict(meta={}), source='b.pth')
 
 
+@pytest.mark.slow
 def test_tool_writes_a_loadable_raw_file(tmp_path):
     src, dst = tmp_path / 'epoch_4.pth', tmp_path / 'raw.pth'
     torch.save(_ema_checkpoint(), src)

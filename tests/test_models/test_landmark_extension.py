@@ -1,21 +1,14 @@
 """Landmark extension by name, on small models of both heads: the extended
 model predicts exactly the source model's heatmaps for the kept landmarks."""
-import os.path as osp
-
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmpose.registry import MODELS
 
 from ceph_landmarks.engine import load_local_checkpoint
 from ceph_landmarks.metainfo import landmark_names
 from ceph_landmarks.models import (extend_checkpoint, extend_state_dict,
                                    find_head_layout, map_landmarks)
-from conftest import REPO_ROOT, TINY_CONFIG, run_tool
+from helpers import build_tiny_model, run_tool
 
-TINY_SRPOSE = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
-                       'tiny_srpose_cldetection2023-64x64.py')
 HEADS = ('HeatmapHead', 'SRPoseHead')
 MAPPINGS = [('cldetection2023', 'isbi2015_p1p2'),
             ('isbi2015', 'isbi2015_p1p2'), ('cldetection2023', 'isbi2015')]
@@ -29,14 +22,8 @@ def build_model(head: str, num_landmarks: int, aux: int = 0,
     (SRPose's low-resolution maps through ``lr_fuse`` included) visibly
     changes the output.
     """
-    cfg = Config.fromfile(TINY_SRPOSE if head == 'SRPoseHead' else
-                          TINY_CONFIG)
-    cfg.model.head.out_channels = num_landmarks
-    if head == 'SRPoseHead':
-        cfg.model.head.aux_lowres_channels = aux
-    init_default_scope('mmpose')
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
+    model = build_tiny_model(num_landmarks, srpose=head == 'SRPoseHead',
+                             aux_lowres_channels=aux, seed=seed)
     with torch.no_grad():
         for param in model.head.parameters():
             param.normal_(0.0, 0.3)
@@ -156,6 +143,7 @@ def test_extended_checkpoint_names_its_landmarks():
     assert ckpt['state_dict']['head.lr_head.0.weight'].shape[0] == 21 + 19
 
 
+@pytest.mark.slow
 def test_extend_checkpoint_tool(tmp_path):
     source = build_model('SRPoseHead', 38)
     src = tmp_path / 'cld.pth'
@@ -164,9 +152,10 @@ def test_extend_checkpoint_tool(tmp_path):
     proc = run_tool('extend_checkpoint.py', str(src), '--src-landmarks',
                     'cldetection2023', '--dst-landmarks', 'isbi2015_p1p2',
                     '--out', str(out))
-    assert "new landmarks:     ['p1', 'p2']" in proc.stdout
+    # the option to set in the fine-tune config
     assert 'model.head.aux_lowres_channels=19' in proc.stdout
     extended = load_local_checkpoint(str(out))  # weights_only
+    assert extended['meta']['landmark_extension']['new'] == ['p1', 'p2']
     target = build_model('SRPoseHead', 21, aux=19, seed=1)
     target.load_state_dict(extended['state_dict'], strict=True)
     before, after = heatmaps(source), heatmaps(target)

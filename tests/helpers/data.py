@@ -1,16 +1,10 @@
-"""Test helpers for the 21- and 38-landmark models: synthetic data with
-more landmarks than the 19 of the ``tiny_data`` fixture, and checkpoints
-laid out like the ones the mmengine Runner publishes."""
+"""Datasets written for the tests: variants of the synthetic ``tiny_data``
+with more landmarks than its 19."""
 import json
 import os
 import os.path as osp
 
-import torch
-from mmengine.logging import MessageHub
-from mmengine.optim.scheduler import LinearLR
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
-
-from ceph_landmarks.metainfo import get_landmark_set, landmark_names
+from ceph_landmarks.metainfo import landmark_names
 
 
 def write_landmark_variant(src_root: str, dst_root: str,
@@ -51,32 +45,3 @@ def write_landmark_variant(src_root: str, dst_root: str,
                   'w') as f:
             json.dump(coco, f)
     return dst_root
-
-
-def save_runner_checkpoint(model: torch.nn.Module, path: str,
-                           landmark_set: str) -> dict:
-    """Save ``model`` as a Runner checkpoint: ``meta`` with numpy arrays in
-    ``dataset_meta``, ``state_dict``, ``message_hub`` (mmengine
-    ``HistoryBuffer`` objects), ``optimizer`` and ``param_schedulers``.
-
-    Returns:
-        dict: The checkpoint written.
-    """
-    hub = MessageHub.get_instance(f'writer-{osp.basename(path)}')
-    hub.update_scalar('train/loss', 0.5)
-    hub.update_info('epoch', 100)
-    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4)
-    scheduler = LinearLR(optimizer, start_factor=0.1, end=10, by_epoch=False)
-    checkpoint = dict(
-        meta=dict(
-            dataset_meta=parse_pose_metainfo(get_landmark_set(landmark_set)),
-            epoch=100,
-            iter=1000,
-            seed=0,
-            mmengine_version='0.10.7'),
-        state_dict=model.state_dict(),
-        message_hub=hub.state_dict(),
-        optimizer=optimizer.state_dict(),
-        param_schedulers=[scheduler.state_dict()])
-    torch.save(checkpoint, path)
-    return checkpoint

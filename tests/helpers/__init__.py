@@ -1,0 +1,30 @@
+"""Helpers shared by the tests (fixtures stay in ``tests/conftest.py``).
+
+Importable as ``helpers``: ``setup.cfg`` puts ``tests/`` on ``sys.path``
+through pytest's ``pythonpath`` option.
+
+- :mod:`.paths`: the repository, the test configs, the real data.
+- :mod:`.tools`: ``tools/*.py`` in a subprocess, and what a run wrote.
+- :mod:`.checkpoints`: tiny models and Runner-style checkpoints, in process.
+- :mod:`.data`: synthetic datasets with more landmarks.
+- :mod:`.converters`: converter inputs and outputs.
+"""
+from .checkpoints import build_tiny_model, save_runner_checkpoint
+from .converters import (build_dataset, digests, grey_image,
+                         keypoints_by_file, load_defects, load_split,
+                         random_points, save_image, write_labelme)
+from .data import write_landmark_variant
+from .paths import (CONFIG_DIR, HAMEDAN, REFINE_CONFIG, REPO_ROOT,
+                    TINY_CONFIG, TINY_HAMEDAN, TINY_SRPOSE, TINY_SRPOSE_FT,
+                    needs_hamedan)
+from .tools import (assert_one_error_line, data_options, last_run_scalars,
+                    run_tool)
+
+__all__ = [
+    'build_tiny_model', 'save_runner_checkpoint', 'build_dataset', 'digests',
+    'grey_image', 'keypoints_by_file', 'load_defects', 'load_split',
+    'random_points', 'save_image', 'write_labelme', 'write_landmark_variant',
+    'CONFIG_DIR', 'HAMEDAN', 'REFINE_CONFIG', 'REPO_ROOT', 'TINY_CONFIG',
+    'TINY_HAMEDAN', 'TINY_SRPOSE', 'TINY_SRPOSE_FT', 'needs_hamedan',
+    'assert_one_error_line', 'data_options', 'last_run_scalars', 'run_tool'
+]
