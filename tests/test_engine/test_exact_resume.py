@@ -61,6 +61,7 @@ def _max_abs_difference(a: dict, b: dict) -> float:
                for x, y in zip(a.values(), b.values()))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != 'posix', reason='SIGKILL')
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_resume_after_sigkill_equals_uninterrupted_run(

@@ -10,6 +10,8 @@ from mmengine.config import Config
 
 from conftest import TINY_CONFIG, data_options, run_tool
 
+pytestmark = pytest.mark.slow  # every test runs tools/train.py
+
 
 def test_recipe_flags_reach_the_dumped_config(tiny_data, tmp_path):
     proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
