@@ -9,11 +9,8 @@ import os.path as osp
 import pytest
 
 from ceph_landmarks.datasets.synthetic import write_synthetic_split
-# Re-exported for the test files that still do `from conftest import ...`;
-# import them from `helpers` instead.
-from helpers import (REFINE_CONFIG, REPO_ROOT, TINY_CONFIG,  # noqa: F401
-                     build_tiny_model, data_options, run_tool,
-                     save_runner_checkpoint)
+from helpers import (REFINE_CONFIG, TINY_CONFIG, build_tiny_model,
+                     data_options, run_tool, save_runner_checkpoint)
 
 #: Fixtures that train in a subprocess: a test that uses one is ``slow``.
 SLOW_FIXTURES = frozenset({'tiny_checkpoint', 'tiny_refine_checkpoint'})

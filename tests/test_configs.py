@@ -11,7 +11,7 @@ from mmengine.hub import get_config
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, MODELS
 
-from conftest import REPO_ROOT, TINY_CONFIG
+from helpers import REPO_ROOT, TINY_CONFIG
 
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
@@ -22,9 +22,13 @@ def test_configs_found():
     assert CONFIGS, 'no config found under configs/'
 
 
-@pytest.mark.parametrize(
-    'path', CONFIGS + [TINY_CONFIG],
-    ids=lambda p: osp.relpath(p, REPO_ROOT))
+def _build_param(path: str):
+    """Building an HRNet-W48 (64 M parameters) takes a second or two."""
+    marks = [pytest.mark.slow] if 'w48' in osp.basename(path) else []
+    return pytest.param(path, marks=marks, id=osp.relpath(path, REPO_ROOT))
+
+
+@pytest.mark.parametrize('path', [_build_param(p) for p in CONFIGS + [TINY_CONFIG]])
 def test_config_builds(path, tiny_data):
     text = open(path).read()
     assert not re.search(r"""['"]/(home|root|data|mnt|Users|work)/""",

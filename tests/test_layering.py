@@ -15,6 +15,8 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Dict, Set
 
+import pytest
+
 import ceph_landmarks
 
 PACKAGE = Path(ceph_landmarks.__file__).parent
@@ -76,6 +78,7 @@ def test_subpackages_import_each_other_without_cycles():
     TopologicalSorter(graph).prepare()  # CycleError names a cycle
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole stack (~9 s)
 def test_plugin_import_leaves_out_converters_and_matplotlib():
     # the importers of matplotlib are recorded, as MMPose's COCO dataset
     # base imports it through xtcocotools whatever this package does

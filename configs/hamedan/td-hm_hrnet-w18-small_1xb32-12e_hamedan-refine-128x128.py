@@ -17,9 +17,9 @@
 # cascade is what gets tested):
 #   python tools/train.py THIS_CONFIG
 # Test both stages as one model:
-#   python tools/test.py configs/hamedan/...512x640.py COARSE.pth \
+#   python tools/test.py configs/hamedan/...640x512.py COARSE.pth \
 #       --refine-config THIS_CONFIG --refine-checkpoints REFINE.pth
-_base_ = ['./td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py']
+_base_ = ['./td-hm_hrnet-w18-small_1xb8-60e_hamedan-640x512.py']
 
 train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=12)
 val_cfg = None

@@ -15,7 +15,7 @@ TINY_SRPOSE = osp.join(CONFIG_DIR, 'tiny_srpose_cldetection2023-64x64.py')
 #: Its 21-landmark fine-tune (ISBI 2015 + p1, p2).
 TINY_SRPOSE_FT = osp.join(CONFIG_DIR, 'tiny_srpose-ft_isbi2015-p1p2-64x64.py')
 #: The Hamedan recipe, shrunk.
-TINY_HAMEDAN = osp.join(CONFIG_DIR, 'tiny_hamedan-128x160.py')
+TINY_HAMEDAN = osp.join(CONFIG_DIR, 'tiny_hamedan-160x128.py')
 
 #: The real Hamedan cephalograms (100 images, two annotators), if present.
 HAMEDAN = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data',

@@ -5,7 +5,7 @@ import os.path as osp
 
 import cv2
 
-from conftest import TINY_CONFIG, data_options, run_tool
+from helpers import TINY_CONFIG, data_options, run_tool
 
 
 def test_report_and_angle_metric(tiny_checkpoint, tiny_data, tmp_path):

@@ -8,7 +8,7 @@ from PIL import Image
 from ceph_landmarks.datasets.image_io import (ImageReadError, decode_image,
                                               encode_png, read_image)
 
-from .helpers import grey_image, save_image
+from helpers import grey_image, save_image
 
 
 def test_jpeg_under_tif_name_is_decoded_and_flagged(tmp_path):

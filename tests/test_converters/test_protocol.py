@@ -81,7 +81,7 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     mean_mre = sum(rows[(f, 'mean')]['MRE'] for f in (0, 1)) / 2
     assert rows[('mean', 'mean')]['MRE'] == pytest.approx(mean_mre)
     # testing uses the config dumped by training, with its --image-size
-    dumped = out / 'fold0' / 'tiny_hamedan-128x160.py'
+    dumped = out / 'fold0' / 'tiny_hamedan-160x128.py'
     assert f'test.py {dumped}' in proc.stdout
     assert 'input_size=(\n        96,\n        128,' in dumped.read_text() \
         or 'input_size=(96, 128)' in dumped.read_text()

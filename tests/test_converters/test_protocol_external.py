@@ -67,7 +67,7 @@ def test_external_test_set_on_real_images(tmp_path):
         assert [(i['file_name'], i['spacing']) for i in test['images']
                 ] == [('015.png', 0.1), ('016.png', 0.1)]
     work = out / 'external'  # one seed: no seed folder
-    dumped = work / 'tiny_hamedan-128x160.py'
+    dumped = work / 'tiny_hamedan-160x128.py'
     assert 'seed=3' in dumped.read_text()
     assert f'test.py {dumped} {work / "epoch_1.pth"}' in proc.stdout
     assert list((work / 'report').glob('*.png'))

@@ -14,7 +14,7 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, TRANSFORMS
 
 from ceph_landmarks.apis import load_image
-from ceph_landmarks.datasets.conversion.image_io import ImageReadError
+from ceph_landmarks.datasets.image_io import ImageReadError
 from ceph_landmarks.datasets.image_loading import (data_bit_depth,
                                                    png_significant_bits,
                                                    to_model_input)

@@ -13,8 +13,8 @@ from ceph_landmarks.engine import peak_memory
 from ceph_landmarks.engine.peak_memory import PeakMemory, cpu_peak_available
 import os.path as osp
 
-from conftest import REPO_ROOT, TINY_CONFIG, data_options, run_tool
-from landmark_helpers import write_landmark_variant
+from helpers import REPO_ROOT, TINY_CONFIG, data_options, run_tool
+from helpers import write_landmark_variant
 
 TINY_SRPOSE = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                        'tiny_srpose_cldetection2023-64x64.py')

@@ -3,7 +3,7 @@ import pytest
 from mmengine.config import Config
 
 from ceph_landmarks.engine import config_overrides as co
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 SYNTHETIC = (f'{REPO_ROOT}/configs/synthetic/'
              'td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py')

@@ -18,7 +18,7 @@ from ceph_landmarks.engine.hooks import ema_hook
 
 HAMEDAN = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'hamedan', 'td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py')
+    'hamedan', 'td-hm_hrnet-w18-small_1xb8-60e_hamedan-640x512.py')
 
 
 def _ema_hook_of_the_configs(decay: float) -> dict:

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ceph_landmarks.engine.hooks import RandomStateHook
 from ceph_landmarks.engine.worker_init import epoch_worker_init_fn
-from conftest import REPO_ROOT, data_options, run_tool
+from helpers import REPO_ROOT, data_options, run_tool
 
 RESUME_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                          'tiny_hamedan_resume.py')

@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import TINY_CONFIG, data_options, run_tool
+from helpers import TINY_CONFIG, data_options, run_tool
 
 pytestmark = pytest.mark.slow  # every test runs tools/train.py
 

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from conftest import REPO_ROOT
+from helpers import REPO_ROOT
 
 FIXTURE = osp.join(REPO_ROOT, '..', 'shared', 'fixtures',
                    'cldetection2023_state_dict_shapes.json')
@@ -31,6 +31,7 @@ def fixture():
         return json.load(f)
 
 
+@pytest.mark.slow  # builds an HRNet-W48 (64 M parameters) per config
 @pytest.mark.parametrize('name', sorted(CONFIGS))
 def test_model_has_exactly_the_published_state_dict(fixture, name):
     expected = fixture[name]

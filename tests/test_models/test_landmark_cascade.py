@@ -14,7 +14,7 @@ from ceph_landmarks.datasets.image_loading import load_cephalogram
 from ceph_landmarks.engine import cascade_config
 from ceph_landmarks.metainfo import landmark_names
 from ceph_landmarks.models import ModelEnsemble
-from conftest import REFINE_CONFIG, TINY_CONFIG
+from helpers import REFINE_CONFIG, TINY_CONFIG
 
 
 def _val_image(tiny_data, i=0):

@@ -4,7 +4,7 @@
 # the data into a temporary folder).
 _base_ = [
     '../../../configs/hamedan/'
-    'td-hm_hrnet-w18-small_1xb8-60e_hamedan-512x640.py', './_base_/tiny.py'
+    'td-hm_hrnet-w18-small_1xb8-60e_hamedan-640x512.py', './_base_/tiny.py'
 ]
 
 train_cfg = dict(max_epochs=1, val_interval=1)
