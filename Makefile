@@ -4,7 +4,7 @@ CONFIG ?= configs/synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py
 DATA_ROOT ?=
 WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo test
+.PHONY: install demo test lint
 
 install:
 	bash tools/install.sh
@@ -14,3 +14,11 @@ demo: install
 
 test: install
 	$(PY) -m pytest tests -q
+
+# flake8, isort, yapf and codespell with the settings in setup.cfg (seconds)
+LINTED := ceph_landmarks configs data_converters tests tools setup.py
+lint: install
+	$(PY) -m flake8 $(LINTED)
+	$(PY) -m isort --check-only --diff $(LINTED)
+	$(PY) -m yapf --recursive --parallel --diff $(LINTED)
+	.venv/bin/codespell $(LINTED) README.md Makefile requirements

@@ -11,8 +11,8 @@ from .compat import apply_patches
 
 apply_patches()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from . import visualization  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401
 
 __all__ = [

@@ -57,13 +57,19 @@ def add_cascade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--refine-config', help='config of the refinement stage')
     parser.add_argument(
-        '--refine-checkpoints', nargs='+', default=[], metavar='CHECKPOINT',
+        '--refine-checkpoints',
+        nargs='+',
+        default=[],
+        metavar='CHECKPOINT',
         help='checkpoint(s) of the refinement stage')
     parser.add_argument(
-        '--flip-test', action='store_true',
+        '--flip-test',
+        action='store_true',
         help='average with the prediction on the mirrored image')
     parser.add_argument(
-        '--ensemble', choices=ENSEMBLE_MODES, default='heatmap',
+        '--ensemble',
+        choices=ENSEMBLE_MODES,
+        default='heatmap',
         help='how several checkpoints combine: average the heatmaps '
         '(default) or the decoded points')
 

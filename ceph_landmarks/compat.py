@@ -62,7 +62,6 @@ def _patch_torchvision_ops() -> bool:
 
 _TORCHVISION_LIB = None  # keeps the op definitions alive
 
-
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
 
@@ -105,9 +104,9 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
     dtype_classes = [
-        type(np.dtype(t)) for t in (np.float16, np.float32, np.float64,
-                                    np.int8, np.int16, np.int32, np.int64,
-                                    np.uint8, np.bool_)
+        type(np.dtype(t))
+        for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
+                  np.int32, np.int64, np.uint8, np.bool_)
     ]
     return [
         _reconstruct, scalar, np.ndarray, np.dtype, HistoryBuffer,

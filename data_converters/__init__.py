@@ -1,1 +1,2 @@
-"""Converters from public cephalometric datasets to the package's COCO-style JSON."""
+"""Converters from public cephalometric datasets to the package's
+COCO-style JSON."""

@@ -28,10 +28,8 @@ from tqdm import tqdm
 
 from ceph_landmarks.datasets.annotations import read_spacing_csv
 from ceph_landmarks.datasets.conversion import (ConversionResult,
-                                                aariz_samples,
-                                                convert_samples)
-from ceph_landmarks.datasets.conversion.aariz import (AARIZ_SPLITS,
-                                                      SPACING_CSV)
+                                                aariz_samples, convert_samples)
+from ceph_landmarks.datasets.conversion.aariz import AARIZ_SPLITS, SPACING_CSV
 from ceph_landmarks.metainfo import get_landmark_set
 
 
@@ -42,7 +40,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--root', required=True, help='dataset folder')
     parser.add_argument('--out', required=True, help='new output folder')
     parser.add_argument(
-        '--annotator', choices=['senior', 'junior', 'mean'], default='mean',
+        '--annotator',
+        choices=['senior', 'junior', 'mean'],
+        default='mean',
         help='ground truth (default: mean of senior and junior)')
     parser.add_argument(
         '--spacing-csv',
@@ -50,7 +50,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'as every tool takes: columns image and spacing (or spacing_x and '
         'spacing_y), or the table\'s own cephalogram_id and pixel_size')
     parser.add_argument(
-        '--skip-invalid', action='store_true',
+        '--skip-invalid',
+        action='store_true',
         help='leave out invalid annotation files, images without spacing '
         'and unreadable images, listing them in defects.json, instead of '
         'stopping')
@@ -67,8 +68,8 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
     annotators = (['senior', 'junior']
                   if args.annotator == 'mean' else [args.annotator])
     try:
-        table = read_spacing_csv(args.spacing_csv
-                                 or osp.join(args.root, SPACING_CSV))
+        table = read_spacing_csv(
+            args.spacing_csv or osp.join(args.root, SPACING_CSV))
         samples = aariz_samples(args.root, symbols, names, annotators, table)
         result = convert_samples(
             samples,

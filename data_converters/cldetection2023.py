@@ -36,16 +36,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert the CL-Detection 2023 stacked .mha images and '
         'labels JSON (38 landmarks) to COCO JSON with per-image spacing.')
-    parser.add_argument('--stack', required=True,
-                        help='stacked image volume (.mha)')
-    parser.add_argument('--labels', required=True,
-                        help='challenge labels JSON')
+    parser.add_argument(
+        '--stack', required=True, help='stacked image volume (.mha)')
+    parser.add_argument(
+        '--labels', required=True, help='challenge labels JSON')
     parser.add_argument('--out', required=True, help='new output folder')
     parser.add_argument('--val-ratio', type=float, default=0.125)
     parser.add_argument('--test-ratio', type=float, default=0.125)
     parser.add_argument('--seed', type=int, default=0, help='split seed')
     parser.add_argument(
-        '--skip-invalid', action='store_true',
+        '--skip-invalid',
+        action='store_true',
         help='leave out images with invalid labels (duplicated landmark, '
         'point outside the image, no spacing) or unreadable pixels (e.g. '
         'the end of a truncated stack) and list them in defects.json, '

@@ -34,14 +34,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Convert the ISBI 2015 cephalometric dataset (19 '
         'landmarks, 0.1 mm/px) to COCO JSON with per-image spacing.')
     parser.add_argument(
-        '--root', required=True,
+        '--root',
+        required=True,
         help='folder holding RawImage/ and AnnotationsByMD/')
     parser.add_argument('--out', required=True, help='new output folder')
     parser.add_argument(
-        '--annotator', choices=['senior', 'junior', 'mean'], default='mean',
+        '--annotator',
+        choices=['senior', 'junior', 'mean'],
+        default='mean',
         help='ground truth (default: mean of both doctors)')
     parser.add_argument(
-        '--skip-invalid', action='store_true',
+        '--skip-invalid',
+        action='store_true',
         help='leave out invalid annotation files and unreadable images, '
         'listing them in defects.json, instead of stopping')
     return parser.parse_args(argv)

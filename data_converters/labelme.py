@@ -45,35 +45,42 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Convert LabelMe point annotations (one folder per '
         'annotator) to COCO JSON with per-image spacing.')
     parser.add_argument(
-        '--ann-dirs', nargs='+', required=True,
+        '--ann-dirs',
+        nargs='+',
+        required=True,
         help='LabelMe JSON folder(s), one per annotator')
     parser.add_argument('--out', required=True, help='new output folder')
     parser.add_argument(
-        '--annotator', default='mean',
+        '--annotator',
+        default='mean',
         help='ground truth: "mean" of all annotator folders (default) or '
         'the name of one folder')
     parser.add_argument(
-        '--landmark-set', default='isbi2015', choices=list_landmark_sets(),
+        '--landmark-set',
+        default='isbi2015',
+        choices=list_landmark_sets(),
         help='landmark set of the output (default: isbi2015)')
     parser.add_argument(
         '--label-map',
         help='JSON {label: landmark name or 1-based number}; default: '
         'l1..lK in the landmark set order')
     spacing = parser.add_mutually_exclusive_group(required=True)
-    spacing.add_argument('--spacing', type=float,
-                         help='pixel spacing of every image, mm/px')
+    spacing.add_argument(
+        '--spacing', type=float, help='pixel spacing of every image, mm/px')
     spacing.add_argument(
         '--spacing-csv',
         help='CSV with columns image (JSON stem or image file name) and '
         'spacing, or spacing_x and spacing_y (mm/px)')
     parser.add_argument(
-        '--img-dir', help='folder of the images (default: imagePath '
+        '--img-dir',
+        help='folder of the images (default: imagePath '
         'relative to each JSON file)')
     parser.add_argument('--val-ratio', type=float, default=0.2)
     parser.add_argument('--test-ratio', type=float, default=0.0)
     parser.add_argument('--seed', type=int, default=0, help='split seed')
     parser.add_argument(
-        '--skip-invalid', action='store_true',
+        '--skip-invalid',
+        action='store_true',
         help='leave out invalid annotation files (duplicated labels, points '
         'outside the image, ...) and unreadable images, listing them in '
         'defects.json, instead of stopping')
@@ -87,8 +94,10 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
     names = landmark_names(args.landmark_set)
     ann_dirs = args.ann_dirs
     if args.annotator != 'mean':
-        ann_dirs = [d for d in ann_dirs
-                    if osp.basename(osp.normpath(d)) == args.annotator]
+        ann_dirs = [
+            d for d in ann_dirs
+            if osp.basename(osp.normpath(d)) == args.annotator
+        ]
         if not ann_dirs:
             raise SystemExit(f'error: --annotator {args.annotator!r} is not '
                              f'one of the folders {args.ann_dirs}')

@@ -75,19 +75,21 @@ def tool_case(fn: Callable[[Ctx], Tool]):
 
 
 # --------------------------------------------------------------- builders
-def coco_copy(ctx: Ctx, edit: Callable[[dict], None] = lambda c: None,
+def coco_copy(ctx: Ctx,
+              edit: Callable[[dict], None] = lambda c: None,
               name: str = 'ann.json') -> Path:
     """The tiny val split's images and annotation file, edited."""
     shutil.copytree(osp.join(ctx.tiny_data, 'images'), ctx.inputs / 'images')
-    coco = json.load(open(osp.join(ctx.tiny_data, 'annotations',
-                                   'val.json')))
+    coco = json.load(open(osp.join(ctx.tiny_data, 'annotations', 'val.json')))
     edit(coco)
     path = ctx.inputs / name
     path.write_text(json.dumps(coco))
     return path
 
 
-def dataset_call(ann_file: Path, names=None, pipeline=None,
+def dataset_call(ann_file: Path,
+                 names=None,
+                 pipeline=None,
                  index: Optional[int] = None,
                  error: type = ValueError) -> Call:
     """Build the dataset on ``ann_file`` (and read item ``index``)."""
@@ -112,16 +114,20 @@ def labelme_inputs(ctx: Ctx, num: int = 2) -> Path:
     for i in range(num):
         save_image(str(root / 'images' / f'00{i}.png'), grey_image(60, 80, i))
         pts = random_points(19, 56, 76, seed=i) + 2
-        write_labelme(str(root / 'ann' / 'a' / f'00{i}.json'),
-                      zip([f'l{k + 1}' for k in range(19)], pts),
-                      f'../../images/00{i}.png', 60, 80)
+        write_labelme(
+            str(root / 'ann' / 'a' / f'00{i}.json'),
+            zip([f'l{k + 1}' for k in range(19)], pts),
+            f'../../images/00{i}.png', 60, 80)
     return root
 
 
 def labelme_main(ctx: Ctx, names, *extra, skip=False) -> Call:
     from data_converters import labelme as labelme_cli
-    argv = ['--ann-dirs', str(ctx.inputs / 'ann' / 'a'), '--out',
-            str(ctx.scratch / 'out'), '--spacing', '0.1', *extra]
+    argv = [
+        '--ann-dirs',
+        str(ctx.inputs / 'ann' / 'a'), '--out',
+        str(ctx.scratch / 'out'), '--spacing', '0.1', *extra
+    ]
     if skip:
         argv.append('--skip-invalid')
     return Call(lambda: labelme_cli.main(argv), SystemExit, names)
@@ -134,8 +140,8 @@ def cldetection_inputs(ctx: Ctx) -> Tuple[Path, Path]:
         for z in range(2) for k in range(38)
     ]
     stack_path = ctx.inputs / 'train_stack.mha'
-    sitk.WriteImage(sitk.GetImageFromArray(stack, isVector=True),
-                    str(stack_path))
+    sitk.WriteImage(
+        sitk.GetImageFromArray(stack, isVector=True), str(stack_path))
     labels_path = ctx.inputs / 'train-gt.json'
     labels_path.write_text(json.dumps(dict(points=labels)))
     return stack_path, labels_path
@@ -143,12 +149,17 @@ def cldetection_inputs(ctx: Ctx) -> Tuple[Path, Path]:
 
 def cldetection_main(ctx: Ctx, stack: Path, labels: Path, names) -> Call:
     from data_converters import cldetection2023 as cl_cli
-    argv = ['--stack', str(stack), '--labels', str(labels), '--out',
-            str(ctx.scratch / 'out')]
+    argv = [
+        '--stack',
+        str(stack), '--labels',
+        str(labels), '--out',
+        str(ctx.scratch / 'out')
+    ]
     return Call(lambda: cl_cli.main(argv), SystemExit, names)
 
 
-def write_checkpoint_copy(ctx: Ctx, keep_bytes: Optional[int],
+def write_checkpoint_copy(ctx: Ctx,
+                          keep_bytes: Optional[int],
                           name: str = 'model.pth') -> Path:
     """The tiny checkpoint, cut to ``keep_bytes`` (``0``: empty file)."""
     data = Path(ctx.checkpoint).read_bytes()
@@ -157,11 +168,16 @@ def write_checkpoint_copy(ctx: Ctx, keep_bytes: Optional[int],
     return path
 
 
-def infer_tool(ctx: Ctx, images: Sequence[Path], names, *extra,
+def infer_tool(ctx: Ctx,
+               images: Sequence[Path],
+               names,
+               *extra,
                checkpoint: Optional[Path] = None) -> Tool:
     ckpt = str(checkpoint or ctx.checkpoint)
-    return Tool('infer.py', [TINY_CONFIG, ckpt, *map(str, images), '--out',
-                             str(ctx.scratch / 'out'), *extra], names)
+    return Tool('infer.py', [
+        TINY_CONFIG, ckpt, *map(str, images), '--out',
+        str(ctx.scratch / 'out'), *extra
+    ], names)
 
 
 def one_image(ctx: Ctx, name: str = 'xray.png') -> Path:
@@ -174,22 +190,28 @@ def one_image(ctx: Ctx, name: str = 'xray.png') -> Path:
 # ------------------------------------------------ dataset (train and test)
 @case
 def dataset_duplicate_image_ids(ctx):
+
     def edit(coco):
         coco['images'][1]['id'] = coco['images'][0]['id']
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json', 'id'])
 
 
 @case
 def dataset_keypoint_far_outside_image(ctx):
+
     def edit(coco):
         coco['annotations'][0]['keypoints'][:3] = [-500, 9999, 2]
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json'])
 
 
 @case
 def dataset_empty(ctx):
+
     def edit(coco):
         coco['images'], coco['annotations'] = [], []
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json'])
 
 
@@ -202,30 +224,38 @@ def dataset_annotation_not_json(ctx):
 
 @case
 def dataset_missing_spacing(ctx):
+
     def edit(coco):
         del coco['images'][0]['spacing']
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json', 'spacing'])
 
 
 @case
 def dataset_negative_spacing(ctx):
+
     def edit(coco):
         coco['images'][0]['spacing'] = -0.1
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json', 'spacing'])
 
 
 @case
 def dataset_wrong_keypoint_count(ctx):
+
     def edit(coco):
         coco['annotations'][0]['keypoints'] = \
             coco['annotations'][0]['keypoints'][:-3]
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json'])
 
 
 @case
 def dataset_non_finite_keypoint(ctx):
+
     def edit(coco):
         coco['annotations'][0]['keypoints'][0] = float('nan')
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json'])
 
 
@@ -238,9 +268,11 @@ def dataset_missing_image_file(ctx):
 
 @case
 def dataset_two_annotations_for_one_image(ctx):
+
     def edit(coco):
         extra = dict(coco['annotations'][0], id=999)
         coco['annotations'].append(extra)
+
     return dataset_call(coco_copy(ctx, edit), ['ann.json'])
 
 
@@ -274,9 +306,10 @@ def labelme_file_not_json(ctx):
 @case
 def labelme_point_outside_image(ctx):
     labelme_inputs(ctx)
-    write_labelme(str(ctx.inputs / 'ann' / 'a' / '001.json'),
-                  [(f'l{k + 1}', (500, 5)) for k in range(19)],
-                  '../../images/001.png', 60, 80)
+    write_labelme(
+        str(ctx.inputs / 'ann' / 'a' / '001.json'),
+        [(f'l{k + 1}', (500, 5)) for k in range(19)], '../../images/001.png',
+        60, 80)
     return labelme_main(ctx, ['001.json'])
 
 
@@ -301,8 +334,12 @@ def labelme_bad_spacing_csv(ctx):
     csv = ctx.inputs / 'spacing.csv'
     csv.write_text('image,spacing\n000,0.1\n001,-3\n')
     from data_converters import labelme as labelme_cli
-    argv = ['--ann-dirs', str(ctx.inputs / 'ann' / 'a'), '--out',
-            str(ctx.scratch / 'out'), '--spacing-csv', str(csv)]
+    argv = [
+        '--ann-dirs',
+        str(ctx.inputs / 'ann' / 'a'), '--out',
+        str(ctx.scratch / 'out'), '--spacing-csv',
+        str(csv)
+    ]
     return Call(lambda: labelme_cli.main(argv), SystemExit,
                 ['spacing.csv', 'line 3'])
 
@@ -319,9 +356,10 @@ def labelme_decompression_bomb_skipped(ctx):
     """With --skip-invalid the bomb is left out, the rest converted."""
     labelme_inputs(ctx, num=3)
     save_image(str(ctx.inputs / 'images' / '001.png'), grey_image(300, 300))
-    write_labelme(str(ctx.inputs / 'ann' / 'a' / '001.json'),
-                  [(f'l{k + 1}', (50, 50)) for k in range(19)],
-                  '../../images/001.png', 300, 300)
+    write_labelme(
+        str(ctx.inputs / 'ann' / 'a' / '001.json'),
+        [(f'l{k + 1}', (50, 50)) for k in range(19)], '../../images/001.png',
+        300, 300)
     ctx.monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 10000)
     call = labelme_main(ctx, [], skip=True)
 
@@ -353,8 +391,11 @@ def cldetection_labels_not_json(ctx):
 def isbi_missing_layout(ctx):
     from data_converters import isbi2015 as isbi_cli
     (ctx.inputs / 'ISBI2015').mkdir()
-    argv = ['--root', str(ctx.inputs / 'ISBI2015'), '--out',
-            str(ctx.scratch / 'out')]
+    argv = [
+        '--root',
+        str(ctx.inputs / 'ISBI2015'), '--out',
+        str(ctx.scratch / 'out')
+    ]
     return Call(lambda: isbi_cli.main(argv), SystemExit, ['ISBI2015'])
 
 
@@ -362,8 +403,7 @@ def isbi_missing_layout(ctx):
 @case
 def api_empty_array(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
-                                  device='cpu')
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint, device='cpu')
     empty = np.zeros((0, 0), np.uint8)
     return Call(lambda: predictor.predict(empty, spacing=0.1), ValueError,
                 ['image', 'no pixels'])
@@ -373,9 +413,9 @@ def predictor_call(ctx: Ctx, keep_bytes: int, reason: str) -> Call:
     """Build the API's predictor on the cut checkpoint."""
     from ceph_landmarks.apis import LandmarkPredictor
     path = write_checkpoint_copy(ctx, keep_bytes)
-    return Call(lambda: LandmarkPredictor(TINY_CONFIG, str(path),
-                                          device='cpu'),
-                CheckpointError, ['model.pth', reason])
+    return Call(
+        lambda: LandmarkPredictor(TINY_CONFIG, str(path), device='cpu'),
+        CheckpointError, ['model.pth', reason])
 
 
 @case
@@ -392,10 +432,9 @@ def api_truncated_checkpoint(ctx):
 def api_negative_spacing(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
     image = one_image(ctx)
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
-                                  device='cpu')
-    return Call(lambda: predictor.predict(str(image), spacing=-1),
-                ValueError, ['spacing'])
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint, device='cpu')
+    return Call(lambda: predictor.predict(str(image), spacing=-1), ValueError,
+                ['spacing'])
 
 
 @case
@@ -403,8 +442,7 @@ def api_image_not_an_image(ctx):
     from ceph_landmarks.apis import LandmarkPredictor
     path = ctx.inputs / 'notes.png'
     path.write_text('these are notes, not pixels')
-    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint,
-                                  device='cpu')
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint, device='cpu')
     return Call(lambda: predictor.predict(str(path)), ValueError,
                 ['notes.png'])
 
@@ -424,6 +462,7 @@ def ground_truth_duplicate_image_ids(ctx):
 
     def edit(coco):
         coco['images'][1]['id'] = coco['images'][0]['id']
+
     path = coco_copy(ctx, edit)
     return Call(lambda: load_ground_truth(str(path), 19), ValueError,
                 ['ann.json'])
@@ -436,27 +475,29 @@ def train_annotation_not_json(ctx):
     (ctx.inputs / 'images').mkdir()
     (ctx.inputs / 'annotations' / 'train.json').write_text('nope')
     (ctx.inputs / 'annotations' / 'val.json').write_text('nope')
-    return Tool('train.py', [TINY_CONFIG, '--work-dir',
-                             str(ctx.scratch / 'work'),
-                             *data_options(str(ctx.inputs))],
-                ['train.json'])
+    return Tool('train.py', [
+        TINY_CONFIG, '--work-dir',
+        str(ctx.scratch / 'work'), *data_options(str(ctx.inputs))
+    ], ['train.json'])
 
 
 @tool_case
 def train_zero_byte_image(ctx):
     shutil.copytree(ctx.tiny_data, ctx.inputs / 'data')
     (ctx.inputs / 'data' / 'images' / 'train_0003.png').write_bytes(b'')
-    return Tool('train.py', [TINY_CONFIG, '--work-dir',
-                             str(ctx.scratch / 'work'),
-                             *data_options(str(ctx.inputs / 'data'))],
-                ['train_0003.png'])
+    return Tool('train.py', [
+        TINY_CONFIG, '--work-dir',
+        str(ctx.scratch / 'work'), *data_options(str(ctx.inputs / 'data'))
+    ], ['train_0003.png'])
 
 
 def evaluate_with(ctx: Ctx, checkpoint: Path, names: Sequence[str]) -> Tool:
     """``tools/test.py`` of the tiny config with ``checkpoint``."""
-    return Tool('test.py', [TINY_CONFIG, str(checkpoint), '--work-dir',
-                            str(ctx.scratch), *data_options(ctx.tiny_data)],
-                names)
+    return Tool('test.py', [
+        TINY_CONFIG,
+        str(checkpoint), '--work-dir',
+        str(ctx.scratch), *data_options(ctx.tiny_data)
+    ], names)
 
 
 @tool_case
@@ -475,8 +516,8 @@ def evaluation_tool_malicious_checkpoint(ctx):
     path = ctx.inputs / 'evil.pth'
     torch.save({'state_dict': Exploit()}, path)
     ctx.extra['absent'] = ctx.scratch / 'pwned'
-    return evaluate_with(ctx, path, ['Refusing to load checkpoint',
-                                     'evil.pth', 'system'])
+    return evaluate_with(ctx, path,
+                         ['Refusing to load checkpoint', 'evil.pth', 'system'])
 
 
 @tool_case
@@ -485,14 +526,17 @@ def extend_checkpoint_out_exists(ctx):
     out = write_checkpoint_copy(ctx, None, 'existing.pth')
     return Tool('extend_checkpoint.py', [
         str(src), '--src-landmarks', 'isbi2015', '--dst-landmarks',
-        'isbi2015_p1p2', '--out', str(out)
+        'isbi2015_p1p2', '--out',
+        str(out)
     ], ['existing.pth', '--overwrite'])
 
 
 @tool_case
 def infer_ann_file_duplicate_ids(ctx):
+
     def edit(coco):
         coco['images'][1]['id'] = coco['images'][0]['id']
+
     ann = coco_copy(ctx, edit)
     return infer_tool(ctx, [ctx.inputs / 'images' / 'val_0000.png'],
                       ['ann.json'], '--ann-file', str(ann))
@@ -503,8 +547,7 @@ def infer_bad_spacing_csv(ctx):
     image = one_image(ctx)
     csv = ctx.inputs / 'spacing.csv'
     csv.write_text('image,spacing\nxray.png,zero\n')
-    tool = infer_tool(ctx, [image], ['spacing.csv'], '--spacing-csv',
-                      str(csv))
+    tool = infer_tool(ctx, [image], ['spacing.csv'], '--spacing-csv', str(csv))
     tool.status = 2  # found while parsing the options
     return tool
 

@@ -84,8 +84,10 @@ def test_check_output_file(tmp_path):
     src.write_bytes(b'x')
     check_output_file(str(src), str(out), overwrite=False)  # new: fine
     out.write_bytes(b'y')
-    with pytest.raises(FileExistsError, match='--out .*out.pth already '
-                       'exists; pass --overwrite'):
+    with pytest.raises(
+            FileExistsError,
+            match='--out .*out.pth already '
+            'exists; pass --overwrite'):
         check_output_file(str(src), str(out), overwrite=False)
     check_output_file(str(src), str(out), overwrite=True)
     with pytest.raises(FileExistsError, match='is the input file'):

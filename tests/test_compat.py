@@ -59,9 +59,10 @@ def test_checkpoint_calling_os_system_is_refused(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': _Exploit(marker)}, path)
-    with pytest.raises(RuntimeError,
-                       match=r'Refusing to load checkpoint .*evil.pth.*'
-                       r'(posix|os)\.system'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'Refusing to load checkpoint .*evil.pth.*'
+            r'(posix|os)\.system'):
         load_local_checkpoint(str(path))
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)
@@ -82,6 +83,7 @@ class _GetattrEscape:
 def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
     path = tmp_path / 'getattr.pth'
     torch.save({'x': _GetattrEscape()}, path)
-    with pytest.raises(RuntimeError, match=r"getattr\(.*'tofile'\) is not "
-                       'allowed'):
+    with pytest.raises(
+            RuntimeError, match=r"getattr\(.*'tofile'\) is not "
+            'allowed'):
         load_local_checkpoint(str(path))

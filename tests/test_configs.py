@@ -14,8 +14,9 @@ from mmpose.registry import DATASETS, MODELS
 from helpers import REPO_ROOT, TINY_CONFIG
 
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
 
 
 def test_configs_found():
@@ -28,7 +29,8 @@ def _build_param(path: str):
     return pytest.param(path, marks=marks, id=osp.relpath(path, REPO_ROOT))
 
 
-@pytest.mark.parametrize('path', [_build_param(p) for p in CONFIGS + [TINY_CONFIG]])
+@pytest.mark.parametrize('path',
+                         [_build_param(p) for p in CONFIGS + [TINY_CONFIG]])
 def test_config_builds(path, tiny_data):
     text = open(path).read()
     assert not re.search(r"""['"]/(home|root|data|mnt|Users|work)/""",

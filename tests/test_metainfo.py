@@ -10,9 +10,7 @@ def test_isbi2015_names_in_order():
     names = landmark_names('isbi2015')
     assert len(names) == 19
     assert names[:4] == ['sella', 'nasion', 'orbitale', 'porion']
-    assert names[10:12] == [
-        'lower_incisal_incision', 'upper_incisal_incision'
-    ]
+    assert names[10:12] == ['lower_incisal_incision', 'upper_incisal_incision']
     assert names[-1] == 'articulare'
 
 
@@ -59,9 +57,8 @@ def test_cldetection2023_is_isbi_then_19_more():
 
 
 def test_isbi2015_p1p2_appends_two_points():
-    assert landmark_names('isbi2015_p1p2') == landmark_names('isbi2015') + [
-        'p1', 'p2'
-    ]
+    assert landmark_names(
+        'isbi2015_p1p2') == landmark_names('isbi2015') + ['p1', 'p2']
 
 
 def test_aariz_symbols_titles_and_groups():

@@ -56,8 +56,8 @@ def test_resume_continues_from_last_epoch(work_dir, tiny_data):
     run_tool('train.py', TINY_CONFIG, '--work-dir', work_dir, '--resume',
              *data_options(tiny_data), 'train_cfg.max_epochs=3')
     # the resumed run trained epoch 3 only, counting on from epoch 2
-    assert {r['epoch'] for r in last_run_scalars(work_dir)
-            if 'epoch' in r} == {3}
+    assert {r['epoch']
+            for r in last_run_scalars(work_dir) if 'epoch' in r} == {3}
     epoch3 = load_local_checkpoint(osp.join(work_dir, 'epoch_3.pth'))
     assert epoch3['meta']['epoch'] == 3
     assert epoch3['meta']['iter'] == epoch2['meta']['iter'] * 3 // 2

@@ -24,11 +24,16 @@ from ceph_landmarks.evaluation.functional import relative_error_spread
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Spread of the first stage\'s out-of-fold errors')
-    parser.add_argument('dumps', nargs='+', metavar='DUMP',
-                        help='.pkl files of tools/test.py --dump')
+    parser.add_argument(
+        'dumps',
+        nargs='+',
+        metavar='DUMP',
+        help='.pkl files of tools/test.py --dump')
     parser.add_argument('--out', help='also write the result to this JSON')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an existing --out file')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing --out file')
     return parser.parse_args()
 
 
@@ -50,10 +55,10 @@ def main() -> None:
         for dump in args.dumps:
             check_output_file(dump, args.out, args.overwrite)
     samples = [s for path in args.dumps for s in read_dump(path)]
-    pred = np.stack([np.asarray(s['pred_instances']['keypoints'])[0]
-                     for s in samples])
-    gt = np.stack([np.asarray(s['gt_instances']['keypoints'])[0]
-                   for s in samples])
+    pred = np.stack(
+        [np.asarray(s['pred_instances']['keypoints'])[0] for s in samples])
+    gt = np.stack(
+        [np.asarray(s['gt_instances']['keypoints'])[0] for s in samples])
     mask = np.stack([
         np.asarray(s['gt_instances']['keypoints_visible']).reshape(
             pred.shape[1]) > 0 for s in samples
@@ -68,8 +73,11 @@ def main() -> None:
     print(f'offset_std = {rounded}')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(images=len(samples), dumps=args.dumps,
-                           offset_std=rounded), f, indent=2)
+            json.dump(
+                dict(
+                    images=len(samples), dumps=args.dumps, offset_std=rounded),
+                f,
+                indent=2)
 
 
 if __name__ == '__main__':

@@ -30,10 +30,14 @@ def parse_args() -> argparse.Namespace:
         description='Map a checkpoint to another landmark set by name')
     parser.add_argument('src', help='checkpoint to read')
     parser.add_argument(
-        '--src-landmarks', required=True, choices=sets,
+        '--src-landmarks',
+        required=True,
+        choices=sets,
         help='landmark set of SRC')
     parser.add_argument(
-        '--dst-landmarks', required=True, choices=sets,
+        '--dst-landmarks',
+        required=True,
+        choices=sets,
         help='landmark set wanted')
     parser.add_argument('--out', required=True, help='checkpoint to write')
     parser.add_argument(
@@ -48,7 +52,9 @@ def parse_args() -> argparse.Namespace:
         'then needs no aux_lowres_channels, but the kept landmarks\' '
         'outputs change)')
     parser.add_argument(
-        '--seed', type=int, default=0,
+        '--seed',
+        type=int,
+        default=0,
         help='seed of the new landmarks\' initialisation')
     return parser.parse_args()
 

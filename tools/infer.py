@@ -43,7 +43,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        'inputs', nargs='+', metavar='INPUT',
+        'inputs',
+        nargs='+',
+        metavar='INPUT',
         help='image files, folders or glob patterns')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
@@ -69,7 +71,10 @@ def parse_args() -> argparse.Namespace:
         help='ground truth in the package\'s COCO-style JSON, matched by '
         'file name; its spacing is used where none is given')
     parser.add_argument(
-        '--checkpoints', nargs='+', default=[], metavar='CHECKPOINT',
+        '--checkpoints',
+        nargs='+',
+        default=[],
+        metavar='CHECKPOINT',
         help='further checkpoints of CONFIG, predicting with CHECKPOINT as '
         'an ensemble')
     add_cascade_arguments(parser)

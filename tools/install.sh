@@ -58,8 +58,8 @@ MAX_JOBS="${MAX_JOBS:-2}" MMCV_WITH_OPS=1 "${PIP[@]}" --no-build-isolation --no-
 "$PY" -m pip install --disable-pip-version-check --no-deps \
   mmengine==0.10.7 mmpose==1.3.2 mmdet==3.3.0 "torchvision==$TORCHVISION_VER"
 
-# 6. runtime and test dependencies, pinned.
-"${PIP[@]}" -r "$REQ/runtime.txt"
+# 6. runtime, test and lint dependencies, pinned.
+"${PIP[@]}" -r "$REQ/runtime.txt" -r "$REQ/lint.txt"
 
 # 7. the package itself, editable.
 "$PY" -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"

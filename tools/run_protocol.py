@@ -118,39 +118,55 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Convert, train, test and report on LabelMe data')
     parser.add_argument('config', help='training config')
     parser.add_argument(
-        '--ann-dirs', nargs='+', required=True,
+        '--ann-dirs',
+        nargs='+',
+        required=True,
         help='LabelMe folders, one per annotator')
-    parser.add_argument('--spacing', type=float, required=True,
-                        help='mm per pixel')
+    parser.add_argument(
+        '--spacing', type=float, required=True, help='mm per pixel')
     parser.add_argument('--out', required=True, help='protocol folder')
     parser.add_argument('--img-dir', help='image folder for the converter')
-    parser.add_argument('--folds', type=int, default=0,
-                        help='K-fold cross-validation (0: one split)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the train / val split and the folds')
     parser.add_argument(
-        '--train-args', default='',
+        '--folds',
+        type=int,
+        default=0,
+        help='K-fold cross-validation (0: one split)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the train / val split and the folds')
+    parser.add_argument(
+        '--train-args',
+        default='',
         help='extra tools/train.py options, as one quoted string')
     parser.add_argument(
-        '--checkpoint', choices=['last', 'best'], default='last',
+        '--checkpoint',
+        choices=['last', 'best'],
+        default='last',
         help='checkpoint to test: the last epoch (default; no choice made '
         'on the test images) or the best validation MRE')
     earlier = parser.add_mutually_exclusive_group()
     earlier.add_argument(
-        '--overwrite', action='store_true',
+        '--overwrite',
+        action='store_true',
         help='retrain folds whose folder holds checkpoints of an earlier '
         'run (tools/train.py --overwrite moves them aside)')
     earlier.add_argument(
-        '--resume', action='store_true',
+        '--resume',
+        action='store_true',
         help='continue the trainings of an earlier run of this protocol '
         'from their last checkpoints (a finished one is kept)')
     parser.add_argument(
-        '--seeds', type=int, nargs='+',
+        '--seeds',
+        type=int,
+        nargs='+',
         help='train the recipe once per training seed (randomness.seed) '
         'and report each, their mean and spread, and (2+ seeds) their '
         'ensemble; default: one run with the config\'s seed')
     parser.add_argument(
-        '--ensemble', choices=['heatmap', 'points'],
+        '--ensemble',
+        choices=['heatmap', 'points'],
         help='how tools/test.py averages the seeds\' models (default: its '
         'own); needs 2+ --seeds')
     parser.add_argument(
@@ -158,22 +174,30 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='also train this refinement-stage config per model and test '
         'coarse + refinement')
     parser.add_argument(
-        '--refine-train-args', default='',
+        '--refine-train-args',
+        default='',
         help='extra tools/train.py options of the refinement stage, as one '
         'quoted string (--cfg-options of CONFIG do not apply to it)')
     parser.add_argument(
-        '--flip-test', action='store_true',
+        '--flip-test',
+        action='store_true',
         help='also test every model with test-time flip')
     parser.add_argument(
-        '--test-ann-dirs', nargs='+',
+        '--test-ann-dirs',
+        nargs='+',
         help='external test set: LabelMe folders, one per annotator; the '
         'model trains on all --ann-dirs images and is tested on these')
-    parser.add_argument('--test-spacing', type=float,
-                        help='mm per pixel of the external test set')
-    parser.add_argument('--test-img-dir',
-                        help='image folder of the external test set')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='config overrides for training and testing')
+    parser.add_argument(
+        '--test-spacing',
+        type=float,
+        help='mm per pixel of the external test set')
+    parser.add_argument(
+        '--test-img-dir', help='image folder of the external test set')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='config overrides for training and testing')
     args = parser.parse_args(argv)
     check_args(parser, args)
     return args
@@ -195,8 +219,10 @@ def check_args(parser: argparse.ArgumentParser,
                          'and must differ from each other and from "mean", '
                          f'but got {names}')
     if args.test_ann_dirs is None:
-        given = [o for o, v in (('--test-spacing', args.test_spacing),
-                                ('--test-img-dir', args.test_img_dir)) if v]
+        given = [
+            o for o, v in (('--test-spacing', args.test_spacing),
+                           ('--test-img-dir', args.test_img_dir)) if v
+        ]
         if given:
             parser.error(f'{" and ".join(given)} describe an external test '
                          'set, but --test-ann-dirs is not given')
@@ -235,8 +261,12 @@ def run(cmd: List[str]) -> None:
                  f'{status}); protocol stopped')
 
 
-def convert(ann_dirs: Sequence[str], annotator: str, spacing: float,
-            img_dir: Optional[str], seed: int, out: str,
+def convert(ann_dirs: Sequence[str],
+            annotator: str,
+            spacing: float,
+            img_dir: Optional[str],
+            seed: int,
+            out: str,
             all_images: bool = False) -> None:
     """Convert one ground truth of a LabelMe set into ``out``, unless an
     earlier run did.
@@ -251,11 +281,13 @@ def convert(ann_dirs: Sequence[str], annotator: str, spacing: float,
     if osp.isfile(done):
         return
     if not (all_images and osp.isfile(osp.join(ann, 'train.json'))):
-        cmd = [sys.executable,
-               osp.join(REPO, 'data_converters', 'labelme.py'),
-               '--ann-dirs', *ann_dirs, '--annotator', annotator,
-               '--spacing', str(spacing), '--seed', str(seed),
-               '--skip-invalid', '--out', out]
+        cmd = [
+            sys.executable,
+            osp.join(REPO, 'data_converters', 'labelme.py'), '--ann-dirs',
+            *ann_dirs, '--annotator', annotator, '--spacing',
+            str(spacing), '--seed',
+            str(seed), '--skip-invalid', '--out', out
+        ]
         if img_dir:
             cmd += ['--img-dir', img_dir]
         if all_images:
@@ -268,8 +300,8 @@ def convert(ann_dirs: Sequence[str], annotator: str, spacing: float,
 def find_checkpoint(work: str, which: str) -> str:
     """Return the last or the best checkpoint the training wrote."""
     if which == 'best':
-        found = sorted(glob.glob(osp.join(work, 'best_ceph_MRE_*.pth')),
-                       key=osp.getmtime)
+        found = sorted(
+            glob.glob(osp.join(work, 'best_ceph_MRE_*.pth')), key=osp.getmtime)
     else:
         pointer = osp.join(work, 'last_checkpoint')
         found = []
@@ -289,8 +321,10 @@ def loader_options(train: Optional[Data] = None,
     for loaders, data in ((LOADERS[:1], train), (LOADERS[1:], evaluation)):
         if data is not None:
             for loader in loaders:
-                opts += [f'{loader}.dataset.data_root={data[0]}/',
-                         f'{loader}.dataset.ann_file={data[1]}']
+                opts += [
+                    f'{loader}.dataset.data_root={data[0]}/',
+                    f'{loader}.dataset.ann_file={data[1]}'
+                ]
     return opts
 
 
@@ -322,8 +356,7 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
     annotators = [] if external else annotator_names(args.ann_dirs)
     roots = {gt: osp.join(out, 'data', gt) for gt in ['mean', *annotators]}
     for gt, root in roots.items():
-        convert(args.ann_dirs, gt, args.spacing, args.img_dir, args.seed,
-                root)
+        convert(args.ann_dirs, gt, args.spacing, args.img_dir, args.seed, root)
 
     def ann(gt: str, name: str) -> str:
         return osp.join(roots[gt], 'annotations', name)
@@ -334,29 +367,42 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
             for gt in ['mean', *annotator_names(args.test_ann_dirs)]
         }
         for gt, root in test_roots.items():
-            convert(args.test_ann_dirs, gt, args.test_spacing,
-                    args.test_img_dir, args.seed, root, all_images=True)
-        parts = [ann('mean', f'{part}.json')
-                 for part in ('train', 'val', 'test')]
+            convert(
+                args.test_ann_dirs,
+                gt,
+                args.test_spacing,
+                args.test_img_dir,
+                args.seed,
+                root,
+                all_images=True)
+        parts = [
+            ann('mean', f'{part}.json') for part in ('train', 'val', 'test')
+        ]
         write_json_atomic(
             merge_annotations([p for p in parts if osp.isfile(p)]),
             ann('mean', 'all.json'))
-        tests = {gt: (root, 'annotations/test.json')
-                 for gt, root in test_roots.items()}
-        return [Split('external', osp.join(out, 'external'),
-                      (roots['mean'], 'annotations/all.json'), tests['mean'],
-                      tests)]
+        tests = {
+            gt: (root, 'annotations/test.json')
+            for gt, root in test_roots.items()
+        }
+        return [
+            Split('external', osp.join(out, 'external'),
+                  (roots['mean'], 'annotations/all.json'), tests['mean'],
+                  tests)
+        ]
 
     if args.folds > 1:
         folds = write_kfold_annotations(
-            [ann('mean', 'train.json'), ann('mean', 'val.json')],
-            osp.join(roots['mean'], 'annotations'), args.folds, args.seed)
+            [ann('mean', 'train.json'),
+             ann('mean', 'val.json')], osp.join(roots['mean'], 'annotations'),
+            args.folds, args.seed)
         for i, (_, val_file) in enumerate(folds):
             with open(val_file) as f:
                 names = {im['file_name'] for im in json.load(f)['images']}
             for gt in annotators:
                 pooled = merge_annotations(
-                    [ann(gt, 'train.json'), ann(gt, 'val.json')])
+                    [ann(gt, 'train.json'),
+                     ann(gt, 'val.json')])
                 write_json_atomic(
                     subset_annotations(pooled, names),
                     ann(gt, f'fold{i}_val.json'))
@@ -367,10 +413,10 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
     return [
         Split(i, osp.join(out, f'fold{i}'),
               (roots['mean'], f'annotations/{train_name}'),
-              (roots['mean'], f'annotations/{val_name}'),
-              {gt: (root, f'annotations/{val_name}')
-               for gt, root in roots.items()})
-        for i, (train_name, val_name) in enumerate(fold_names)
+              (roots['mean'], f'annotations/{val_name}'), {
+                  gt: (root, f'annotations/{val_name}')
+                  for gt, root in roots.items()
+              }) for i, (train_name, val_name) in enumerate(fold_names)
     ]
 
 
@@ -388,11 +434,13 @@ def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
     """Train the recipe (and its refinement stage) with one seed (``None``:
     the config's)."""
     seed_options = [] if seed is None else [f'randomness.seed={seed}']
-    run([sys.executable, osp.join(TOOLS, 'train.py'), args.config,
-         '--work-dir', folder, *earlier_run(args, folder),
-         *shlex.split(args.train_args),
-         '--cfg-options', *loader_options(split.train, split.monitor),
-         *args.cfg_options, *seed_options])
+    run([
+        sys.executable,
+        osp.join(TOOLS, 'train.py'), args.config, '--work-dir', folder,
+        *earlier_run(args, folder), *shlex.split(args.train_args),
+        '--cfg-options', *loader_options(split.train, split.monitor),
+        *args.cfg_options, *seed_options
+    ])
     # the config the Runner dumped holds every --train-args override
     # (image size, ...), so testing sees the trained model's settings
     model = Model(
@@ -404,10 +452,13 @@ def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
         refine = osp.join(folder, 'refine')
         # no validation loop in a refinement config: the training loader
         # is the only one to point at the data
-        run([sys.executable, osp.join(TOOLS, 'train.py'), args.refine_config,
-             '--work-dir', refine, *earlier_run(args, refine),
-             *shlex.split(args.refine_train_args), '--cfg-options',
-             *loader_options(split.train), *seed_options])
+        run([
+            sys.executable,
+            osp.join(TOOLS,
+                     'train.py'), args.refine_config, '--work-dir', refine,
+            *earlier_run(args, refine), *shlex.split(args.refine_train_args),
+            '--cfg-options', *loader_options(split.train), *seed_options
+        ])
         model.refine_config = osp.join(refine,
                                        osp.basename(args.refine_config))
         model.refine_checkpoints = [find_checkpoint(refine, 'last')]
@@ -418,17 +469,19 @@ def ensemble_of(models: Sequence[Model], folder: str) -> Model:
     """The seeds' models as one ensemble (tested with the first one's
     configs: the seeds share the recipe)."""
     return Model('ensemble', folder, models[0].config,
-                 [c for m in models for c in m.checkpoints],
-                 models[0].refine_config,
+                 [c for m in models
+                  for c in m.checkpoints], models[0].refine_config,
                  [c for m in models for c in m.refine_checkpoints])
 
 
 def stage_suffixes(args: argparse.Namespace) -> List[str]:
     """The test stages of every model: ``''``, ``'+flip'``,
     ``'+refined'``, ``'+refined+flip'`` as the options ask."""
-    return [refined + flip
-            for refined in ['', *(['+refined'] if args.refine_config else [])]
-            for flip in ['', *(['+flip'] if args.flip_test else [])]]
+    return [
+        refined + flip
+        for refined in ['', *(['+refined'] if args.refine_config else [])]
+        for flip in ['', *(['+flip'] if args.flip_test else [])]
+    ]
 
 
 def read_metrics(path: str) -> Dict:
@@ -447,25 +500,39 @@ def evaluate_model(args: argparse.Namespace, split: Split,
         for gt, data in split.tests.items():
             name = f'{gt}_{tag}' if tag else gt
             metrics_file = osp.join(model.folder, f'metrics_{name}.json')
-            cmd = [sys.executable, osp.join(TOOLS, 'test.py'), model.config,
-                   *model.checkpoints]
+            cmd = [
+                sys.executable,
+                osp.join(TOOLS, 'test.py'), model.config, *model.checkpoints
+            ]
             if '+refined' in suffix:
-                cmd += ['--refine-config', model.refine_config,
-                        '--refine-checkpoints', *model.refine_checkpoints]
+                cmd += [
+                    '--refine-config', model.refine_config,
+                    '--refine-checkpoints', *model.refine_checkpoints
+                ]
             if '+flip' in suffix:
                 cmd.append('--flip-test')
             if len(model.checkpoints) > 1 and args.ensemble:
                 cmd += ['--ensemble', args.ensemble]
-            cmd += ['--work-dir', osp.join(model.folder, f'test_{name}'),
-                    '--out', metrics_file]
+            cmd += [
+                '--work-dir',
+                osp.join(model.folder, f'test_{name}'), '--out', metrics_file
+            ]
             if gt == 'mean':
-                cmd += ['--report', osp.join(
-                    model.folder, f'report_{tag}' if tag else 'report')]
-            run([*cmd, '--cfg-options', *loader_options(evaluation=data),
-                 *args.cfg_options])
-            rows.append(dict(fold=split.fold, ground_truth=gt,
-                             variant=model.name + suffix,
-                             **read_metrics(metrics_file)))
+                cmd += [
+                    '--report',
+                    osp.join(model.folder,
+                             f'report_{tag}' if tag else 'report')
+                ]
+            run([
+                *cmd, '--cfg-options', *loader_options(evaluation=data),
+                *args.cfg_options
+            ])
+            rows.append(
+                dict(
+                    fold=split.fold,
+                    ground_truth=gt,
+                    variant=model.name + suffix,
+                    **read_metrics(metrics_file)))
     return rows
 
 
@@ -483,10 +550,13 @@ def average_rows(rows: Sequence[Dict], **labels) -> Dict:
         ...               dict(variant='b', MRE=2.0, pairs=[])], fold=0)
         {'fold': 0, 'MRE': 1.5}
     """
-    keys = [k for k in rows[0] if k not in LABELS
-            and all(_is_number(r.get(k)) for r in rows)]
-    return dict(labels, **{k: sum(r[k] for r in rows) / len(rows)
-                           for k in keys})
+    keys = [
+        k for k in rows[0]
+        if k not in LABELS and all(_is_number(r.get(k)) for r in rows)
+    ]
+    return dict(labels,
+                **{k: sum(r[k] for r in rows) / len(rows)
+                   for k in keys})
 
 
 def seed_mean_rows(rows: Sequence[Dict],
@@ -511,8 +581,8 @@ def seed_mean_rows(rows: Sequence[Dict],
             groups.setdefault(key, []).append(row)
     means = []
     for (fold, gt, stages), group in groups.items():
-        mean = average_rows(group, fold=fold, ground_truth=gt,
-                            variant='seed-mean' + stages)
+        mean = average_rows(
+            group, fold=fold, ground_truth=gt, variant='seed-mean' + stages)
         for key in SPREAD_KEYS:
             values = [r[key] for r in group if _is_number(r.get(key))]
             if len(values) == len(group):
@@ -528,8 +598,10 @@ def fold_mean_rows(rows: Sequence[Dict]) -> List[Dict]:
     for row in rows:
         groups.setdefault((row['ground_truth'], row['variant']),
                           []).append(row)
-    return [average_rows(group, fold='mean', ground_truth=gt, variant=variant)
-            for (gt, variant), group in groups.items()]
+    return [
+        average_rows(group, fold='mean', ground_truth=gt, variant=variant)
+        for (gt, variant), group in groups.items()
+    ]
 
 
 def variant_order(args: argparse.Namespace) -> List[str]:
@@ -552,23 +624,26 @@ def write_summary(rows: Sequence[Dict], out: str) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({
-                k: json.dumps(v) if isinstance(v, (list, dict)) else v
-                for k, v in row.items()})
+                k:
+                json.dumps(v) if isinstance(v, (list, dict)) else v
+                for k, v in row.items()
+            })
 
 
 def print_summary(rows: Sequence[Dict]) -> None:
     shown = ['MRE', 'MRE_std', 'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm']
-    shown += [k for k in ('MRE_image_se', 'MRE_seed_range',
-                          'SDR@2mm_seed_range')
-              if any(k in row for row in rows)]
+    shown += [
+        k for k in ('MRE_image_se', 'MRE_seed_range', 'SDR@2mm_seed_range')
+        if any(k in row for row in rows)
+    ]
     width = max(len(row['variant']) for row in rows)
     print('fold      ground truth  ' + 'variant'.ljust(width) + '  ' +
           '  '.join(f'{k:>9}' for k in shown))
     for row in rows:
         print(f'{str(row["fold"]):<9} {row["ground_truth"]:<13} '
-              f'{row["variant"]:<{width}}  ' + '  '.join(
-                  f'{row[k]:9.3f}' if _is_number(row.get(k)) else ' ' * 9
-                  for k in shown))
+              f'{row["variant"]:<{width}}  ' +
+              '  '.join(f'{row[k]:9.3f}' if _is_number(row.get(k)) else ' ' * 9
+                        for k in shown))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -581,8 +656,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     rows: List[Dict] = []
     for split in splits:
         models = [
-            train_model(args, split, seed, split.folder if len(seeds) == 1
-                        else osp.join(split.folder, f'seed{seed}'))
+            train_model(
+                args, split, seed, split.folder
+                if len(seeds) == 1 else osp.join(split.folder, f'seed{seed}'))
             for seed in seeds
         ]
         if len(models) > 1:
@@ -596,9 +672,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     folds = [split.fold for split in splits]
     gts = list(splits[0].tests)
     variants = variant_order(args)
-    rows.sort(key=lambda r: (folds.index(r['fold']),
-                             gts.index(r['ground_truth']),
-                             variants.index(r['variant'])))
+    rows.sort(key=lambda r: (folds.index(r[
+        'fold']), gts.index(r['ground_truth']), variants.index(r['variant'])))
     if args.test_ann_dirs is None:  # one model per fold: their mean
         rows += fold_mean_rows(rows)
     write_summary(rows, out)

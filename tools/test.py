@@ -37,7 +37,8 @@ def parse_args() -> argparse.Namespace:
         description='Test a cephalometric landmark model')
     parser.add_argument('config', help='test config file')
     parser.add_argument(
-        'checkpoint', nargs='+',
+        'checkpoint',
+        nargs='+',
         help='checkpoint file; several: an ensemble of models of CONFIG')
     add_cascade_arguments(parser)
     parser.add_argument('--work-dir', help='folder for the test logs')
@@ -89,8 +90,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if len(args.checkpoint) > 1 or args.refine_config or args.flip_test:
-        refine_cfg = (Config.fromfile(args.refine_config)
-                      if args.refine_config else None)
+        refine_cfg = (
+            Config.fromfile(args.refine_config)
+            if args.refine_config else None)
         cfg = cascade_config(cfg, args.checkpoint, refine_cfg,
                              args.refine_checkpoints, args.ensemble,
                              args.flip_test)
@@ -110,8 +112,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must name a .pkl file, but got '
                              f'{args.dump}')
-        append_evaluator(cfg, dict(type='DumpResults',
-                                   out_file_path=args.dump))
+        append_evaluator(cfg,
+                         dict(type='DumpResults', out_file_path=args.dump))
 
     if args.report is not None:
         cfg.custom_hooks = [

@@ -167,8 +167,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.clip_grad is not None:
         co.set_clip_grad(cfg, args.clip_grad)
     if args.ema or args.ema_decay is not None:
-        co.enable_ema(cfg, 0.9999 if args.ema_decay is None else
-                      args.ema_decay)
+        co.enable_ema(cfg,
+                      0.9999 if args.ema_decay is None else args.ema_decay)
     if args.amp is not None:
         co.enable_amp(cfg, args.amp)
     if args.compile:
@@ -176,8 +176,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.random_flip:
         co.enable_random_flip(cfg)
     if args.unfreeze_after is not None:
-        co.set_unfreeze_after(cfg, args.unfreeze_after,
-                              args.backbone_lr_mult)
+        co.set_unfreeze_after(cfg, args.unfreeze_after, args.backbone_lr_mult)
 
     if args.resume == 'auto':
         cfg.resume = True

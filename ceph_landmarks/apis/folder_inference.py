@@ -126,8 +126,8 @@ def check_output_folder(out_dir: str,
         FileExistsError: If there are earlier outputs and not ``overwrite``.
     """
     earlier = [
-        osp.join(out_dir, name) for name in ('landmarks.csv',
-                                             'measurements.csv')
+        osp.join(out_dir, name)
+        for name in ('landmarks.csv', 'measurements.csv')
         if osp.isfile(osp.join(out_dir, name))
     ]
     for overlay in sorted(
@@ -154,10 +154,10 @@ def _fmt(value: Optional[float]) -> str:
     return '' if value is None or not np.isfinite(value) else f'{value:.6g}'
 
 
-def _resolve_spacing(
-        image: str, spacing: Optional[Tuple[float, float]],
-        spacing_table: Optional[Dict[str, Tuple[float, float]]],
-        truth: Optional[GroundTruth]) -> Optional[Tuple[float, float]]:
+def _resolve_spacing(image: str, spacing: Optional[Tuple[float, float]],
+                     spacing_table: Optional[Dict[str, Tuple[float, float]]],
+                     truth: Optional[GroundTruth]
+                     ) -> Optional[Tuple[float, float]]:
     """Spacing of one image: explicit, else from the table, else the
     annotation file's, else unknown."""
     if spacing is not None:
@@ -169,15 +169,15 @@ def _resolve_spacing(
     return truth.spacing if truth is not None else None
 
 
-def predict_to_folder(
-        predictor: LandmarkPredictor,
-        images: Sequence[str],
-        out_dir: str,
-        spacing: Optional[Spacing] = None,
-        spacing_table: Optional[Dict[str, Tuple[float, float]]] = None,
-        ground_truth: Optional[Dict[str, GroundTruth]] = None,
-        batch_size: int = 1,
-        overwrite: bool = False) -> Iterator[InferenceOutcome]:
+def predict_to_folder(predictor: LandmarkPredictor,
+                      images: Sequence[str],
+                      out_dir: str,
+                      spacing: Optional[Spacing] = None,
+                      spacing_table: Optional[Dict[str, Tuple[float,
+                                                              float]]] = None,
+                      ground_truth: Optional[Dict[str, GroundTruth]] = None,
+                      batch_size: int = 1,
+                      overwrite: bool = False) -> Iterator[InferenceOutcome]:
     """Predict every image and write JSON, overlays and CSVs into a folder.
 
     Returns a generator that yields one :class:`InferenceOutcome` per image,
@@ -226,12 +226,11 @@ def predict_to_folder(
                               spacing_table, ground_truth or {}, batch_size)
 
 
-def _predict_to_folder(
-        predictor: LandmarkPredictor, images: Sequence[str], out_dir: str,
-        spacing: Optional[Tuple[float, float]],
-        spacing_table: Optional[Dict[str, Tuple[float, float]]],
-        ground_truth: Dict[str, GroundTruth],
-        batch_size: int) -> Iterator[InferenceOutcome]:
+def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
+                       out_dir: str, spacing: Optional[Tuple[float, float]],
+                       spacing_table: Optional[Dict[str, Tuple[float, float]]],
+                       ground_truth: Dict[str, GroundTruth],
+                       batch_size: int) -> Iterator[InferenceOutcome]:
     """The generator of :func:`predict_to_folder`."""
     stems = output_stems(images)
     with open(osp.join(out_dir, 'landmarks.csv'), 'w', newline='') as lm_f, \
@@ -258,11 +257,10 @@ def _predict_to_folder(
                 _resolve_spacing(images[i], spacing, spacing_table, truths[i])
                 for i in ids
             ]
-            results = predictor.predict_batch(
-                [loaded[i] for i in ids],
-                spacings=spacings,
-                sources=[images[i] for i in ids],
-                batch_size=batch_size)
+            results = predictor.predict_batch([loaded[i] for i in ids],
+                                              spacings=spacings,
+                                              sources=[images[i] for i in ids],
+                                              batch_size=batch_size)
             predictions = dict(zip(ids, results))
             for i in chunk:
                 if i in failed:
@@ -307,15 +305,15 @@ def _write_outputs(prediction: ImagePrediction, image: np.ndarray,
     for lm in prediction.landmarks:
         lm_csv.writerow([
             prediction.image, lm.name, f'{lm.x:.3f}', f'{lm.y:.3f}',
-            _fmt(lm.x_mm), _fmt(lm.y_mm), f'{lm.confidence:.4f}'
+            _fmt(lm.x_mm),
+            _fmt(lm.y_mm), f'{lm.confidence:.4f}'
         ])
     true_angles = comparison['measurements'] if comparison else {}
     for key, value in prediction.measurements.items():
-        ms_csv.writerow([
-            prediction.image, key,
-            _fmt(value),
-            _fmt(true_angles.get(key))
-        ])
+        ms_csv.writerow(
+            [prediction.image, key,
+             _fmt(value),
+             _fmt(true_angles.get(key))])
     return InferenceOutcome(
         prediction.image,
         prediction=prediction,

@@ -14,8 +14,9 @@ import numpy as np
 
 from ..datasets.annotations import image_source, load_annotations
 from ..evaluation.functional import radial_errors_mm
-from ..evaluation.functional.cephalometric_angles import (
-    MEASUREMENTS, cephalometric_angles, resolve_landmarks)
+from ..evaluation.functional.cephalometric_angles import (MEASUREMENTS,
+                                                          cephalometric_angles,
+                                                          resolve_landmarks)
 from .prediction import ImagePrediction
 
 __all__ = ['GroundTruth', 'load_ground_truth', 'compare_with_ground_truth']
@@ -118,8 +119,8 @@ def compare_with_ground_truth(prediction: ImagePrediction,
     measurements = {}
     for key, value in angles.items():
         annotated = all(seen[found[p]] for p in MEASUREMENTS[key][1])
-        measurements[key] = float(value) if annotated and np.isfinite(
-            value) else None
+        measurements[key] = float(
+            value) if annotated and np.isfinite(value) else None
     return dict(
         landmarks=landmarks,
         MRE_px=float(error_px[seen].mean()) if seen.any() else None,

@@ -10,8 +10,8 @@ from typing import List, Sequence
 
 import numpy as np
 
-from ..datasets.annotations import (Spacing, lookup_spacing,
-                                    normalize_spacing, read_spacing_csv)
+from ..datasets.annotations import (Spacing, lookup_spacing, normalize_spacing,
+                                    read_spacing_csv)
 from ..datasets.image_loading import load_cephalogram
 
 __all__ = [
@@ -57,8 +57,8 @@ def collect_images(inputs: Sequence[str]) -> List[str]:
                     f'{item}: folder holds no image file (extensions '
                     f'{", ".join(IMAGE_EXTENSIONS)})')
         else:
-            paths = sorted(p for p in glob.glob(item, recursive=True)
-                           if osp.isfile(p))
+            paths = sorted(
+                p for p in glob.glob(item, recursive=True) if osp.isfile(p))
             if not paths:
                 raise FileNotFoundError(
                     f'{item}: no such file or folder, and no file matches '

@@ -154,8 +154,10 @@ class LandmarkPredictor:
                              _as_list(refine_checkpoint), ensemble, flip_test)
         self.dataset_meta = config_dataset_meta(cfg)
         # built directly: the registry would prefix every error message
-        model = LandmarkCascade(
-            **{k: v for k, v in cfg.model.items() if k != 'type'})
+        model = LandmarkCascade(**{
+            k: v
+            for k, v in cfg.model.items() if k != 'type'
+        })
         model.dataset_meta = self.dataset_meta
         model.cfg = cfg
         self.model = model.to(device).eval()
@@ -255,8 +257,8 @@ class LandmarkPredictor:
                 samples = self.model.test_step(pseudo_collate(list(data)))
             predictions.extend(
                 self._to_prediction(sample, shape, sources[i], spacings[i])
-                for sample, shape, i in zip(samples, shapes,
-                                            range(start, stop)))
+                for sample, shape, i in zip(samples, shapes, range(
+                    start, stop)))
         return predictions
 
     def _prepare(self, image: Union[str, np.ndarray],
@@ -278,10 +280,11 @@ class LandmarkPredictor:
                        source: str,
                        spacing: Optional[tuple]) -> ImagePrediction:
         """Convert MMPose's output (original-image pixels) to the result."""
-        keypoints = np.asarray(sample.pred_instances.keypoints[0],
-                               dtype=np.float64)  # (K, 2)
-        scores = np.asarray(sample.pred_instances.keypoint_scores[0],
-                            dtype=np.float64)  # (K, )
+        keypoints = np.asarray(
+            sample.pred_instances.keypoints[0], dtype=np.float64)  # (K, 2)
+        scores = np.asarray(
+            sample.pred_instances.keypoint_scores[0],
+            dtype=np.float64)  # (K, )
         height, width = shape
         scale = np.asarray(spacing if spacing else (1.0, 1.0))
         landmarks = [
@@ -292,8 +295,8 @@ class LandmarkPredictor:
                 confidence=float(score),
                 x_mm=float(x * scale[0]) if spacing else None,
                 y_mm=float(y * scale[1]) if spacing else None)
-            for name, (x, y), score in zip(self.landmark_names, keypoints,
-                                           scores)
+            for name, (x,
+                       y), score in zip(self.landmark_names, keypoints, scores)
         ]
         # angles in mm, so that non-square pixels do not distort them
         angles = cephalometric_angles(
@@ -304,5 +307,7 @@ class LandmarkPredictor:
             height=int(height),
             spacing=spacing,
             landmarks=landmarks,
-            measurements={k: float(v)
-                          for k, v in angles.items()})
+            measurements={
+                k: float(v)
+                for k, v in angles.items()
+            })

@@ -9,7 +9,6 @@ from .transforms import RandomCLAHE, RandomGammaContrast
 
 __all__ = [
     'CephalometricDataset', 'CephalometricCropDataset', 'RandomCLAHE',
-    'RandomGammaContrast',
-    'AnnotatedImage', 'load_annotations', 'lookup_spacing',
-    'normalize_spacing', 'read_spacing_csv'
+    'RandomGammaContrast', 'AnnotatedImage', 'load_annotations',
+    'lookup_spacing', 'normalize_spacing', 'read_spacing_csv'
 ]

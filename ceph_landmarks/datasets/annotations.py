@@ -28,8 +28,7 @@ import json
 import os.path as osp
 from collections import Counter, defaultdict
 from numbers import Real
-from typing import (Dict, List, NamedTuple, Optional, Sequence, Tuple,
-                    Union)
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -288,8 +287,8 @@ def _entries(path: str, coco: dict, key: str, required: Sequence[str],
     return entries
 
 
-def _unique(path: str, what: str, values: Sequence, owners: Sequence[str]
-            ) -> None:
+def _unique(path: str, what: str, values: Sequence,
+            owners: Sequence[str]) -> None:
     """Raise if a value of ``values`` repeats, naming who uses it."""
     counts = Counter(values)
     repeated = next((v for v, n in counts.items() if n > 1), None)
@@ -346,9 +345,9 @@ def read_coco_file(path: str) -> CocoFile:
             [repr(i['file_name']) for i in images])
     _unique(path, 'file name', [i['file_name'] for i in images],
             [f'image id {i["id"]}' for i in images])
-    _unique(path, 'annotation id', [a['id'] for a in annotations],
-            [f'an annotation of image id {a["image_id"]}'
-             for a in annotations])
+    _unique(
+        path, 'annotation id', [a['id'] for a in annotations],
+        [f'an annotation of image id {a["image_id"]}' for a in annotations])
 
     by_image = defaultdict(list)
     for ann in annotations:
@@ -372,8 +371,9 @@ def read_coco_file(path: str) -> CocoFile:
 def _check_image_entry(where: str, image: dict) -> Tuple[float, float]:
     """Check ``width``, ``height`` and ``spacing``; return ``(sx, sy)``."""
     size = image.get('width'), image.get('height')
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-               for v in size):
+    if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0
+            for v in size):
         raise ValueError(f'{where}: width and height must be positive '
                          f'integers (pixels), but got {size[0]!r} x '
                          f'{size[1]!r}')
@@ -388,8 +388,8 @@ def _check_box(where: str, annotation: dict) -> None:
         return
     box = annotation['bbox']
     if not (isinstance(box, list) and len(box) == 4
-            and all(_is_number(v) and np.isfinite(v) for v in box)
-            and box[2] > 0 and box[3] > 0):
+            and all(_is_number(v) and np.isfinite(v)
+                    for v in box) and box[2] > 0 and box[3] > 0):
         raise ValueError(f'{where}: bbox must be [x, y, w, h] with w > 0 '
                          f'and h > 0, but got {box!r}')
 
@@ -420,8 +420,8 @@ def check_annotated_image(image: dict,
             the image, or the box is empty.
     """
     where = image_source(path, image)
-    names = list(landmark_names or
-                 [f'landmark {k + 1}' for k in range(num_landmarks)])
+    names = list(landmark_names
+                 or [f'landmark {k + 1}' for k in range(num_landmarks)])
     spacing = _check_image_entry(where, image)
     _check_box(where, annotation)
 

@@ -8,8 +8,8 @@ from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from ..metainfo import get_landmark_set
-from .annotations import (check_annotated_image, image_source,
-                          read_coco_file, spacing_value)
+from .annotations import (check_annotated_image, image_source, read_coco_file,
+                          spacing_value)
 
 
 @DATASETS.register_module()
@@ -80,12 +80,10 @@ class CephalometricDataset(BaseCocoStyleDataset):
             img = dict(
                 image,
                 img_id=image['id'],
-                img_path=osp.join(self.data_prefix['img'],
-                                  image['file_name']))
+                img_path=osp.join(self.data_prefix['img'], image['file_name']))
             image_list.append(img)
             instance_list.append(
-                self.parse_data_info(dict(raw_ann_info=ann,
-                                          raw_img_info=img)))
+                self.parse_data_info(dict(raw_ann_info=ann, raw_img_info=img)))
         return instance_list, image_list
 
     def _get_topdown_data_infos(self, data_list: List[dict]) -> List[dict]:
@@ -113,9 +111,10 @@ class CephalometricDataset(BaseCocoStyleDataset):
         ann = raw_data_info['raw_ann_info']
         img = raw_data_info['raw_img_info']
         id2name = self.metainfo['keypoint_id2name']
-        record = check_annotated_image(
-            img, ann, self.metainfo['num_keypoints'],
-            [id2name[k] for k in sorted(id2name)], self.ann_file)
+        record = check_annotated_image(img, ann,
+                                       self.metainfo['num_keypoints'],
+                                       [id2name[k] for k in sorted(id2name)],
+                                       self.ann_file)
         if not exists(img['img_path']):
             raise ValueError(f'{image_source(self.ann_file, img)}: image '
                              f'file {img["img_path"]} does not exist')

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ['ImageReadError', 'LoadedImage', 'decode_image', 'read_image',
-           'encode_png']
+__all__ = [
+    'ImageReadError', 'LoadedImage', 'decode_image', 'read_image', 'encode_png'
+]
 
 #: Image format that each file extension promises (Pillow format names).
 EXTENSION_FORMATS = {
@@ -160,8 +161,8 @@ def decode_image(data: bytes, source: str) -> LoadedImage:
     if pixels.ndim == 3 and _png_bit_depth(data) == 16:
         # Pillow keeps the high byte of 16-bit colour; OpenCV keeps 16 bits
         # (BGR, any alpha channel dropped)
-        pixels = cv2.imdecode(np.frombuffer(data, np.uint8),
-                              cv2.IMREAD_UNCHANGED)[..., :3]
+        pixels = cv2.imdecode(
+            np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)[..., :3]
     elif pixels.ndim == 3:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
     expected = EXTENSION_FORMATS.get(osp.splitext(source)[1].lower())

@@ -133,8 +133,8 @@ def to_model_input(pixels: np.ndarray,
             source, 'expected [H, W] grey or [H, W, 3] BGR pixels, but got '
             f'shape {pixels.shape}')
     if pixels.size == 0:
-        raise ImageReadError(source,
-                             f'the image has no pixels (shape {pixels.shape})')
+        raise ImageReadError(
+            source, f'the image has no pixels (shape {pixels.shape})')
     if not np.issubdtype(pixels.dtype, np.integer):
         raise ImageReadError(
             source, f'{pixels.dtype} pixels are not accepted (their range '

@@ -30,27 +30,29 @@ from ..metainfo import landmark_names
 __all__ = ['render_cephalogram', 'write_synthetic_split', 'TEMPLATE']
 
 #: Mean landmark positions (x, y) in ISBI pixels, in ISBI order.
-TEMPLATE = np.array([
-    [800, 1000],  # sella
-    [1370, 950],  # nasion
-    [1250, 1150],  # orbitale
-    [600, 1130],  # porion
-    [1390, 1450],  # subspinale (A)
-    [1340, 1800],  # supramentale (B)
-    [1345, 1930],  # pogonion
-    [1270, 2010],  # menton
-    [1320, 1985],  # gnathion
-    [760, 1700],  # gonion
-    [1395, 1570],  # lower incisal incision
-    [1425, 1610],  # upper incisal incision
-    [1560, 1530],  # upper lip
-    [1545, 1700],  # lower lip
-    [1530, 1390],  # subnasale
-    [1480, 1960],  # soft-tissue pogonion
-    [900, 1400],  # posterior nasal spine
-    [1440, 1375],  # anterior nasal spine
-    [700, 1350],  # articulare
-], dtype=np.float64)
+TEMPLATE = np.array(
+    [
+        [800, 1000],  # sella
+        [1370, 950],  # nasion
+        [1250, 1150],  # orbitale
+        [600, 1130],  # porion
+        [1390, 1450],  # subspinale (A)
+        [1340, 1800],  # supramentale (B)
+        [1345, 1930],  # pogonion
+        [1270, 2010],  # menton
+        [1320, 1985],  # gnathion
+        [760, 1700],  # gonion
+        [1395, 1570],  # lower incisal incision
+        [1425, 1610],  # upper incisal incision
+        [1560, 1530],  # upper lip
+        [1545, 1700],  # lower lip
+        [1530, 1390],  # subnasale
+        [1480, 1960],  # soft-tissue pogonion
+        [900, 1400],  # posterior nasal spine
+        [1440, 1375],  # anterior nasal spine
+        [700, 1350],  # articulare
+    ],
+    dtype=np.float64)
 
 #: Auxiliary points of the soft-tissue profile and skull, in ISBI pixels.
 _AUX = dict(
@@ -99,12 +101,12 @@ def _draw(img: np.ndarray, pts: Dict[str, np.ndarray]) -> None:
     shift = 4  # sub-pixel drawing: coordinates in 1/16 px
 
     def q(*names):
-        return np.round(np.array([pts[n] for n in names]) * 16).astype(
-            np.int32)
+        return np.round(np.array([pts[n]
+                                  for n in names]) * 16).astype(np.int32)
 
     def poly(names, value, thickness, closed=False):
-        cv2.polylines(img, [q(*names)], closed, value, thickness,
-                      cv2.LINE_AA, shift)
+        cv2.polylines(img, [q(*names)], closed, value, thickness, cv2.LINE_AA,
+                      shift)
 
     def circle(center, radius, value, thickness):
         cv2.circle(img, tuple(np.round(np.asarray(center) * 16).astype(int)),
@@ -116,12 +118,13 @@ def _draw(img: np.ndarray, pts: Dict[str, np.ndarray]) -> None:
     bone, tooth = _INTENSITY['bone'], _INTENSITY['tooth']
 
     # soft tissue: everything posterior to the facial profile
-    profile = ('forehead', 'soft_nasion', 'nose_tip', 'subnasale',
-               'upper_lip', 'stomion', 'lower_lip', 'labiomental',
-               'soft_tissue_pogonion', 'soft_menton', 'neck')
+    profile = ('forehead', 'soft_nasion', 'nose_tip', 'subnasale', 'upper_lip',
+               'stomion', 'lower_lip', 'labiomental', 'soft_tissue_pogonion',
+               'soft_menton', 'neck')
     outline = np.concatenate([
         np.array([[0, 0], [pts['forehead'][0], 0]]) * 16,
-        q(*profile), np.array([[pts['neck'][0], height], [0, height]]) * 16
+        q(*profile),
+        np.array([[pts['neck'][0], height], [0, height]]) * 16
     ]).astype(np.int32)
     cv2.fillPoly(img, [outline], _INTENSITY['soft'], cv2.LINE_AA, shift)
 
@@ -140,19 +143,21 @@ def _draw(img: np.ndarray, pts: Dict[str, np.ndarray]) -> None:
     # orbit with orbitale at its floor; ear rod with porion at its top
     circle(pts['orbitale'] - (0, 110 * unit), 110 * unit, bone - 20,
            max(1, int(14 * unit)))
-    circle(pts['porion'] + (0, 45 * unit), 45 * unit, tooth, max(2, int(16 * unit)))
+    circle(pts['porion'] + (0, 45 * unit), 45 * unit, tooth,
+           max(2, int(16 * unit)))
     # maxilla and mandible
     cv2.fillPoly(img, [
         q('posterior_nasal_spine', 'anterior_nasal_spine', 'subspinale',
           'upper_incisal_incision', 'maxilla_back')
     ], bone, cv2.LINE_AA, shift)
     cv2.fillPoly(img, [
-        q('condyle', 'articulare', 'gonion', 'menton', 'gnathion',
-          'pogonion', 'supramentale', 'lower_incisal_incision',
-          'incisor_root_lower')
+        q('condyle', 'articulare', 'gonion', 'menton', 'gnathion', 'pogonion',
+          'supramentale', 'lower_incisal_incision', 'incisor_root_lower')
     ], bone - 15, cv2.LINE_AA, shift)
-    poly(['condyle', 'articulare', 'gonion', 'menton', 'gnathion',
-          'pogonion', 'supramentale'], bone + 25, max(2, int(18 * unit)))
+    poly([
+        'condyle', 'articulare', 'gonion', 'menton', 'gnathion', 'pogonion',
+        'supramentale'
+    ], bone + 25, max(2, int(18 * unit)))
     # incisors
     poly(['incisor_root_upper', 'upper_incisal_incision'], tooth,
          max(2, int(30 * unit)))
@@ -188,8 +193,8 @@ def render_cephalogram(seed: int,
     radius = max(1.5, 12 * scale)
     for x, y in landmarks:
         cv2.circle(img, (int(round(x * 16)), int(round(y * 16))),
-                   int(round(radius * 16)), _INTENSITY['dot'], -1,
-                   cv2.LINE_AA, 4)
+                   int(round(radius * 16)), _INTENSITY['dot'], -1, cv2.LINE_AA,
+                   4)
 
     img = cv2.GaussianBlur(img, (0, 0), sigmaX=rng.uniform(0.6, 1.2))
     noisy = img.astype(np.float32) + rng.normal(0, 7.0, img.shape)
@@ -234,8 +239,9 @@ def write_synthetic_split(out_dir: str,
         file_name = f'{split}_{i:04d}.png'
         cv2.imwrite(osp.join(out_dir, 'images', file_name), img)
         height, width = img.shape
-        keypoints = np.concatenate(
-            [landmarks, np.full((len(names), 1), 2.0)], axis=1)
+        keypoints = np.concatenate([landmarks,
+                                    np.full((len(names), 1), 2.0)],
+                                   axis=1)
         images.append(
             dict(
                 id=i + 1,
@@ -257,9 +263,7 @@ def write_synthetic_split(out_dir: str,
         info=dict(description=f'synthetic cephalograms, seed {seed}'),
         images=images,
         annotations=annotations,
-        categories=[
-            dict(id=1, name='skull', keypoints=names, skeleton=[])
-        ])
+        categories=[dict(id=1, name='skull', keypoints=names, skeleton=[])])
     ann_file = osp.join(out_dir, 'annotations', f'{split}.json')
     with open(ann_file + '.tmp', 'w') as f:
         json.dump(coco, f)

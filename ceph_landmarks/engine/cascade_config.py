@@ -120,8 +120,8 @@ def _test_pipeline(pipeline: List[dict], keep_original: bool) -> List[dict]:
     """Pack ``flip_indices`` (and keep the original image if asked)."""
     pipeline = [copy.deepcopy(t) for t in pipeline]
     if keep_original:
-        load = next((i for i, t in enumerate(pipeline)
-                     if t['type'] in _LOADERS), None)
+        load = next(
+            (i for i, t in enumerate(pipeline) if t['type'] in _LOADERS), None)
         if load is None:
             raise ValueError('the refinement stage needs the loaded image, '
                              f'but the test pipeline has no {_LOADERS}: '
@@ -131,6 +131,6 @@ def _test_pipeline(pipeline: List[dict], keep_original: bool) -> List[dict]:
         if transform['type'] == 'PackPoseInputs':
             keys = list(transform.get('meta_keys', _PACK_DEFAULT_KEYS))
             extra = ['flip_indices'] + (['ori_img'] if keep_original else [])
-            transform['meta_keys'] = tuple(
-                keys + [k for k in extra if k not in keys])
+            transform['meta_keys'] = tuple(keys +
+                                           [k for k in extra if k not in keys])
     return pipeline

@@ -95,8 +95,10 @@ def set_image_size(cfg: Config, width: int, height: int) -> int:
         strides.append((stride_w, stride_h))
     stride = network_stride(cfg)
     if stride and (width % stride or height % stride):
-        fit = [max(stride, round(side / stride) * stride)
-               for side in (width, height)]
+        fit = [
+            max(stride,
+                round(side / stride) * stride) for side in (width, height)
+        ]
         raise ValueError(
             f'image size {width} x {height} does not fit the network: '
             f'{cfg.model.backbone.type} needs both sides divisible by '
@@ -196,8 +198,8 @@ def set_num_workers(cfg: Config, num_workers: int) -> None:
         if not loader:
             continue
         loader.num_workers = num_workers
-        loader.persistent_workers = (num_workers > 0
-                                     and name != 'train_dataloader')
+        loader.persistent_workers = (
+            num_workers > 0 and name != 'train_dataloader')
         if num_workers == 0:
             loader.prefetch_factor = None
 
@@ -294,8 +296,7 @@ def set_unfreeze_after(cfg: Config, epochs: int, lr_mult: float = 0.1) -> None:
     ]
     hooks.append(
         ConfigDict(
-            type='BackboneFreezeHook', unfreeze_epoch=epochs,
-            lr_mult=lr_mult))
+            type='BackboneFreezeHook', unfreeze_epoch=epochs, lr_mult=lr_mult))
     cfg.custom_hooks = hooks
     paramwise = cfg.optim_wrapper.setdefault('paramwise_cfg', ConfigDict())
     keys = paramwise.setdefault('custom_keys', ConfigDict())

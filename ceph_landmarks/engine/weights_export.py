@@ -35,8 +35,8 @@ def export_weights(checkpoint: Dict[str, Any],
                        'checkpoint')
     meta = dict(checkpoint.get('meta') or {})
     if not raw:
-        meta['weights'] = ('ema' if 'ema_state_dict' in checkpoint else
-                           'trained')
+        meta['weights'] = ('ema'
+                           if 'ema_state_dict' in checkpoint else 'trained')
         return dict(meta=meta, state_dict=checkpoint['state_dict'])
     if 'ema_state_dict' not in checkpoint:
         raise KeyError(f'{source} has no ema_state_dict: it was trained '

@@ -41,8 +41,13 @@ def make_dataset_info(dataset_name: str,
         dataset_name=dataset_name,
         paper_info=dict(paper_info or {}),
         keypoint_info={
-            i: dict(
-                name=name, id=i, color=_colour(i, n), type='', swap='',
+            i:
+            dict(
+                name=name,
+                id=i,
+                color=_colour(i, n),
+                type='',
+                swap='',
                 abbr=abbr)
             for i, (name, abbr) in enumerate(landmarks)
         },

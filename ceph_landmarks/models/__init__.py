@@ -6,8 +6,7 @@ from .landmark_extension import (HeadLandmarkLayout, LandmarkMapping,
                                  LandmarkTensor, extend_checkpoint,
                                  extend_state_dict, find_head_layout,
                                  map_landmarks, strip_module_prefix)
-from .model_ensemble import (ENSEMBLE_MODES, ModelEnsemble,
-                             load_pose_model)
+from .model_ensemble import ENSEMBLE_MODES, ModelEnsemble, load_pose_model
 
 __all__ = [
     'SRPoseHead', 'LandmarkCascade', 'ModelEnsemble', 'ENSEMBLE_MODES',

@@ -92,13 +92,13 @@ class LandmarkCascade(BaseModel):
         self.refine_batch_size = refine_batch_size
         self.refine = None
         if refine is not None:
-            if not any(t.get('type') == 'LandmarkCrop'
-                       for t in refine['pipeline']):
+            if not any(
+                    t.get('type') == 'LandmarkCrop'
+                    for t in refine['pipeline']):
                 raise ValueError(
                     'the refinement pipeline needs a LandmarkCrop transform '
                     f'to cut the window, but got {refine["pipeline"]}')
-            self.refine = ModelEnsemble(refine['model'],
-                                        refine['checkpoints'],
+            self.refine = ModelEnsemble(refine['model'], refine['checkpoints'],
                                         landmark_names, ensemble, flip_test)
             self.crop_pipeline = Compose(refine['pipeline'])
 
@@ -162,13 +162,16 @@ class LandmarkCascade(BaseModel):
                         img_path=sample.get('img_path'),
                         crop_landmark=k,
                         crop_center=center,
-                        flip_indices=sample.get(
-                            'flip_indices', list(range(len(points))))))
+                        flip_indices=sample.get('flip_indices',
+                                                list(range(len(points))))))
                 where.append((i, k))
-        refined = [np.array(s.pred_instances.keypoints, copy=True)
-                   for s in samples]
-        scores = [np.array(s.pred_instances.keypoint_scores, copy=True)
-                  for s in samples]
+        refined = [
+            np.array(s.pred_instances.keypoints, copy=True) for s in samples
+        ]
+        scores = [
+            np.array(s.pred_instances.keypoint_scores, copy=True)
+            for s in samples
+        ]
         for start in range(0, len(crops), self.refine_batch_size):
             stop = start + self.refine_batch_size
             batch = pseudo_collate(

@@ -59,9 +59,9 @@ import torch
 from torch import Tensor
 
 __all__ = [
-    'LandmarkMapping', 'LandmarkTensor', 'HeadLandmarkLayout',
-    'map_landmarks', 'find_head_layout', 'extend_state_dict',
-    'extend_checkpoint', 'strip_module_prefix'
+    'LandmarkMapping', 'LandmarkTensor', 'HeadLandmarkLayout', 'map_landmarks',
+    'find_head_layout', 'extend_state_dict', 'extend_checkpoint',
+    'strip_module_prefix'
 ]
 
 
@@ -178,8 +178,8 @@ def _heatmap_head_layout(state_dict: Mapping[str, Tensor],
     num = _shape(state_dict, weight)[0]
     tensors = [LandmarkTensor(weight, 0, 1, 'normal')]
     if prefix + 'final_layer.bias' in state_dict:
-        tensors.append(LandmarkTensor(prefix + 'final_layer.bias', 0, 1,
-                                      'zeros'))
+        tensors.append(
+            LandmarkTensor(prefix + 'final_layer.bias', 0, 1, 'zeros'))
     return HeadLandmarkLayout('HeatmapHead', num, 0, tuple(tensors))
 
 
@@ -191,8 +191,8 @@ def _srpose_head_layout(state_dict: Mapping[str, Tensor],
     levels = sorted(
         int(key[len(prefix + 'converge.'):].split('.')[0])
         for key in state_dict
-        if key.startswith(prefix + 'converge.') and key.endswith(
-            '.conv.weight'))
+        if key.startswith(prefix +
+                          'converge.') and key.endswith('.conv.weight'))
     if not levels:
         raise ValueError(f'{prefix}lr_head.0.weight found but no '
                          f'{prefix}converge.<i>.conv.weight: not an SRPose '
@@ -223,10 +223,10 @@ def _srpose_head_layout(state_dict: Mapping[str, Tensor],
                          f'{num} landmarks of the head')
     tensors = [
         LandmarkTensor(lr_weight, 0, 1, 'uniform', fan_in, lowres=True),
-        LandmarkTensor(prefix + 'lr_head.0.bias', 0, 1, 'uniform', fan_in,
-                       lowres=True),
-        LandmarkTensor(prefix + 'lr_fuse.0.weight', 1, 1, 'zeros',
-                       lowres=True),
+        LandmarkTensor(
+            prefix + 'lr_head.0.bias', 0, 1, 'uniform', fan_in, lowres=True),
+        LandmarkTensor(
+            prefix + 'lr_fuse.0.weight', 1, 1, 'zeros', lowres=True),
     ] + tensors
     return HeadLandmarkLayout('SRPoseHead', num, lowres - num, tuple(tensors))
 
@@ -248,8 +248,9 @@ def find_head_layout(state_dict: Mapping[str, Tensor],
             (``final_layer``) nor an ``SRPoseHead`` (``lr_head``,
             ``kp_encoder``, ``converge``) under ``prefix``.
     """
-    layout = (_srpose_head_layout(state_dict, prefix)
-              or _heatmap_head_layout(state_dict, prefix))
+    layout = (
+        _srpose_head_layout(state_dict, prefix)
+        or _heatmap_head_layout(state_dict, prefix))
     if layout is None:
         heads = sorted({
             '.'.join(k.split('.')[:2])
@@ -282,9 +283,8 @@ def _remap(tensor: Tensor, spec: LandmarkTensor,
            generator: Optional[torch.Generator]) -> Tensor:
     """Concatenate source blocks (an index) or new blocks (``None``)."""
     pieces = [
-        _new_block(tensor, spec, generator) if unit is None else
-        tensor.narrow(spec.axis, unit * spec.block, spec.block)
-        for unit in units
+        _new_block(tensor, spec, generator) if unit is None else tensor.narrow(
+            spec.axis, unit * spec.block, spec.block) for unit in units
     ]
     return torch.cat(pieces, dim=spec.axis).contiguous()
 
@@ -331,8 +331,7 @@ def extend_state_dict(state_dict: Mapping[str, Tensor],
     aux_units: List[Optional[int]] = []
     if keep_dropped_lowres:
         aux_units = list(mapping.dropped) + list(
-            range(layout.num_landmarks,
-                  layout.num_landmarks + layout.num_aux))
+            range(layout.num_landmarks, layout.num_landmarks + layout.num_aux))
     out = OrderedDict(state_dict.items())
     for spec in layout.tensors:
         units = list(mapping.sources)
@@ -381,9 +380,12 @@ def extend_checkpoint(checkpoint: Mapping,
     state = checkpoint.get('state_dict', checkpoint)
     state = strip_module_prefix(state)
     generator = torch.Generator().manual_seed(seed)
-    new_state = extend_state_dict(state, src_names, dst_names,
-                                  keep_dropped_lowres=keep_dropped_lowres,
-                                  generator=generator)
+    new_state = extend_state_dict(
+        state,
+        src_names,
+        dst_names,
+        keep_dropped_lowres=keep_dropped_lowres,
+        generator=generator)
     layout = find_head_layout(new_state)
     mapping = map_landmarks(src_names, dst_names)
     return dict(

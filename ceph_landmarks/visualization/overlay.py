@@ -29,8 +29,7 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     if image.dtype != np.uint8:
         raise ValueError(f'image must be uint8, but got {image.dtype}')
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
-        return cv2.cvtColor(image.reshape(image.shape[:2]),
-                            cv2.COLOR_GRAY2BGR)
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
     if image.ndim == 3 and image.shape[2] == 3:
         return image.copy()
     raise ValueError('image must be [H, W] grey or [H, W, 3] BGR, but got '
@@ -41,8 +40,12 @@ def _point(xy: np.ndarray) -> Tuple[int, int]:
     return int(round(float(xy[0]))), int(round(float(xy[1])))
 
 
-def _text(canvas: np.ndarray, text: str, origin: Tuple[int, int],
-          scale: float, thickness: int, color: Color = _TEXT_COLOR) -> None:
+def _text(canvas: np.ndarray,
+          text: str,
+          origin: Tuple[int, int],
+          scale: float,
+          thickness: int,
+          color: Color = _TEXT_COLOR) -> None:
     """Text with a dark outline, readable on bright and dark bone alike."""
     cv2.putText(canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale,
                 _OUTLINE_COLOR, thickness + 2, cv2.LINE_AA)

@@ -55,12 +55,21 @@ def plot_per_landmark_mre(names: Sequence[str],
     fig = _figure(max(6.0, 0.35 * len(names) + 2), 4.5)
     ax = fig.add_subplot()
     x = np.arange(len(names))
-    ax.bar(x, np.nan_to_num(mre), yerr=np.nan_to_num(std), capsize=2,
-           color='tab:blue', ecolor='grey')
+    ax.bar(
+        x,
+        np.nan_to_num(mre),
+        yerr=np.nan_to_num(std),
+        capsize=2,
+        color='tab:blue',
+        ecolor='grey')
     pooled = np.nanmean(mre) if np.isfinite(mre).any() else np.nan
     if np.isfinite(pooled):
-        ax.axhline(pooled, color='tab:red', linestyle='--', linewidth=1,
-                   label=f'mean of landmarks {pooled:.2f} mm')
+        ax.axhline(
+            pooled,
+            color='tab:red',
+            linestyle='--',
+            linewidth=1,
+            label=f'mean of landmarks {pooled:.2f} mm')
         ax.legend(loc='upper left')
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=70, ha='right', fontsize=8)

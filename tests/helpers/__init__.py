@@ -10,13 +10,12 @@ through pytest's ``pythonpath`` option.
 - :mod:`.converters`: converter inputs and outputs.
 """
 from .checkpoints import build_tiny_model, save_runner_checkpoint
-from .converters import (build_dataset, digests, grey_image,
-                         keypoints_by_file, load_defects, load_split,
-                         random_points, save_image, write_labelme)
+from .converters import (build_dataset, digests, grey_image, keypoints_by_file,
+                         load_defects, load_split, random_points, save_image,
+                         write_labelme)
 from .data import write_landmark_variant
-from .paths import (CONFIG_DIR, HAMEDAN, REFINE_CONFIG, REPO_ROOT,
-                    TINY_CONFIG, TINY_HAMEDAN, TINY_SRPOSE, TINY_SRPOSE_FT,
-                    needs_hamedan)
+from .paths import (CONFIG_DIR, HAMEDAN, REFINE_CONFIG, REPO_ROOT, TINY_CONFIG,
+                    TINY_HAMEDAN, TINY_SRPOSE, TINY_SRPOSE_FT, needs_hamedan)
 from .tools import (assert_one_error_line, data_options, last_run_scalars,
                     run_tool)
 

@@ -23,8 +23,7 @@ def save_image(path: str, pixels: np.ndarray, fmt: str = 'PNG') -> str:
     return path
 
 
-def random_points(num: int, width: int, height: int,
-                  seed: int) -> np.ndarray:
+def random_points(num: int, width: int, height: int, seed: int) -> np.ndarray:
     """``num`` points well inside a ``width x height`` image."""
     rng = np.random.default_rng(seed)
     return rng.uniform([2, 2], [width - 2, height - 2], size=(num, 2))
@@ -39,14 +38,23 @@ def write_labelme(path: str,
     """Write a LabelMe 5 file with one point shape per ``(label, xy)``."""
     os.makedirs(osp.dirname(path), exist_ok=True)
     shapes = [
-        dict(label=label, points=[list(map(float, xy))], group_id=None,
-             shape_type='point', flags={}) for label, xy in points
+        dict(
+            label=label,
+            points=[list(map(float, xy))],
+            group_id=None,
+            shape_type='point',
+            flags={}) for label, xy in points
     ]
     with open(path, 'w') as f:
         json.dump(
-            dict(version='5.0.1', flags={}, shapes=shapes,
-                 imagePath=image_path, imageData=image_data,
-                 imageHeight=height, imageWidth=width), f)
+            dict(
+                version='5.0.1',
+                flags={},
+                shapes=shapes,
+                imagePath=image_path,
+                imageData=image_data,
+                imageHeight=height,
+                imageWidth=width), f)
     return path
 
 
@@ -57,8 +65,8 @@ def digests(root: str) -> Dict[str, str]:
         for name in files:
             path = osp.join(folder, name)
             with open(path, 'rb') as f:
-                out[osp.relpath(path, root)] = hashlib.sha256(
-                    f.read()).hexdigest()
+                out[osp.relpath(path,
+                                root)] = hashlib.sha256(f.read()).hexdigest()
     return out
 
 
@@ -74,8 +82,8 @@ def load_defects(out_dir: str) -> list:
         return json.load(f)['defects']
 
 
-def keypoints_by_file(out_dir: str, splits: Sequence[str]
-                      ) -> Dict[str, np.ndarray]:
+def keypoints_by_file(out_dir: str,
+                      splits: Sequence[str]) -> Dict[str, np.ndarray]:
     """``file_name -> keypoints [K, 3]`` over the given splits."""
     result = {}
     for split in splits:

@@ -18,7 +18,6 @@ TINY_SRPOSE_FT = osp.join(CONFIG_DIR, 'tiny_srpose-ft_isbi2015-p1p2-64x64.py')
 TINY_HAMEDAN = osp.join(CONFIG_DIR, 'tiny_hamedan-160x128.py')
 
 #: The real Hamedan cephalograms (100 images, two annotators), if present.
-HAMEDAN = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data',
-                                'hamedan'))
+HAMEDAN = osp.normpath(osp.join(REPO_ROOT, '..', 'shared', 'data', 'hamedan'))
 needs_hamedan = pytest.mark.skipif(
     not osp.isdir(HAMEDAN), reason=f'real Hamedan data not found at {HAMEDAN}')

@@ -10,7 +10,9 @@ from typing import List
 from .paths import REPO_ROOT
 
 
-def run_tool(script: str, *args: str, check: bool = True,
+def run_tool(script: str,
+             *args: str,
+             check: bool = True,
              timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``tools/<script>`` with the test's Python, from the repo root.
 
@@ -27,7 +29,8 @@ def run_tool(script: str, *args: str, check: bool = True,
     env = dict(os.environ)
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', script), *args],
+        [sys.executable,
+         osp.join(REPO_ROOT, 'tools', script), *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -43,8 +46,7 @@ def data_options(root: str) -> List[str]:
     """``--cfg-options`` pointing every dataloader at ``root``."""
     return [
         '--cfg-options', *(f'{loader}.dataset.data_root={root}/'
-                           for loader in ('train_dataloader',
-                                          'val_dataloader',
+                           for loader in ('train_dataloader', 'val_dataloader',
                                           'test_dataloader'))
     ]
 
@@ -67,8 +69,8 @@ def last_run_scalars(work_dir: str) -> List[dict]:
     Training records carry ``epoch`` and ``iter``; validation records carry
     the metrics (``ceph/MRE`` ...).
     """
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                     'scalars.json')))
+    runs = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     assert runs, f'{work_dir}: no run with vis_data/scalars.json'
     with open(runs[-1]) as f:
         return [json.loads(line) for line in f if line.strip()]

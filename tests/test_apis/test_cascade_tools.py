@@ -21,9 +21,10 @@ def test_test_tool_runs_the_cascade(tiny_checkpoint, tiny_refine_checkpoint,
     out = str(tmp_path / 'metrics.json')
     run_tool('test.py', TINY_CONFIG, tiny_checkpoint, tiny_checkpoint,
              '--ensemble', 'points', '--flip-test', '--refine-config',
-             REFINE_CONFIG, '--refine-checkpoints', tiny_refine_checkpoint,
-             '--work-dir', str(tmp_path / 'work'), '--dump', dump, '--out',
-             out, *data_options(tiny_data))
+             REFINE_CONFIG,
+             '--refine-checkpoints', tiny_refine_checkpoint, '--work-dir',
+             str(tmp_path / 'work'), '--dump', dump, '--out', out,
+             *data_options(tiny_data))
     metrics = json.load(open(out))
     samples = mmengine.load(dump)
     assert len(samples) == 4
@@ -45,8 +46,13 @@ def test_test_tool_runs_the_cascade(tiny_checkpoint, tiny_refine_checkpoint,
 
 
 def test_refinement_options_go_together(tiny_checkpoint):
-    proc = run_tool('test.py', TINY_CONFIG, tiny_checkpoint,
-                    '--refine-config', REFINE_CONFIG, check=False)
+    proc = run_tool(
+        'test.py',
+        TINY_CONFIG,
+        tiny_checkpoint,
+        '--refine-config',
+        REFINE_CONFIG,
+        check=False)
     assert proc.returncode == 2
     assert '--refine-config and --refine-checkpoints go together' in \
         proc.stderr
@@ -58,8 +64,8 @@ def test_infer_tool_with_ensemble_and_refinement(tiny_checkpoint,
     image = osp.join(tiny_data, 'images', 'val_0000.png')
     plain, cascade = str(tmp_path / 'plain'), str(tmp_path / 'cascade')
     run_tool('infer.py', TINY_CONFIG, tiny_checkpoint, image, '--out', plain)
-    run_tool('infer.py', TINY_CONFIG, tiny_checkpoint, image, '--out',
-             cascade, '--checkpoints', tiny_checkpoint, '--refine-config',
+    run_tool('infer.py', TINY_CONFIG, tiny_checkpoint, image, '--out', cascade,
+             '--checkpoints', tiny_checkpoint, '--refine-config',
              REFINE_CONFIG, '--refine-checkpoints', tiny_refine_checkpoint)
 
     def points(folder):

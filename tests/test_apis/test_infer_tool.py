@@ -27,9 +27,17 @@ def infer_run(tiny_checkpoint, tiny_data, tmp_path_factory):
     (images / 'broken.png').write_bytes(data[:200])
     out = str(tmp_path_factory.mktemp('infer_out'))
     proc = run_tool(
-        'infer.py', TINY_CONFIG, tiny_checkpoint, str(images), '--out', out,
-        '--ann-file', osp.join(tiny_data, 'annotations', 'val.json'),
-        '--batch-size', '2', check=False)
+        'infer.py',
+        TINY_CONFIG,
+        tiny_checkpoint,
+        str(images),
+        '--out',
+        out,
+        '--ann-file',
+        osp.join(tiny_data, 'annotations', 'val.json'),
+        '--batch-size',
+        '2',
+        check=False)
     return proc, out, tiny_data
 
 
@@ -73,8 +81,9 @@ def test_csv_files(infer_run):
     angles = list(csv.DictReader(open(osp.join(out, 'measurements.csv'))))
     assert len(angles) == 3 * 4
     assert {r['measurement'] for r in angles} == {'SNA', 'SNB', 'ANB', 'FMA'}
-    assert all(float(r['ground_truth_degrees']) > 0 for r in angles
-               if r['measurement'] != 'ANB')
+    assert all(
+        float(r['ground_truth_degrees']) > 0 for r in angles
+        if r['measurement'] != 'ANB')
 
 
 def test_overlay_shows_prediction_and_ground_truth(infer_run):

@@ -6,10 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.apis import (collect_images, load_ground_truth,
-                                 load_image, lookup_spacing,
-                                 normalize_spacing, output_stems,
-                                 read_spacing_csv)
+from ceph_landmarks.apis import (collect_images, load_ground_truth, load_image,
+                                 lookup_spacing, normalize_spacing,
+                                 output_stems, read_spacing_csv)
 
 
 @pytest.fixture
@@ -25,26 +24,29 @@ def folder(tmp_path):
 
 def test_collect_files_folders_and_globs(folder):
     f = str(folder)
-    assert collect_images([f]) == [
-        osp.join(f, n) for n in ('a.PNG', 'b.png', 'c.jpg')
-    ]
+    assert collect_images(
+        [f]) == [osp.join(f, n) for n in ('a.PNG', 'b.png', 'c.jpg')]
     assert collect_images([osp.join(f, '**', '*.png')]) == [
-        osp.join(f, 'b.png'), osp.join(f, 'sub', 'd.png')
+        osp.join(f, 'b.png'),
+        osp.join(f, 'sub', 'd.png')
     ]
     # a file named explicitly is taken whatever its extension; no duplicates
-    assert collect_images([osp.join(f, 'notes.txt'), osp.join(f, 'b.png'),
-                           f]) == [
-        osp.join(f, 'notes.txt'), osp.join(f, 'b.png'),
-        osp.join(f, 'a.PNG'), osp.join(f, 'c.jpg')
-    ]
+    assert collect_images([osp.join(f, 'notes.txt'),
+                           osp.join(f, 'b.png'), f]) == [
+                               osp.join(f, 'notes.txt'),
+                               osp.join(f, 'b.png'),
+                               osp.join(f, 'a.PNG'),
+                               osp.join(f, 'c.jpg')
+                           ]
 
 
 def test_collect_reports_what_is_missing(folder):
     with pytest.raises(FileNotFoundError, match='nothing.png: no such file'):
         collect_images([str(folder / 'nothing.png')])
     (folder / 'empty').mkdir()
-    with pytest.raises(FileNotFoundError, match='empty: folder holds no '
-                       'image'):
+    with pytest.raises(
+            FileNotFoundError, match='empty: folder holds no '
+            'image'):
         collect_images([str(folder / 'empty')])
 
 
@@ -101,9 +103,7 @@ def _coco(tmp_path, keypoints, images=None):
         json.dumps(
             dict(
                 images=images,
-                annotations=[
-                    dict(id=1, image_id=1, keypoints=keypoints)
-                ])))
+                annotations=[dict(id=1, image_id=1, keypoints=keypoints)])))
     return str(path)
 
 
@@ -116,15 +116,19 @@ def test_ground_truth_by_file_name(tmp_path):
 
 
 def test_ground_truth_errors_name_the_image(tmp_path):
-    with pytest.raises(ValueError, match=r'image id 1 \(images/a.png\): has '
-                       '1 keypoints, but expected 2'):
+    with pytest.raises(
+            ValueError,
+            match=r'image id 1 \(images/a.png\): has '
+            '1 keypoints, but expected 2'):
         load_ground_truth(_coco(tmp_path, [1, 2, 2]), 2)
     images = [
         dict(id=i, file_name=name, width=8, height=8, spacing=0.1)
         for i, name in ((1, 'a.png'), (2, 'b.png'))
     ]
-    with pytest.raises(ValueError, match=r'image id 2 \(b.png\): expected '
-                       'exactly one annotation, but found 0'):
+    with pytest.raises(
+            ValueError,
+            match=r'image id 2 \(b.png\): expected '
+            'exactly one annotation, but found 0'):
         load_ground_truth(_coco(tmp_path, [1, 2, 2], images), 1)
     (tmp_path / 'ann.json').write_text('[1, 2]')
     with pytest.raises(ValueError, match='expected a COCO keypoint JSON'):
@@ -132,8 +136,6 @@ def test_ground_truth_errors_name_the_image(tmp_path):
 
 
 def test_output_stems_are_distinct():
-    assert output_stems(['x/001.png', 'y/001.png', '001.jpg', 'x/002.png'
-                         ]) == ['001', '001_2', '001_3', '002']
-    assert output_stems(['a_2.png', 'a.png', 'b/a.png']) == [
-        'a_2', 'a', 'a_3'
-    ]
+    assert output_stems(['x/001.png', 'y/001.png', '001.jpg',
+                         'x/002.png']) == ['001', '001_2', '001_3', '002']
+    assert output_stems(['a_2.png', 'a.png', 'b/a.png']) == ['a_2', 'a', 'a_3']

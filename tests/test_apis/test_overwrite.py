@@ -18,10 +18,10 @@ def untrained():
 
 
 @pytest.mark.parametrize('array, message', [
-    (np.zeros((0, 0), np.uint8),
-     r'the image has no pixels \(shape \(0, 0\)\)'),
-    (np.zeros((0, 40, 3), np.uint8),
-     r'the image has no pixels \(shape \(0, 40, 3\)\)'),
+    (np.zeros(
+        (0, 0), np.uint8), r'the image has no pixels \(shape \(0, 0\)\)'),
+    (np.zeros((0, 40, 3),
+              np.uint8), r'the image has no pixels \(shape \(0, 40, 3\)\)'),
     (np.zeros((40, ), np.uint8), r'expected \[H, W\] grey or \[H, W, 3\] '
      r'BGR pixels, but got shape \(40,\)'),
     (np.zeros((40, 40, 4), np.uint8), r'expected .* but got '
@@ -41,17 +41,19 @@ def _files(folder):
 
 def test_folder_with_results_is_refused_or_replaced(untrained, tiny_data,
                                                     tmp_path):
-    images = [osp.join(tiny_data, 'images', f'val_{i:04d}.png')
-              for i in range(3)]
+    images = [
+        osp.join(tiny_data, 'images', f'val_{i:04d}.png') for i in range(3)
+    ]
     out = tmp_path / 'out'
     list(predict_to_folder(untrained, images[:2], str(out)))
     (out / 'notes.json').write_text('{}')  # not a result: kept
     before = _files(out)
-    with pytest.raises(FileExistsError,
-                       match='already holds the results of an earlier run '
-                       r'\(landmarks.csv, measurements.csv, val_0000.json, '
-                       r'val_0000_overlay.png and 2 more\); replace them all '
-                       'with --overwrite'):
+    with pytest.raises(
+            FileExistsError,
+            match='already holds the results of an earlier run '
+            r'\(landmarks.csv, measurements.csv, val_0000.json, '
+            r'val_0000_overlay.png and 2 more\); replace them all '
+            'with --overwrite'):
         predict_to_folder(untrained, images[2:], str(out))
     assert _files(out) == before
 
@@ -70,9 +72,14 @@ def test_infer_tool_refuses_a_folder_with_results(tiny_data, tmp_path):
     out.mkdir()
     shutil.copy(osp.join(tiny_data, 'images', 'val_0000.png'), tmp_path)
     (out / 'val_0000.json').write_text('{}')  # would be overwritten
-    proc = run_tool('infer.py', TINY_CONFIG, str(tmp_path / 'unused.pth'),
-                    str(tmp_path / 'val_0000.png'), '--out', str(out),
-                    check=False)
+    proc = run_tool(
+        'infer.py',
+        TINY_CONFIG,
+        str(tmp_path / 'unused.pth'),
+        str(tmp_path / 'val_0000.png'),
+        '--out',
+        str(out),
+        check=False)
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'Traceback' not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == (

@@ -37,8 +37,7 @@ def test_predict_returns_the_documented_structure(trained, tiny_data):
     height, width = cv2.imread(path).shape[:2]
     result = trained.predict(path, spacing=0.1)
     assert isinstance(result, ImagePrediction)
-    assert (result.image, result.width, result.height) == (path, width,
-                                                           height)
+    assert (result.image, result.width, result.height) == (path, width, height)
     assert result.spacing == (0.1, 0.1)
     assert result.names == ISBI == trained.landmark_names
     for lm in result.landmarks:
@@ -69,8 +68,7 @@ def test_spacing_per_axis_and_unknown(predictor, tiny_data):
                                   pytest.approx(lm.y * 0.2))
     unknown = predictor.predict(path)
     assert unknown.spacing is None
-    assert all(lm.x_mm is None and lm.y_mm is None
-               for lm in unknown.landmarks)
+    assert all(lm.x_mm is None and lm.y_mm is None for lm in unknown.landmarks)
     assert unknown.to_dict()['landmarks'][0]['x_mm'] is None
 
 
@@ -82,10 +80,10 @@ def test_batch_equals_single_and_accepts_arrays(trained, tiny_data):
     assert [r.image for r in batch] == paths[:2] + ['<array>']
     for path, result in zip(paths, batch):
         single = trained.predict(path)
-        np.testing.assert_allclose(result.keypoints, single.keypoints,
-                                   atol=1e-3)
-        np.testing.assert_allclose(result.confidences, single.confidences,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            result.keypoints, single.keypoints, atol=1e-3)
+        np.testing.assert_allclose(
+            result.confidences, single.confidences, atol=1e-4)
 
 
 def test_bad_inputs_are_clear_errors(predictor, tiny_data, tmp_path):
@@ -97,8 +95,9 @@ def test_bad_inputs_are_clear_errors(predictor, tiny_data, tmp_path):
         predictor.predict(str(broken))
     with pytest.raises(ValueError, match='image: .*float'):
         predictor.predict(np.zeros((50, 60), np.float32))
-    with pytest.raises(ValueError, match=r'spacing of .* must be one '
-                       r'positive number'):
+    with pytest.raises(
+            ValueError, match=r'spacing of .* must be one '
+            r'positive number'):
         predictor.predict(_val_image(tiny_data), spacing=-1)
     with pytest.raises(ValueError, match='got 1 spacings for 2 images'):
         predictor.predict_batch([_val_image(tiny_data)] * 2, spacings=[0.1])
@@ -107,8 +106,8 @@ def test_bad_inputs_are_clear_errors(predictor, tiny_data, tmp_path):
 def test_12_bit_array_is_scaled_like_a_file(predictor, tiny_data):
     grey = cv2.imread(_val_image(tiny_data), cv2.IMREAD_GRAYSCALE)
     # the same picture held as 12-bit data: 0..255 -> 0..4095
-    twelve_bit = np.round(grey.astype(np.float64) * 4095 / 255).astype(
-        np.uint16)
+    twelve_bit = np.round(grey.astype(np.float64) * 4095 /
+                          255).astype(np.uint16)
     expected = predictor.predict(grey).keypoints
     np.testing.assert_allclose(
         predictor.predict(twelve_bit).keypoints, expected, atol=1e-3)
@@ -123,11 +122,14 @@ def test_bare_state_dict_checkpoint_loads(predictor, tiny_data, tmp_path):
     other = LandmarkPredictor(TINY_CONFIG, str(bare))
     path = _val_image(tiny_data)
     np.testing.assert_allclose(
-        other.predict(path).keypoints, predictor.predict(path).keypoints)
+        other.predict(path).keypoints,
+        predictor.predict(path).keypoints)
     # strict: a checkpoint missing weights is refused
     model = predictor.model.coarse.members[0]
-    partial = {k: v for k, v in model.state_dict().items()
-               if not k.startswith('head.')}
+    partial = {
+        k: v
+        for k, v in model.state_dict().items() if not k.startswith('head.')
+    }
     torch.save(partial, bare)
     with pytest.raises(RuntimeError, match='missing keys.*head'):
         LandmarkPredictor(TINY_CONFIG, str(bare))
@@ -139,24 +141,32 @@ def test_checkpoint_of_other_landmarks_is_refused(untrained_checkpoint):
         dict(
             dataset_name='renamed',
             keypoint_info={
-                k: dict(name=f'point_{k}', id=k, color=[0, 0, 255],
-                        type='', swap='')
+                k:
+                dict(
+                    name=f'point_{k}',
+                    id=k,
+                    color=[0, 0, 255],
+                    type='',
+                    swap='')
                 for k in range(19)
             },
             skeleton_info={},
             joint_weights=[1.0] * 19,
             sigmas=[0.025] * 19)
     }
-    with pytest.raises(ValueError, match="trained on the landmarks of "
-                       "'isbi2015'.*but the config names.*'point_0'"):
-        LandmarkPredictor(TINY_CONFIG, untrained_checkpoint,
-                          cfg_options=renamed)
+    with pytest.raises(
+            ValueError,
+            match="trained on the landmarks of "
+            "'isbi2015'.*but the config names.*'point_0'"):
+        LandmarkPredictor(
+            TINY_CONFIG, untrained_checkpoint, cfg_options=renamed)
 
 
 def test_head_and_landmark_set_must_agree():
-    with pytest.raises(ValueError,
-                       match="head predicts 19 landmarks.*'cldetection2023'"
-                       ' has 38'):
+    with pytest.raises(
+            ValueError,
+            match="head predicts 19 landmarks.*'cldetection2023'"
+            ' has 38'):
         LandmarkPredictor(
             TINY_CONFIG,
             None,
@@ -193,17 +203,19 @@ def test_heatmap_peaks_map_back_to_original_pixels(predictor, width, height,
         predictor.model.coarse.members[0].head, 'forward',
         lambda feats: heatmaps[None].repeat(feats[0].shape[0], 1, 1, 1))
 
-    image = np.random.default_rng(0).integers(0, 255, (height, width),
-                                              dtype=np.uint8)
+    image = np.random.default_rng(0).integers(
+        0, 255, (height, width), dtype=np.uint8)
     result = predictor.predict(image, spacing=0.1)
     assert (result.width, result.height) == (width, height)
     s = max(width, height)
-    expected = np.array([[4 * cx / 64 * s + width / 2 - s / 2,
-                          4 * cy / 64 * s + height / 2 - s / 2]
-                         for cx, cy in cells])
+    expected = np.array([[
+        4 * cx / 64 * s + width / 2 - s / 2,
+        4 * cy / 64 * s + height / 2 - s / 2
+    ] for cx, cy in cells])
     # exact up to the DARK sub-pixel refinement near the heatmap border
     # (< 0.01 px; one heatmap cell is s / 16 >= 5 px)
     np.testing.assert_allclose(result.keypoints, expected, atol=0.01)
     np.testing.assert_allclose(result.confidences, 0.8, atol=1e-6)
     np.testing.assert_allclose([lm.x_mm for lm in result.landmarks],
-                               expected[:, 0] * 0.1, atol=0.001)
+                               expected[:, 0] * 0.1,
+                               atol=0.001)

@@ -15,8 +15,10 @@ def test_report_and_angle_metric(tiny_checkpoint, tiny_data, tmp_path):
              *data_options(tiny_data))
     metrics = json.load(open(out))
     # the angle metric of the test evaluator beside MRE / SDR
-    assert {'ceph/MRE', 'ceph/SNA_MAE', 'ceph/SNB_MAE', 'ceph/ANB_MAE',
-            'ceph/FMA_MAE', 'ceph/angle_MAE'} <= set(metrics)
+    assert {
+        'ceph/MRE', 'ceph/SNA_MAE', 'ceph/SNB_MAE', 'ceph/ANB_MAE',
+        'ceph/FMA_MAE', 'ceph/angle_MAE'
+    } <= set(metrics)
 
     report = tmp_path / 'report'  # default: WORK_DIR/report
     for name in ('per_landmark_mre.png', 'sdr_curve.png'):
@@ -28,4 +30,3 @@ def test_report_and_angle_metric(tiny_checkpoint, tiny_data, tmp_path):
     assert osp.basename(worst[0]).startswith('worst_01_val_')
     rows = open(report / 'per_image_errors.csv').read().splitlines()
     assert rows[0] == 'rank,image,MRE_mm,max_error_mm' and len(rows) == 5
-

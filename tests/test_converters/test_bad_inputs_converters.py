@@ -36,11 +36,14 @@ def stack_data(tmp_path):
     for i in range(3):
         stack[i] = grey_image(STACK_HW[1], STACK_HW[0], seed=i)[..., None]
         for k, (x, y) in enumerate(random_points(38, *STACK_HW[::-1], i)):
-            labels.append(dict(name=str(k + 1), point=[round(x), round(y),
-                                                       i + 1], scale='0.1'))
+            labels.append(
+                dict(
+                    name=str(k + 1),
+                    point=[round(x), round(y), i + 1],
+                    scale='0.1'))
     stack_path = tmp_path / 'train_stack.mha'
-    sitk.WriteImage(sitk.GetImageFromArray(stack, isVector=True),
-                    str(stack_path))
+    sitk.WriteImage(
+        sitk.GetImageFromArray(stack, isVector=True), str(stack_path))
     labels_path = tmp_path / 'train-gt.json'
     labels_path.write_text(json.dumps(dict(points=labels)))
     return stack_path, labels_path
@@ -48,9 +51,12 @@ def stack_data(tmp_path):
 
 def run_cl(stack_data, out, *extra):
     stack, labels = stack_data
-    return cl_cli.main(['--stack', str(stack), '--labels', str(labels),
-                        '--out', str(out), '--val-ratio', '0.34',
-                        '--test-ratio', '0.33', *extra])
+    return cl_cli.main([
+        '--stack',
+        str(stack), '--labels',
+        str(labels), '--out',
+        str(out), '--val-ratio', '0.34', '--test-ratio', '0.33', *extra
+    ])
 
 
 def test_truncated_stack_names_the_file(stack_data, tmp_path):
@@ -58,24 +64,28 @@ def test_truncated_stack_names_the_file(stack_data, tmp_path):
     data = stack.read_bytes()
     slice_bytes = STACK_HW[0] * STACK_HW[1] * 3
     stack.write_bytes(data[:len(data) - slice_bytes - slice_bytes // 2])
-    with pytest.raises(SystemExit, match=r'train_stack\.mha\[image 2\]: the '
-                       r'file is truncated: it holds 9000 of the 18000 bytes '
-                       r'of pixel data its 50 x 40 x 3 header announces: '
-                       r'images 2 to 3 are cut short or missing'):
+    with pytest.raises(
+            SystemExit,
+            match=r'train_stack\.mha\[image 2\]: the '
+            r'file is truncated: it holds 9000 of the 18000 bytes '
+            r'of pixel data its 50 x 40 x 3 header announces: '
+            r'images 2 to 3 are cut short or missing'):
         run_cl(stack_data, tmp_path / 'out')
     assert not osp.exists(tmp_path / 'out')
     result = run_cl(stack_data, tmp_path / 'out', '--skip-invalid')
     assert result.skipped == ['002', '003'] and result.num_images == 1
-    assert [(d['file'], d['kind']) for d in load_defects(
-        result.out_dir)] == [('train_stack.mha[image 2]', 'unreadable_image'),
-                             ('train_stack.mha[image 3]', 'unreadable_image')]
+    assert [(d['file'], d['kind']) for d in load_defects(result.out_dir)
+            ] == [('train_stack.mha[image 2]', 'unreadable_image'),
+                  ('train_stack.mha[image 3]', 'unreadable_image')]
 
 
 def test_labels_not_json_names_the_file(stack_data, tmp_path):
     labels = stack_data[1]
     labels.write_text('points: [1, 2, 3]\n')  # YAML, not JSON
-    with pytest.raises(SystemExit, match=r'train-gt\.json: not a JSON file '
-                       r'\(Expecting value: line 1 column 1'):
+    with pytest.raises(
+            SystemExit,
+            match=r'train-gt\.json: not a JSON file '
+            r'\(Expecting value: line 1 column 1'):
         run_cl(stack_data, tmp_path / 'out')
     labels.write_bytes(b'\xff\xfe\x00binary')
     with pytest.raises(SystemExit, match=r'train-gt\.json: not a JSON file'):
@@ -94,9 +104,10 @@ def write_isbi(base):
                                         ('Test1Data', '151'),
                                         ('Test2Data', '301')]):
         scale = BIG if stem == '001' else 1
-        save_image(str(base / 'RawImage' / folder / f'{stem}.bmp'),
-                   grey_image(ISBI_W * scale, ISBI_H * scale, seed=i),
-                   fmt='BMP')
+        save_image(
+            str(base / 'RawImage' / folder / f'{stem}.bmp'),
+            grey_image(ISBI_W * scale, ISBI_H * scale, seed=i),
+            fmt='BMP')
         pts = np.round(random_points(19, ISBI_W - 4, ISBI_H - 4, seed=i))
         for doctor in ('400_senior', '400_junior'):
             path = base / 'AnnotationsByMD' / doctor / f'{stem}.txt'
@@ -107,36 +118,43 @@ def write_isbi(base):
 
 
 # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that
-BOMB_LIMITS = {'error': ISBI_W * ISBI_H * BIG**2 // 2 - 1,
-               'warning': ISBI_W * ISBI_H * BIG**2 - 1}
+BOMB_LIMITS = {
+    'error': ISBI_W * ISBI_H * BIG**2 // 2 - 1,
+    'warning': ISBI_W * ISBI_H * BIG**2 - 1
+}
 
 
 @pytest.mark.parametrize('level', ['error', 'warning'])
 def test_decompression_bomb_names_the_file(level, tmp_path, monkeypatch):
     monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', BOMB_LIMITS[level])
-    small = save_image(str(tmp_path / 'small.png'),
-                       grey_image(ISBI_W, ISBI_H))
+    small = save_image(str(tmp_path / 'small.png'), grey_image(ISBI_W, ISBI_H))
     assert read_image(small).width == ISBI_W  # under the limit: read
-    big = save_image(str(tmp_path / 'big.png'),
-                     grey_image(ISBI_W * BIG, ISBI_H * BIG))
-    with pytest.raises(ImageReadError, match=r'big\.png: cannot read image: '
-                       r'too many pixels to decode safely \(Image size '
-                       r'\(14000 pixels\) exceeds limit of \d+ pixels.*If '
-                       r'you trust it, raise PIL.Image.MAX_IMAGE_PIXELS'):
+    big = save_image(
+        str(tmp_path / 'big.png'), grey_image(ISBI_W * BIG, ISBI_H * BIG))
+    with pytest.raises(
+            ImageReadError,
+            match=r'big\.png: cannot read image: '
+            r'too many pixels to decode safely \(Image size '
+            r'\(14000 pixels\) exceeds limit of \d+ pixels.*If '
+            r'you trust it, raise PIL.Image.MAX_IMAGE_PIXELS'):
         read_image(big)
     with pytest.raises(ImageReadError, match=r'<bytes>: .* too many pixels'):
         decode_image(open(big, 'rb').read(), '<bytes>')
 
     root = write_isbi(tmp_path / 'ISBI2015')
-    with pytest.raises(SystemExit, match=r'RawImage/TrainingData/001\.bmp: '
-                       r'too many pixels to decode safely'):
+    with pytest.raises(
+            SystemExit,
+            match=r'RawImage/TrainingData/001\.bmp: '
+            r'too many pixels to decode safely'):
         isbi_cli.main(['--root', str(root), '--out', str(tmp_path / 'o1')])
     assert not osp.exists(tmp_path / 'o1')
-    result = isbi_cli.main(['--root', str(root), '--out',
-                            str(tmp_path / 'o2'), '--skip-invalid'])
+    result = isbi_cli.main(
+        ['--root',
+         str(root), '--out',
+         str(tmp_path / 'o2'), '--skip-invalid'])
     assert result.skipped == ['001'] and result.num_images == 2
-    assert [(d['kind'], d['action']) for d in load_defects(
-        result.out_dir)] == [('unreadable_image', 'image skipped')]
+    assert [(d['kind'], d['action']) for d in load_defects(result.out_dir)
+            ] == [('unreadable_image', 'image skipped')]
 
 
 # -- permissions of the output ----------------------------------------------
@@ -156,12 +174,16 @@ def test_output_permissions_follow_the_umask(umask, stack_data, tmp_path):
         for name in [''] + dirs + files:
             path = osp.join(folder, name)
             modes[osp.relpath(path, out)] = stat.S_IMODE(os.stat(path).st_mode)
-    assert {'.', 'images', 'annotations', 'defects.json',
-            'annotations/train.json', 'images/001.png'} <= set(modes)
+    assert {
+        '.', 'images', 'annotations', 'defects.json', 'annotations/train.json',
+        'images/001.png'
+    } <= set(modes)
     expected_dir, expected_file = 0o777 & ~umask, 0o666 & ~umask
-    wrong = {path: oct(mode) for path, mode in modes.items()
-             if mode != (expected_dir if osp.isdir(out / path)
-                         else expected_file)}
+    wrong = {
+        path: oct(mode)
+        for path, mode in modes.items()
+        if mode != (expected_dir if osp.isdir(out / path) else expected_file)
+    }
     assert not wrong, (f'umask {oct(umask)}: expected dirs '
                        f'{oct(expected_dir)}, files {oct(expected_file)}')
 
@@ -225,7 +247,8 @@ def test_killed_conversion_partial_folder_is_cleaned(stack_data, tmp_path,
     assert not osp.exists(tmp_path / stale)
     assert partial_folders(tmp_path) == sorted([
         '.out.partial-abc123', '.out.partial-notes.txt', '.other.partial-x',
-        osp.basename(in_use_root)])
+        osp.basename(in_use_root)
+    ])
     text = '\n'.join(logged)
     assert f'removed {tmp_path / stale}' in text
     for kept in ('.out.partial-abc123', '.out.partial-notes.txt',
@@ -237,15 +260,17 @@ def test_killed_conversion_partial_folder_is_cleaned(stack_data, tmp_path,
 
 def test_output_that_cannot_be_moved_is_kept_visibly(tmp_path):
     out = tmp_path / 'out'
-    with pytest.raises(FileExistsError, match=r'cannot move the finished '
-                       r'output to .*out \(output directory .* is not empty'
-                       r'.*\); it is kept in .*out\.finished-[0-9a-f]{8}$'):
+    with pytest.raises(
+            FileExistsError,
+            match=r'cannot move the finished '
+            r'output to .*out \(output directory .* is not empty'
+            r'.*\); it is kept in .*out\.finished-[0-9a-f]{8}$'):
         with StagedOutputDir(str(out)) as root:
             open(osp.join(root, 'defects.json'), 'w').write('{}')
             out.mkdir()  # meanwhile, something else writes to OUT
             (out / 'theirs.txt').write_text('not ours')
     kept = [n for n in os.listdir(tmp_path) if n.startswith('out.finished-')]
-    assert len(kept) == 1 and os.listdir(tmp_path / kept[0]) == [
-        'defects.json']
+    assert len(kept) == 1 and os.listdir(
+        tmp_path / kept[0]) == ['defects.json']
     assert not partial_folders(tmp_path)  # not a candidate for clean-up
     assert os.listdir(out) == ['theirs.txt']

@@ -19,11 +19,16 @@ CONVERTERS = {
 def test_help_of_every_converter():
     # started together: each process spends its time importing torch
     procs = {
-        name: subprocess.Popen(
-            [sys.executable,
-             osp.join('data_converters', f'{name}.py'), '--help'],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True) for name in CONVERTERS
+        name:
+        subprocess.Popen([
+            sys.executable,
+            osp.join('data_converters', f'{name}.py'), '--help'
+        ],
+                         cwd=REPO_ROOT,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         text=True)
+        for name in CONVERTERS
     }
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=300)

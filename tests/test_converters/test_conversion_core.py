@@ -8,23 +8,29 @@ import numpy as np
 import pytest
 
 from ceph_landmarks.datasets.annotations import read_spacing_csv
-from ceph_landmarks.datasets.conversion import (
-    AnnotatorPoints, CocoDatasetWriter, ConversionError, Defect,
-    StagedOutputDir, collect_landmarks, combine_annotators,
-    points_outside_image, seeded_split, split_fractions, write_json_atomic)
+from ceph_landmarks.datasets.conversion import (AnnotatorPoints,
+                                                CocoDatasetWriter,
+                                                ConversionError, Defect,
+                                                StagedOutputDir,
+                                                collect_landmarks,
+                                                combine_annotators)
 from ceph_landmarks.datasets.conversion import output as output_module
+from ceph_landmarks.datasets.conversion import (points_outside_image,
+                                                seeded_split, split_fractions,
+                                                write_json_atomic)
 
 LABELS = ['l1', 'l2', 'l3']
 MAP = {label: k for k, label in enumerate(LABELS)}
 
 
 def test_collect_landmarks_reports_each_problem_by_label():
-    pts = collect_landmarks(
-        'a/1.json', 'a', [('l1', (1, 2)), ('l2', (3, 4)), ('l2', (5, 6)),
-                          ('L3', (0, 0)), ('l1x', (0, 0))], MAP, LABELS)
+    pts = collect_landmarks('a/1.json', 'a', [('l1', (1, 2)), ('l2', (3, 4)),
+                                              ('l2', (5, 6)), ('L3', (0, 0)),
+                                              ('l1x', (0, 0))], MAP, LABELS)
     kinds = {d.kind: d for d in pts.defects}
-    assert set(kinds) == {'duplicated_landmark', 'unknown_label',
-                          'missing_landmark'}
+    assert set(kinds) == {
+        'duplicated_landmark', 'unknown_label', 'missing_landmark'
+    }
     assert kinds['duplicated_landmark'].labels == ('l2', )
     assert "'l2' appears 2 times" in kinds['duplicated_landmark'].detail
     assert kinds['unknown_label'].labels == ('L3', 'l1x')
@@ -36,10 +42,10 @@ def test_collect_landmarks_reports_each_problem_by_label():
 
 def test_non_finite_point_is_invalid():
     pts = collect_landmarks('a.json', 'a', [('l1', (1, float('nan'))),
-                                            ('l2', 'x'), ('l3', (1, 1))],
-                            MAP, LABELS)
-    assert [(d.kind, d.labels) for d in pts.defects] == [
-        ('bad_point', ('l1', 'l2'))]
+                                            ('l2', 'x'), ('l3', (1, 1))], MAP,
+                            LABELS)
+    assert [(d.kind, d.labels)
+            for d in pts.defects] == [('bad_point', ('l1', 'l2'))]
 
 
 def test_points_outside_image_names_labels_and_coordinates():
@@ -85,7 +91,9 @@ def test_read_spacing_csv(tmp_path):
     path = tmp_path / 's.csv'
     path.write_text('image,spacing\n001,0.1\n002.png,0.125\n')
     assert read_spacing_csv(str(path)) == {
-        '001': (0.1, 0.1), '002.png': (0.125, 0.125)}
+        '001': (0.1, 0.1),
+        '002.png': (0.125, 0.125)
+    }
     # the 'Aariz table's own column names are the same format
     path.write_text('cephalogram_id,machine,pixel_size\n001,X,0.12\n')
     assert read_spacing_csv(str(path)) == {'001': (0.12, 0.12)}
@@ -119,8 +127,9 @@ def test_staged_output_appears_only_when_complete(tmp_path):
     with StagedOutputDir(out) as root:
         open(osp.join(root, 'done.json'), 'w').write('{}')
     assert os.listdir(out) == ['done.json']
-    with pytest.raises(FileExistsError, match='already exists and is not '
-                       'empty'):
+    with pytest.raises(
+            FileExistsError, match='already exists and is not '
+            'empty'):
         StagedOutputDir(out)
     os.makedirs(tmp_path / 'empty')
     with StagedOutputDir(str(tmp_path / 'empty')) as root:  # empty is fine
@@ -130,18 +139,27 @@ def test_staged_output_appears_only_when_complete(tmp_path):
 
 def test_coco_writer_records(tmp_path):
     writer = CocoDatasetWriter(str(tmp_path), LABELS, ['train', 'val'])
-    writer.add('val', 'img', np.full((8, 10), 7, np.uint8),
-               np.array([[1.23456, 2], [3, 4], [0, 0]]),
-               np.array([True, True, False]), 0.1, source='src/img.bmp')
+    writer.add(
+        'val',
+        'img',
+        np.full((8, 10), 7, np.uint8),
+        np.array([[1.23456, 2], [3, 4], [0, 0]]),
+        np.array([True, True, False]),
+        0.1,
+        source='src/img.bmp')
     with pytest.raises(ValueError, match="'img' added twice"):
-        writer.add('val', 'img', np.ones((2, 2), np.uint8),
-                   np.zeros((3, 2)), np.ones(3, bool), 0.1)
+        writer.add('val', 'img', np.ones((2, 2), np.uint8), np.zeros((3, 2)),
+                   np.ones(3, bool), 0.1)
     paths = writer.write()
     val = json.load(open(paths['val']))
     assert json.load(open(paths['train']))['images'] == []
-    assert val['images'][0] == dict(id=1, file_name='img.png', width=10,
-                                    height=8, spacing=0.1,
-                                    source='src/img.bmp')
+    assert val['images'][0] == dict(
+        id=1,
+        file_name='img.png',
+        width=10,
+        height=8,
+        spacing=0.1,
+        source='src/img.bmp')
     ann = val['annotations'][0]
     assert ann['keypoints'] == [1.235, 2, 2, 3, 4, 2, 0, 0, 0]
     assert ann['bbox'] == [0, 0, 10, 8] and ann['num_keypoints'] == 2

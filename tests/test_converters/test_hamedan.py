@@ -25,8 +25,9 @@ from data_converters import labelme as labelme_cli
 from helpers import (HAMEDAN, TINY_HAMEDAN, data_options, last_run_scalars,
                      needs_hamedan, run_tool)
 
-ANN_DIRS = [osp.join(HAMEDAN, 'annotations', a)
-            for a in ('farhadifar', 'mollabashi')]
+ANN_DIRS = [
+    osp.join(HAMEDAN, 'annotations', a) for a in ('farhadifar', 'mollabashi')
+]
 
 pytestmark = needs_hamedan
 
@@ -49,8 +50,10 @@ def converted(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('hamedan') / 'data')
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        result = labelme_cli.main(['--ann-dirs', *ANN_DIRS, '--spacing',
-                                   '0.144', '--skip-invalid', '--out', out])
+        result = labelme_cli.main([
+            '--ann-dirs', *ANN_DIRS, '--spacing', '0.144', '--skip-invalid',
+            '--out', out
+        ])
     return out, result, printed.getvalue()
 
 
@@ -117,8 +120,10 @@ def test_exactly_the_seven_known_defects(converted):
         'taken from the other annotator(s)'
     assert 'Defects found: 7 annotation file(s) with defects, 1 note(s)' \
         in printed
-    listed = [line.split(':')[0].strip() for line in printed.splitlines()
-              if line.startswith('  ') and '.json:' in line]
+    listed = [
+        line.split(':')[0].strip() for line in printed.splitlines()
+        if line.startswith('  ') and '.json:' in line
+    ]
     assert listed == sorted(KNOWN_DEFECTS)  # one line per defective file
 
 
@@ -126,8 +131,8 @@ def test_exactly_the_seven_known_defects(converted):
 def test_jpeg_named_tif_is_noted_and_decoded(converted):
     out, result, _ = converted
     notes = result.report.of_severity('note')
-    assert [(osp.basename(d.source), d.detail) for d in notes] == [
-        ('067.tif', 'JPEG data under a TIFF file name')]
+    assert [(osp.basename(d.source), d.detail) for d in notes
+            ] == [('067.tif', 'JPEG data under a TIFF file name')]
     png = np.array(Image.open(osp.join(out, 'images', '067.png')))
     jpeg = np.array(Image.open(osp.join(HAMEDAN, 'images', '067.tif')))
     assert png.shape == (1671, 1340) and np.array_equal(png, jpeg)
@@ -141,8 +146,9 @@ def test_interobserver_agreement_matches_the_readme(converted):
     assert 1.5 < stats['MRE'] < 1.9  # README: about 1.7 mm
     assert 68 < stats['SDR@2mm'] < 76  # README: about 72 %
     assert 90 < stats['SDR@4mm'] < 96  # README: about 93 %
-    assert re.search(r'Inter-observer farhadifar vs mollabashi \(95 images, '
-                     r'\d+ landmark pairs\): MRE 1\.\d{3}', printed)
+    assert re.search(
+        r'Inter-observer farhadifar vs mollabashi \(95 images, '
+        r'\d+ landmark pairs\): MRE 1\.\d{3}', printed)
 
 
 @pytest.mark.slow
@@ -153,6 +159,7 @@ def test_tiny_model_trains_on_converted_data(converted, tmp_path):
              'val_dataloader.dataset.indices=4')
     checkpoint = load_local_checkpoint(str(tmp_path / 'epoch_1.pth'))
     assert (checkpoint['meta']['epoch'], checkpoint['meta']['iter']) == (1, 2)
-    validation, = [r for r in last_run_scalars(str(tmp_path))
-                   if 'ceph/MRE' in r]
+    validation, = [
+        r for r in last_run_scalars(str(tmp_path)) if 'ceph/MRE' in r
+    ]
     assert 0 < validation['ceph/MRE'] and 'ceph/SDR@2mm' in validation

@@ -7,7 +7,6 @@ from PIL import Image
 
 from ceph_landmarks.datasets.image_io import (ImageReadError, decode_image,
                                               encode_png, read_image)
-
 from helpers import grey_image, save_image
 
 
@@ -46,13 +45,15 @@ def test_colour_image_is_bgr_and_16_bit_grey_kept(tmp_path):
 
 @pytest.mark.parametrize('fmt', ['JPEG', 'PNG'])
 def test_truncated_image_names_the_file(tmp_path, fmt):
-    path = save_image(str(tmp_path / f'cut.{fmt.lower()}'),
-                      grey_image(64, 64), fmt=fmt)
+    path = save_image(
+        str(tmp_path / f'cut.{fmt.lower()}'), grey_image(64, 64), fmt=fmt)
     data = open(path, 'rb').read()
     with open(path, 'wb') as f:
         f.write(data[:len(data) // 2])
-    with pytest.raises(ImageReadError, match=r'cut\.\w+: cannot read image: '
-                       r'corrupt or truncated'):
+    with pytest.raises(
+            ImageReadError,
+            match=r'cut\.\w+: cannot read image: '
+            r'corrupt or truncated'):
         read_image(path)
 
 

@@ -9,8 +9,11 @@ from helpers import (digests, grey_image, keypoints_by_file, load_defects,
                      load_split, random_points, save_image)
 
 W, H = 50, 70
-IMAGES = {'train': ('TrainingData', '001'), 'test1': ('Test1Data', '151'),
-          'test2': ('Test2Data', '301')}
+IMAGES = {
+    'train': ('TrainingData', '001'),
+    'test1': ('Test1Data', '151'),
+    'test2': ('Test2Data', '301')
+}
 
 
 def write_txt(path, pts, extra=('1', '2')):
@@ -24,11 +27,12 @@ def write_txt(path, pts, extra=('1', '2')):
 def root(tmp_path):
     base = tmp_path / 'ISBI2015'
     for i, (folder, stem) in enumerate(IMAGES.values()):
-        save_image(str(base / 'RawImage' / folder / f'{stem}.bmp'),
-                   grey_image(W, H, seed=i), fmt='BMP')
+        save_image(
+            str(base / 'RawImage' / folder / f'{stem}.bmp'),
+            grey_image(W, H, seed=i),
+            fmt='BMP')
         pts = np.round(random_points(19, W - 4, H - 4, seed=i))
-        write_txt(base / 'AnnotationsByMD' / '400_senior' / f'{stem}.txt',
-                  pts)
+        write_txt(base / 'AnnotationsByMD' / '400_senior' / f'{stem}.txt', pts)
         write_txt(base / 'AnnotationsByMD' / '400_junior' / f'{stem}.txt',
                   pts + 4)
     return base
@@ -40,8 +44,7 @@ def senior(root, stem):
     return np.array([[float(v) for v in line.split(',')] for line in text])
 
 
-def test_official_splits_mean_of_doctors_and_spacing(root, tmp_path,
-                                                     capsys):
+def test_official_splits_mean_of_doctors_and_spacing(root, tmp_path, capsys):
     before = digests(str(root))
     out = tmp_path / 'out'
     result = isbi_cli.main(['--root', str(root), '--out', str(out)])
@@ -62,8 +65,10 @@ def test_official_splits_mean_of_doctors_and_spacing(root, tmp_path,
 
 def test_senior_only(root, tmp_path):
     out = tmp_path / 'out'
-    isbi_cli.main(['--root', str(root), '--out', str(out),
-                   '--annotator', 'senior'])
+    isbi_cli.main(
+        ['--root',
+         str(root), '--out',
+         str(out), '--annotator', 'senior'])
     kp = keypoints_by_file(str(out), ['train'])['001.png']
     np.testing.assert_allclose(kp[:, :2], senior(root, '001'))
 
@@ -72,24 +77,35 @@ def test_short_file_and_bad_line(root, tmp_path):
     path = root / 'AnnotationsByMD' / '400_senior' / '151.txt'
     path.write_text('\n'.join(path.read_text().split('\n')[:18]))
     out = tmp_path / 'out'
-    isbi_cli.main(['--root', str(root), '--out', str(out),
-                   '--annotator', 'senior'])
+    isbi_cli.main(
+        ['--root',
+         str(root), '--out',
+         str(out), '--annotator', 'senior'])
     kp = keypoints_by_file(str(out), ['test1'])['151.png']
     assert kp[18].tolist() == [0, 0, 0]
-    assert [(d['file'], d['kind'], d['labels']) for d in load_defects(
-        str(out))] == [('400_senior/151.txt', 'missing_landmark', ['19'])]
+    assert [
+        (d['file'], d['kind'], d['labels']) for d in load_defects(str(out))
+    ] == [('400_senior/151.txt', 'missing_landmark', ['19'])]
 
     lines = path.read_text().split('\n')
     lines[4] = '12;40'
     path.write_text('\n'.join(lines))
-    with pytest.raises(SystemExit, match=r"400_senior/151.txt: label\(s\) "
-                       r"\['5'\] without a finite \(x, y\) coordinate"):
-        isbi_cli.main(['--root', str(root), '--out', str(tmp_path / 'o2'),
-                       '--annotator', 'senior'])
+    with pytest.raises(
+            SystemExit,
+            match=r"400_senior/151.txt: label\(s\) "
+            r"\['5'\] without a finite \(x, y\) coordinate"):
+        isbi_cli.main([
+            '--root',
+            str(root), '--out',
+            str(tmp_path / 'o2'), '--annotator', 'senior'
+        ])
 
 
 def test_missing_layout_is_named(tmp_path):
-    with pytest.raises(SystemExit, match='AnnotationsByMD/400_senior does '
-                       'not exist; expected the layout RawImage/'):
-        isbi_cli.main(['--root', str(tmp_path), '--out',
-                       str(tmp_path / 'out')])
+    with pytest.raises(
+            SystemExit,
+            match='AnnotationsByMD/400_senior does '
+            'not exist; expected the layout RawImage/'):
+        isbi_cli.main(
+            ['--root', str(tmp_path), '--out',
+             str(tmp_path / 'out')])

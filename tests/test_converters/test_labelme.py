@@ -32,8 +32,10 @@ def dataset(tmp_path):
     root = tmp_path / 'ds'
     for i, stem in enumerate(STEMS):
         name = f'{stem}.tif' if stem == '003' else f'{stem}.png'
-        save_image(str(root / 'images' / name), grey_image(W, H, seed=i),
-                   fmt='JPEG' if stem == '003' else 'PNG')
+        save_image(
+            str(root / 'images' / name),
+            grey_image(W, H, seed=i),
+            fmt='JPEG' if stem == '003' else 'PNG')
         pts = random_points(19, W - 4, H - 4, seed=i) + 2
         for annotator, shift in (('a', (0, 0)), ('b', (2, -2))):
             write_labelme(
@@ -52,9 +54,11 @@ def edit(path, fn):
 def convert(root, out, annotators=('a', 'b'), **kwargs):
     skip = kwargs.pop('skip_invalid', False)
     samples = labelme_samples([str(root / 'ann' / a) for a in annotators],
-                              NAMES, spacing=0.144, **kwargs)
-    return convert_samples(samples, str(out), NAMES, ['train', 'val'],
-                           skip_invalid=skip)
+                              NAMES,
+                              spacing=0.144,
+                              **kwargs)
+    return convert_samples(
+        samples, str(out), NAMES, ['train', 'val'], skip_invalid=skip)
 
 
 def original_points(root, annotator, stem):
@@ -72,21 +76,23 @@ def test_mean_of_two_annotators(dataset, tmp_path):
     for stem in STEMS:
         mean = (original_points(dataset, 'a', stem) +
                 original_points(dataset, 'b', stem)) / 2
-        np.testing.assert_allclose(kps[f'{stem}.png'][:, :2], mean,
-                                   atol=1e-3)
+        np.testing.assert_allclose(kps[f'{stem}.png'][:, :2], mean, atol=1e-3)
         assert (kps[f'{stem}.png'][:, 2] == 2).all()
-    images = {img['file_name']: img
-              for s in ('train', 'val') for img in load_split(str(out), s)
-              ['images']}
-    assert all(img['spacing'] == 0.144 and (img['width'], img['height']) ==
-               (W, H) for img in images.values())
+    images = {
+        img['file_name']: img
+        for s in ('train', 'val')
+        for img in load_split(str(out), s)['images']
+    }
+    assert all(
+        img['spacing'] == 0.144 and (img['width'], img['height']) == (W, H)
+        for img in images.values())
     # the JPEG-as-.tif image is decoded by content and written as PNG
     png = np.array(Image.open(out / 'images' / '003.png'))
     jpeg = np.array(Image.open(dataset / 'images' / '003.tif'))
     assert np.array_equal(png, jpeg)
     defects = load_defects(str(out))
-    assert [(d['kind'], d['severity']) for d in defects] == [
-        ('format_mismatch', 'note')]
+    assert [(d['kind'], d['severity'])
+            for d in defects] == [('format_mismatch', 'note')]
     assert defects[0]['file'].endswith('003.tif')
     # inter-observer: b is a shifted by (2, -2) px: 2.83 px * 0.144 mm
     stats = result.interobserver('a', 'b')
@@ -95,14 +101,12 @@ def test_mean_of_two_annotators(dataset, tmp_path):
     assert digests(str(dataset)) == before  # inputs untouched
 
 
-def test_duplicated_label_is_an_error_naming_file_and_label(dataset,
-                                                            tmp_path):
+def test_duplicated_label_is_an_error_naming_file_and_label(dataset, tmp_path):
     edit(dataset / 'ann' / 'b' / '002.json',
          lambda s: s + [dict(s[4], points=[[5.0, 5.0]])])
     with pytest.raises(ConversionError) as err:
         convert(dataset, tmp_path / 'out')
-    assert "b/002.json: landmark label 'l5' appears 2 times" in str(
-        err.value)
+    assert "b/002.json: landmark label 'l5' appears 2 times" in str(err.value)
     assert '--skip-invalid' in str(err.value)
     assert not osp.exists(tmp_path / 'out')  # nothing written
 
@@ -114,26 +118,38 @@ def test_skip_invalid_leaves_the_file_out_and_reports_it(dataset, tmp_path):
     result = convert(dataset, out, skip_invalid=True)
     assert result.num_images == 3 and result.skipped == []
     kps = keypoints_by_file(str(out), ['train', 'val'])
-    np.testing.assert_allclose(kps['002.png'][:, :2],
-                               original_points(dataset, 'a', '002'),
-                               atol=1e-3)  # a alone
-    dup = [d for d in load_defects(str(out))
-           if d['kind'] == 'duplicated_landmark']
-    assert dup == [dict(file='b/002.json', kind='duplicated_landmark',
-                        severity='invalid', labels=['l5'],
-                        detail="landmark label 'l5' appears 2 times (which "
-                        'point is meant is unknown)',
-                        action='annotation file skipped')]
+    np.testing.assert_allclose(
+        kps['002.png'][:, :2], original_points(dataset, 'a', '002'),
+        atol=1e-3)  # a alone
+    dup = [
+        d for d in load_defects(str(out)) if d['kind'] == 'duplicated_landmark'
+    ]
+    assert dup == [
+        dict(
+            file='b/002.json',
+            kind='duplicated_landmark',
+            severity='invalid',
+            labels=['l5'],
+            detail="landmark label 'l5' appears 2 times (which "
+            'point is meant is unknown)',
+            action='annotation file skipped')
+    ]
     # both annotators invalid: the image itself is skipped
     edit(dataset / 'ann' / 'a' / '002.json',
          lambda s: s + [dict(s[0], points=[[5.0, 5.0]])])
     result = convert(dataset, tmp_path / 'out2', skip_invalid=True)
     assert result.num_images == 2 and result.skipped == ['002']
-    actions = {d['file']: d['action'] for d in load_defects(
-        str(tmp_path / 'out2')) if d['severity'] == 'invalid'}
-    assert actions == {'a/002.json': 'annotation file skipped; image '
-                       'skipped', 'b/002.json': 'annotation file skipped; '
-                       'image skipped'}
+    actions = {
+        d['file']: d['action']
+        for d in load_defects(str(tmp_path / 'out2'))
+        if d['severity'] == 'invalid'
+    }
+    assert actions == {
+        'a/002.json': 'annotation file skipped; image '
+        'skipped',
+        'b/002.json': 'annotation file skipped; '
+        'image skipped'
+    }
 
 
 def test_missing_landmark_is_kept_with_visibility_0(dataset, tmp_path):
@@ -144,102 +160,137 @@ def test_missing_landmark_is_kept_with_visibility_0(dataset, tmp_path):
     kp = keypoints_by_file(str(out), ['train', 'val'])['001.png']
     assert kp[6].tolist() == [0, 0, 0]
     assert (kp[np.arange(19) != 6, 2] == 2).all()
-    missing = [d for d in load_defects(str(out))
-               if d['kind'] == 'missing_landmark']
-    assert [(d['file'], d['labels'], d['action']) for d in missing] == [
-        ('a/001.json', ['l7'], 'kept with visibility 0')]
+    missing = [
+        d for d in load_defects(str(out)) if d['kind'] == 'missing_landmark'
+    ]
+    assert [(d['file'], d['labels'], d['action']) for d in missing
+            ] == [('a/001.json', ['l7'], 'kept with visibility 0')]
     # with two annotators, the other one's point is used
     convert(dataset, tmp_path / 'mean')
     kp = keypoints_by_file(str(tmp_path / 'mean'), ['train', 'val'])
-    np.testing.assert_allclose(kp['001.png'][6, :2],
-                               original_points(dataset, 'b', '001')[6],
-                               atol=1e-3)
-    missing = [d for d in load_defects(str(tmp_path / 'mean'))
-               if d['kind'] == 'missing_landmark']
+    np.testing.assert_allclose(
+        kp['001.png'][6, :2],
+        original_points(dataset, 'b', '001')[6],
+        atol=1e-3)
+    missing = [
+        d for d in load_defects(str(tmp_path / 'mean'))
+        if d['kind'] == 'missing_landmark'
+    ]
     assert missing[0]['action'] == 'taken from the other annotator(s)'
 
 
 def test_point_outside_the_image_is_an_error(dataset, tmp_path):
-    edit(dataset / 'ann' / 'a' / '003.json',
-         lambda s: [dict(x, points=[[W + 5.0, 10.0]])
-                    if x['label'] == 'l3' else x for x in s])
-    with pytest.raises(ConversionError,
-                       match=r'a/003.json: point\(s\) outside the 60 x 80 '
-                       r'image: l3 at \(65.0, 10.0\)'):
+    edit(
+        dataset / 'ann' / 'a' / '003.json', lambda s: [
+            dict(x, points=[[W + 5.0, 10.0]]) if x['label'] == 'l3' else x
+            for x in s
+        ])
+    with pytest.raises(
+            ConversionError,
+            match=r'a/003.json: point\(s\) outside the 60 x 80 '
+            r'image: l3 at \(65.0, 10.0\)'):
         convert(dataset, tmp_path / 'out')
     assert not osp.exists(tmp_path / 'out')
     result = convert(dataset, tmp_path / 'out', skip_invalid=True)
     assert result.num_images == 3
-    outside = [d for d in load_defects(str(tmp_path / 'out'))
-               if d['kind'] == 'outside_image']
+    outside = [
+        d for d in load_defects(str(tmp_path / 'out'))
+        if d['kind'] == 'outside_image'
+    ]
     assert outside[0]['labels'] == ['l3']
 
 
 def test_truncated_image_is_an_error_naming_it(dataset, tmp_path):
     path = dataset / 'images' / '002.png'
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ConversionError,
-                       match=r'images/002.png: corrupt or truncated'):
+    with pytest.raises(
+            ConversionError, match=r'images/002.png: corrupt or truncated'):
         convert(dataset, tmp_path / 'out')
     assert not osp.exists(tmp_path / 'out')
     result = convert(dataset, tmp_path / 'out', skip_invalid=True)
     assert result.skipped == ['002']
-    assert [d['action'] for d in load_defects(str(tmp_path / 'out'))
-            if d['kind'] == 'unreadable_image'] == ['image skipped']
+    assert [
+        d['action'] for d in load_defects(str(tmp_path / 'out'))
+        if d['kind'] == 'unreadable_image'
+    ] == ['image skipped']
 
 
 def test_unknown_label_and_wrong_image_size(dataset, tmp_path):
-    edit(dataset / 'ann' / 'a' / '001.json',
-         lambda s: [dict(x, label='L1') if x['label'] == 'l1' else x
-                    for x in s])
-    with pytest.raises(ConversionError, match=r"a/001.json: label\(s\) "
-                       r"\['L1'\] not in the label mapping"):
+    edit(
+        dataset / 'ann' / 'a' / '001.json', lambda s:
+        [dict(x, label='L1') if x['label'] == 'l1' else x for x in s])
+    with pytest.raises(
+            ConversionError,
+            match=r"a/001.json: label\(s\) "
+            r"\['L1'\] not in the label mapping"):
         convert(dataset, tmp_path / 'out')
     data = json.load(open(dataset / 'ann' / 'b' / '003.json'))
     data['imageWidth'] = W + 1
     json.dump(data, open(dataset / 'ann' / 'b' / '003.json', 'w'))
-    with pytest.raises(ConversionError, match=r'003.tif: image is 60 x 80 '
-                       r'but the annotation says 61 x 80'):
+    with pytest.raises(
+            ConversionError,
+            match=r'003.tif: image is 60 x 80 '
+            r'but the annotation says 61 x 80'):
         convert(dataset, tmp_path / 'out', annotators=('b', ))
 
 
-def test_label_map_spacing_csv_img_dir_and_embedded_image(
-        dataset, tmp_path):
+def test_label_map_spacing_csv_img_dir_and_embedded_image(dataset, tmp_path):
     # annotator c: labels are landmark abbreviations, images by folder
-    abbr = ['S', 'N', 'Or', 'Po', 'A', 'B', 'Pog', 'Me', 'Gn', 'Go', 'L1',
-            'U1', 'UL', 'LL', 'Sn', 'PogS', 'PNS', 'ANS', 'Ar']
+    abbr = [
+        'S', 'N', 'Or', 'Po', 'A', 'B', 'Pog', 'Me', 'Gn', 'Go', 'L1', 'U1',
+        'UL', 'LL', 'Sn', 'PogS', 'PNS', 'ANS', 'Ar'
+    ]
     pts = random_points(19, W, H, seed=9)
-    write_labelme(str(tmp_path / 'c' / '001.json'), zip(abbr, pts),
-                  'elsewhere/001.png', W, H)
+    write_labelme(
+        str(tmp_path / 'c' / '001.json'), zip(abbr, pts), 'elsewhere/001.png',
+        W, H)
     buf = io.BytesIO()
     Image.fromarray(grey_image(W, H, seed=5)).save(buf, format='PNG')
-    write_labelme(str(tmp_path / 'c' / 'zz.json'), zip(abbr, pts),
-                  'nowhere/zz.png', W, H,
-                  image_data=base64.b64encode(buf.getvalue()).decode())
+    write_labelme(
+        str(tmp_path / 'c' / 'zz.json'),
+        zip(abbr, pts),
+        'nowhere/zz.png',
+        W,
+        H,
+        image_data=base64.b64encode(buf.getvalue()).decode())
     label_map = tmp_path / 'map.json'
     label_map.write_text(json.dumps(dict(zip(abbr, NAMES))))
     spacing_csv = tmp_path / 'spacing.csv'
     spacing_csv.write_text('image,spacing\n001,0.1\nzz,0.2\n')
     out = tmp_path / 'out'
     result = labelme_cli.main([
-        '--ann-dirs', str(tmp_path / 'c'), '--out', str(out),
-        '--label-map', str(label_map), '--spacing-csv', str(spacing_csv),
-        '--img-dir', str(dataset / 'images'), '--val-ratio', '0'
+        '--ann-dirs',
+        str(tmp_path / 'c'), '--out',
+        str(out), '--label-map',
+        str(label_map), '--spacing-csv',
+        str(spacing_csv), '--img-dir',
+        str(dataset / 'images'), '--val-ratio', '0'
     ])
-    images = {i['file_name']: i for i in load_split(str(out),
-                                                    'train')['images']}
-    assert {k: v['spacing'] for k, v in images.items()} == {
-        '001.png': 0.1, 'zz.png': 0.2}
-    assert np.array_equal(np.array(Image.open(out / 'images' / 'zz.png')),
-                          grey_image(W, H, seed=5))
+    images = {
+        i['file_name']: i
+        for i in load_split(str(out), 'train')['images']
+    }
+    assert {
+        k: v['spacing']
+        for k, v in images.items()
+    } == {
+        '001.png': 0.1,
+        'zz.png': 0.2
+    }
+    assert np.array_equal(
+        np.array(Image.open(out / 'images' / 'zz.png')),
+        grey_image(W, H, seed=5))
     kp = keypoints_by_file(str(out), ['train'])['001.png']
     np.testing.assert_allclose(kp[:, :2], pts, atol=1e-3)
     assert result.split_counts == {'train': 2}
 
 
 def test_cli_summary_and_errors(dataset, tmp_path, capsys):
-    args = ['--ann-dirs', str(dataset / 'ann' / 'a'),
-            str(dataset / 'ann' / 'b'), '--spacing', '0.144']
+    args = [
+        '--ann-dirs',
+        str(dataset / 'ann' / 'a'),
+        str(dataset / 'ann' / 'b'), '--spacing', '0.144'
+    ]
     labelme_cli.main(args + ['--out', str(tmp_path / 'out')])
     printed = capsys.readouterr().out
     assert 'Images written: 3 (train: 2, val: 1)' in printed
@@ -251,16 +302,16 @@ def test_cli_summary_and_errors(dataset, tmp_path, capsys):
     with pytest.raises(SystemExit, match='already exists and is not empty'):
         labelme_cli.main(args + ['--out', str(tmp_path / 'out')])
     with pytest.raises(SystemExit, match="--annotator 'c' is not one of"):
-        labelme_cli.main(args + ['--out', str(tmp_path / 'o2'),
-                                 '--annotator', 'c'])
-    result = labelme_cli.main(args + ['--out', str(tmp_path / 'o3'),
-                                      '--annotator', 'b'])
+        labelme_cli.main(
+            args + ['--out', str(tmp_path / 'o2'), '--annotator', 'c'])
+    result = labelme_cli.main(
+        args + ['--out', str(tmp_path / 'o3'), '--annotator', 'b'])
     assert result.annotator_names() == ['b']
     os.remove(dataset / 'ann' / 'a' / '003.json')
     result = labelme_cli.main(args + ['--out', str(tmp_path / 'o4')])
     missing = [d for d in result.report if d.kind == 'missing_annotation']
-    assert [(d.source, d.action) for d in missing] == [
-        ('a/003.json', 'image uses the other annotator(s)')]
+    assert [(d.source, d.action) for d in missing
+            ] == [('a/003.json', 'image uses the other annotator(s)')]
 
 
 def test_broken_json_and_windows_image_path(dataset, tmp_path):
@@ -268,8 +319,10 @@ def test_broken_json_and_windows_image_path(dataset, tmp_path):
     data['imagePath'] = '..\\..\\images\\001.png'  # as LabelMe on Windows
     json.dump(data, open(dataset / 'ann' / 'a' / '001.json', 'w'))
     (dataset / 'ann' / 'a' / '002.json').write_text('{"shapes": [')
-    with pytest.raises(ConversionError, match=r'a/002.json: not a LabelMe '
-                       r'JSON file \(JSONDecodeError'):
+    with pytest.raises(
+            ConversionError,
+            match=r'a/002.json: not a LabelMe '
+            r'JSON file \(JSONDecodeError'):
         convert(dataset, tmp_path / 'out')
     result = convert(dataset, tmp_path / 'out', skip_invalid=True)
     assert result.num_images == 3
@@ -279,8 +332,10 @@ def test_broken_json_and_windows_image_path(dataset, tmp_path):
 
 def test_missing_image_is_named(dataset, tmp_path):
     os.remove(dataset / 'images' / '001.png')
-    with pytest.raises(ConversionError, match=r'images/001.png: image of '
-                       r'.*a/001.json not found'):
+    with pytest.raises(
+            ConversionError,
+            match=r'images/001.png: image of '
+            r'.*a/001.json not found'):
         convert(dataset, tmp_path / 'out')
     result = convert(dataset, tmp_path / 'out', skip_invalid=True)
     assert result.skipped == ['001']

@@ -12,8 +12,7 @@ import shutil
 
 import pytest
 
-from ceph_landmarks.datasets.conversion import (kfold_parts,
-                                                merge_annotations,
+from ceph_landmarks.datasets.conversion import (kfold_parts, merge_annotations,
                                                 subset_annotations)
 from helpers import HAMEDAN, REPO_ROOT, TINY_HAMEDAN, needs_hamedan, run_tool
 
@@ -30,10 +29,14 @@ def test_kfold_parts_are_disjoint_and_seeded():
 
 
 def test_merge_and_subset(tmp_path):
-    a = dict(images=[dict(id=1, file_name='a.png')],
-             annotations=[dict(id=1, image_id=1)], categories=[dict(id=1)])
-    b = dict(images=[dict(id=2, file_name='b.png')],
-             annotations=[dict(id=2, image_id=2)], categories=[dict(id=1)])
+    a = dict(
+        images=[dict(id=1, file_name='a.png')],
+        annotations=[dict(id=1, image_id=1)],
+        categories=[dict(id=1)])
+    b = dict(
+        images=[dict(id=2, file_name='b.png')],
+        annotations=[dict(id=2, image_id=2)],
+        categories=[dict(id=1)])
     for name, coco in (('a', a), ('b', b)):
         json.dump(coco, open(tmp_path / f'{name}.json', 'w'))
     merged = merge_annotations([tmp_path / 'a.json', tmp_path / 'b.json'])
@@ -57,10 +60,11 @@ def test_protocol_two_folds_on_six_images(tmp_path):
                 target)
         ann_dirs.append(str(target))
     out = tmp_path / 'protocol'
-    proc = run_tool('run_protocol.py', TINY_HAMEDAN, '--ann-dirs', *ann_dirs,
-                    '--img-dir', osp.join(HAMEDAN, 'images'), '--spacing',
-                    '0.144', '--folds', '2', '--out', str(out),
-                    '--train-args', '--image-size 96 128',
+    proc = run_tool('run_protocol.py', TINY_HAMEDAN,
+                    '--ann-dirs', *ann_dirs, '--img-dir',
+                    osp.join(HAMEDAN,
+                             'images'), '--spacing', '0.144', '--folds', '2',
+                    '--out', str(out), '--train-args', '--image-size 96 128',
                     '--cfg-options', 'train_cfg.max_epochs=1')
     summary = json.load(open(out / 'summary.json'))
     rows = {(r['fold'], r['ground_truth']): r for r in summary}
@@ -69,10 +73,12 @@ def test_protocol_two_folds_on_six_images(tmp_path):
             row = rows[(fold, gt)]
             assert 0 < row['MRE'] < 200 and 0 <= row['SDR@2mm'] <= 100
     for fold in (0, 1):
-        val = json.load(open(out / 'data' / 'mean' / 'annotations' /
-                             f'fold{fold}_val.json'))
-        doctor = json.load(open(out / 'data' / 'farhadifar' /
-                                'annotations' / f'fold{fold}_val.json'))
+        val = json.load(
+            open(out / 'data' / 'mean' / 'annotations' /
+                 f'fold{fold}_val.json'))
+        doctor = json.load(
+            open(out / 'data' / 'farhadifar' / 'annotations' /
+                 f'fold{fold}_val.json'))
         assert len(val['images']) == 3
         assert [i['file_name'] for i in doctor['images']
                 ] == [i['file_name'] for i in val['images']]
@@ -92,6 +98,7 @@ def test_protocol_two_folds_on_six_images(tmp_path):
 # --- seeds, ensemble, refinement, flip test, external test set: the tool's
 # argument handling and summary maths, with `run` replaced by FakeTools (no
 # conversion, training or testing happens)
+
 
 def load_protocol():
     """tools/run_protocol.py as a module (tools/ is not a package)."""
@@ -154,13 +161,15 @@ class FakeTools:
         os.makedirs(ann)
         if '--val-ratio' in cmd:  # everything in one split
             assert option(cmd, '--val-ratio') == '0'
-            json.dump(coco(['e1', 'e2', 'e3']),
-                      open(osp.join(ann, 'train.json'), 'w'))
+            json.dump(
+                coco(['e1', 'e2', 'e3']),
+                open(osp.join(ann, 'train.json'), 'w'))
         else:
-            json.dump(coco(['a', 'b', 'c', 'd']),
-                      open(osp.join(ann, 'train.json'), 'w'))
-            json.dump(coco(['e', 'f'], 5),
-                      open(osp.join(ann, 'val.json'), 'w'))
+            json.dump(
+                coco(['a', 'b', 'c', 'd']),
+                open(osp.join(ann, 'train.json'), 'w'))
+            json.dump(
+                coco(['e', 'f'], 5), open(osp.join(ann, 'val.json'), 'w'))
 
     @staticmethod
     def train(cmd):
@@ -184,10 +193,14 @@ class FakeTools:
         data_root = option(cmd, '--cfg-options').split('=', 1)[1]
         if osp.basename(osp.normpath(data_root)) != 'mean':
             mre += 0.3
-        json.dump({'ceph/MRE': mre, 'ceph/MRE_std': 0.5, 'ceph/SDR@2mm': sdr,
-                   'ceph/MRE_image_se': 0.1,
-                   'ceph/collapsed_pairs': [['L1', 'L2']]},
-                  open(option(cmd, '--out'), 'w'))
+        json.dump(
+            {
+                'ceph/MRE': mre,
+                'ceph/MRE_std': 0.5,
+                'ceph/SDR@2mm': sdr,
+                'ceph/MRE_image_se': 0.1,
+                'ceph/collapsed_pairs': [['L1', 'L2']]
+            }, open(option(cmd, '--out'), 'w'))
 
 
 @pytest.fixture
@@ -198,29 +211,33 @@ def fake_tools(monkeypatch):
 
 
 def protocol_args(tmp_path, *options):
-    return [TINY_HAMEDAN, '--ann-dirs', 'x/doc_a', 'x/doc_b', '--spacing',
-            '0.1', '--out', str(tmp_path / 'out'), *options]
+    return [
+        TINY_HAMEDAN, '--ann-dirs', 'x/doc_a', 'x/doc_b', '--spacing', '0.1',
+        '--out',
+        str(tmp_path / 'out'), *options
+    ]
 
 
 @pytest.mark.parametrize('options, message', [
-    (['--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--folds', '5'],
-     r'--folds 5 cross-validates .* give one or the other'),
-    (['--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--checkpoint',
-      'best'], r'--checkpoint best chooses the epoch .* external test'),
+    (['--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--folds', '5'
+      ], r'--folds 5 cross-validates .* give one or the other'),
+    ([
+        '--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--checkpoint',
+        'best'
+    ], r'--checkpoint best chooses the epoch .* external test'),
     (['--test-ann-dirs', 'y/a'], r'--test-ann-dirs needs --test-spacing'),
     (['--test-spacing', '0.1'],
      r'--test-spacing describe an external .* --test-ann-dirs is not given'),
-    (['--test-ann-dirs', 'y/a', 'z/a', '--test-spacing', '0.1'],
-     r"--test-ann-dirs: the folder names .* got \['a', 'a'\]"),
+    (['--test-ann-dirs', 'y/a', 'z/a', '--test-spacing', '0.1'
+      ], r"--test-ann-dirs: the folder names .* got \['a', 'a'\]"),
     (['--seeds', '1', '1'], r'--seeds must be distinct .* got \[1, 1\]'),
     (['--seeds', '-1'], r'--seeds must be distinct non-negative'),
-    (['--seeds', '1', '--ensemble', 'points'],
-     r'--ensemble points averages .* got --seeds \[1\]'),
-    (['--refine-train-args', '--epochs 1'],
-     r'--refine-train-args needs --refine-config'),
+    (['--seeds', '1', '--ensemble', 'points'
+      ], r'--ensemble points averages .* got --seeds \[1\]'),
+    (['--refine-train-args', '--epochs 1'
+      ], r'--refine-train-args needs --refine-config'),
 ])
-def test_protocol_refuses_bad_combinations(tmp_path, capsys, options,
-                                           message):
+def test_protocol_refuses_bad_combinations(tmp_path, capsys, options, message):
     with pytest.raises(SystemExit) as exit_info:
         protocol.parse_args(protocol_args(tmp_path, *options))
     assert exit_info.value.code == 2
@@ -229,56 +246,91 @@ def test_protocol_refuses_bad_combinations(tmp_path, capsys, options,
 
 def test_seed_mean_rows_and_fold_means_by_hand():
     rows = [
-        dict(fold=0, ground_truth='mean', variant='seed0', MRE=1.2,
-             MRE_image_se=0.10, **{'SDR@2mm': 80.0},
-             collapsed_pairs=[['L1', 'L2']]),
-        dict(fold=0, ground_truth='mean', variant='seed7', MRE=1.5,
-             MRE_image_se=0.14, **{'SDR@2mm': 70.0}, collapsed_pairs=[]),
-        dict(fold=0, ground_truth='mean', variant='seed0+flip', MRE=1.0,
-             **{'SDR@2mm': 84.0}),
-        dict(fold=0, ground_truth='mean', variant='seed7+flip', MRE=1.1,
-             **{'SDR@2mm': 82.0}),
-        dict(fold=0, ground_truth='mean', variant='ensemble', MRE=0.9,
-             **{'SDR@2mm': 90.0}),
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='seed0',
+            MRE=1.2,
+            MRE_image_se=0.10,
+            **{'SDR@2mm': 80.0},
+            collapsed_pairs=[['L1', 'L2']]),
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='seed7',
+            MRE=1.5,
+            MRE_image_se=0.14,
+            **{'SDR@2mm': 70.0},
+            collapsed_pairs=[]),
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='seed0+flip',
+            MRE=1.0,
+            **{'SDR@2mm': 84.0}),
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='seed7+flip',
+            MRE=1.1,
+            **{'SDR@2mm': 82.0}),
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='ensemble',
+            MRE=0.9,
+            **{'SDR@2mm': 90.0}),
     ]
     means = protocol.seed_mean_rows(rows, ['seed0', 'seed7'])
     assert [m['variant'] for m in means] == ['seed-mean', 'seed-mean+flip']
-    assert means[0] == pytest.approx(dict(
-        fold=0, ground_truth='mean', variant='seed-mean', MRE=1.35,
-        MRE_image_se=0.12, MRE_seed_range=0.3,
-        **{'SDR@2mm': 75.0, 'SDR@2mm_seed_range': 10.0}))
+    assert means[0] == pytest.approx(
+        dict(
+            fold=0,
+            ground_truth='mean',
+            variant='seed-mean',
+            MRE=1.35,
+            MRE_image_se=0.12,
+            MRE_seed_range=0.3,
+            **{
+                'SDR@2mm': 75.0,
+                'SDR@2mm_seed_range': 10.0
+            }))
     assert means[1]['MRE_seed_range'] == pytest.approx(0.1)
     assert means[1]['SDR@2mm_seed_range'] == pytest.approx(2.0)
     assert 'MRE_image_se' not in means[1]  # not in the seeds' rows
     # over folds: numbers averaged, the lists of collapsed pairs left out
     other = [dict(r, fold=1, MRE=r['MRE'] + 1) for r in rows[:2]]
-    by_variant = {r['variant']: r
-                  for r in protocol.fold_mean_rows(rows[:2] + other)}
+    by_variant = {
+        r['variant']: r
+        for r in protocol.fold_mean_rows(rows[:2] + other)
+    }
     assert by_variant['seed0']['fold'] == 'mean'
     assert by_variant['seed0']['MRE'] == pytest.approx(1.7)
     assert 'collapsed_pairs' not in by_variant['seed0']
 
 
-def test_default_protocol_keeps_its_commands_and_layout(tmp_path,
-                                                        fake_tools):
+def test_default_protocol_keeps_its_commands_and_layout(tmp_path, fake_tools):
     protocol.main(protocol_args(tmp_path, '--folds', '2'))
     out = tmp_path / 'out'
     trains = fake_tools.tool_calls('train.py')
-    assert [option(c, '--work-dir') for c in trains] == [
-        str(out / 'fold0'), str(out / 'fold1')]
+    assert [option(c, '--work-dir')
+            for c in trains] == [str(out / 'fold0'),
+                                 str(out / 'fold1')]
     assert not any('randomness.seed' in a for c in trains for a in c)
     tests = fake_tools.tool_calls('test.py')
     assert len(tests) == 2 * 3  # folds x ground truths
-    assert tests[0][2:4] == [str(out / 'fold0' / TINY_HAMEDAN.split('/')[-1]),
-                             str(out / 'fold0' / 'epoch_1.pth')]
-    assert not any('--flip-test' in c or '--refine-config' in c
-                   for c in tests)
+    assert tests[0][2:4] == [
+        str(out / 'fold0' / TINY_HAMEDAN.split('/')[-1]),
+        str(out / 'fold0' / 'epoch_1.pth')
+    ]
+    assert not any('--flip-test' in c or '--refine-config' in c for c in tests)
     assert option(tests[0], '--report') == str(out / 'fold0' / 'report')
     assert (out / 'fold0' / 'metrics_doc_a.json').is_file()
     summary = json.load(open(out / 'summary.json'))
     assert {r['variant'] for r in summary} == {'coarse'}
     assert [(r['fold'], r['ground_truth']) for r in summary] == [
-        (f, gt) for f in (0, 1, 'mean') for gt in ('mean', 'doc_a', 'doc_b')]
+        (f, gt) for f in (0, 1, 'mean') for gt in ('mean', 'doc_a', 'doc_b')
+    ]
     assert summary[-1]['MRE'] == pytest.approx(1.3)
     assert 'collapsed_pairs' in summary[0]  # carried, not averaged
     assert 'collapsed_pairs' not in summary[-1]
@@ -286,16 +338,20 @@ def test_default_protocol_keeps_its_commands_and_layout(tmp_path,
 
 def test_seeds_refinement_flip_and_ensemble(tmp_path, fake_tools):
     refine_config = 'configs/refine_cfg.py'
-    protocol.main(protocol_args(
-        tmp_path, '--seeds', '0', '2', '--refine-config', refine_config,
-        '--refine-train-args', '--epochs 1', '--flip-test', '--ensemble',
-        'points', '--cfg-options', 'train_cfg.max_epochs=1'))
+    protocol.main(
+        protocol_args(tmp_path, '--seeds', '0', '2', '--refine-config',
+                      refine_config, '--refine-train-args', '--epochs 1',
+                      '--flip-test', '--ensemble', 'points', '--cfg-options',
+                      'train_cfg.max_epochs=1'))
     out = tmp_path / 'out'
     fold = out / 'fold0'
     trains = fake_tools.tool_calls('train.py')
     assert [option(c, '--work-dir') for c in trains] == [
-        str(fold / 'seed0'), str(fold / 'seed0' / 'refine'),
-        str(fold / 'seed2'), str(fold / 'seed2' / 'refine')]
+        str(fold / 'seed0'),
+        str(fold / 'seed0' / 'refine'),
+        str(fold / 'seed2'),
+        str(fold / 'seed2' / 'refine')
+    ]
     coarse, refine = trains[0], trains[1]
     assert coarse[-2:] == ['train_cfg.max_epochs=1', 'randomness.seed=0']
     # the refinement: only its training loader is set, and the seed
@@ -304,36 +360,48 @@ def test_seeds_refinement_flip_and_ensemble(tmp_path, fake_tools):
     assert option_values(refine, '--cfg-options') == [
         f'train_dataloader.dataset.data_root={out}/data/mean/',
         'train_dataloader.dataset.ann_file=annotations/train.json',
-        'randomness.seed=0']
+        'randomness.seed=0'
+    ]
     tests = fake_tools.tool_calls('test.py')
     assert len(tests) == 3 * 4 * 3  # models x stages x ground truths
-    ensemble = [c for c in tests
-                if option(c, '--work-dir').startswith(str(fold / 'ensemble'))]
+    ensemble = [
+        c for c in tests
+        if option(c, '--work-dir').startswith(str(fold / 'ensemble'))
+    ]
     assert len(ensemble) == 4 * 3
-    [refined_flip] = [c for c in ensemble if option(
-        c, '--work-dir').endswith('test_mean_refined_flip')]
+    [refined_flip] = [
+        c for c in ensemble
+        if option(c, '--work-dir').endswith('test_mean_refined_flip')
+    ]
     assert '--flip-test' in refined_flip
     assert option_values(refined_flip, refined_flip[2]) == [
         str(fold / 'seed0' / 'epoch_1.pth'),
-        str(fold / 'seed2' / 'epoch_1.pth')]
+        str(fold / 'seed2' / 'epoch_1.pth')
+    ]
     assert option_values(refined_flip, '--refine-config') == [
-        str(fold / 'seed0' / 'refine' / 'refine_cfg.py')]
+        str(fold / 'seed0' / 'refine' / 'refine_cfg.py')
+    ]
     assert option_values(refined_flip, '--refine-checkpoints') == [
         str(fold / 'seed0' / 'refine' / 'epoch_1.pth'),
-        str(fold / 'seed2' / 'refine' / 'epoch_1.pth')]
+        str(fold / 'seed2' / 'refine' / 'epoch_1.pth')
+    ]
     assert option(refined_flip, '--ensemble') == 'points'
-    assert option(refined_flip, '--report') == str(
-        fold / 'ensemble' / 'report_refined_flip')
+    assert option(refined_flip,
+                  '--report') == str(fold / 'ensemble' / 'report_refined_flip')
     assert (fold / 'ensemble' / 'metrics_doc_b_refined_flip.json').is_file()
     assert not any('--ensemble' in c for c in tests if c not in ensemble)
 
     summary = json.load(open(out / 'summary.json'))
     rows = {(r['fold'], r['ground_truth'], r['variant']): r for r in summary}
     stages = ['', '+flip', '+refined', '+refined+flip']
-    variants = [m + s for m in ('seed0', 'seed2', 'seed-mean', 'ensemble')
-                for s in stages]
-    assert [r['variant'] for r in summary if r['fold'] == 0 and
-            r['ground_truth'] == 'doc_a'] == variants
+    variants = [
+        m + s for m in ('seed0', 'seed2', 'seed-mean', 'ensemble')
+        for s in stages
+    ]
+    assert [
+        r['variant'] for r in summary
+        if r['fold'] == 0 and r['ground_truth'] == 'doc_a'
+    ] == variants
     assert len(summary) == 2 * 3 * len(variants)  # fold 0 and fold mean
     seed_mean = rows[(0, 'mean', 'seed-mean')]
     assert seed_mean['MRE'] == pytest.approx(1.1)
@@ -354,31 +422,31 @@ def test_seeds_refinement_flip_and_ensemble(tmp_path, fake_tools):
         pytest.approx(0.2)
 
 
-def test_external_test_set_trains_on_all_images(
-        tmp_path, fake_tools, capsys):
-    protocol.main(protocol_args(
-        tmp_path, '--seeds', '3', '--test-ann-dirs', 'y/clinic_a',
-        'y/clinic_b', '--test-spacing', '0.2', '--test-img-dir', 'y/img'))
+def test_external_test_set_trains_on_all_images(tmp_path, fake_tools, capsys):
+    protocol.main(
+        protocol_args(tmp_path, '--seeds', '3', '--test-ann-dirs',
+                      'y/clinic_a', 'y/clinic_b', '--test-spacing', '0.2',
+                      '--test-img-dir', 'y/img'))
     out = tmp_path / 'out'
     converts = fake_tools.tool_calls('labelme.py')
     # the main set: only its mean (for training); the external set: mean
     # and each annotator, all images in one file
-    test_sets = [str(out / 'test_data' / gt)
-                 for gt in ('mean', 'clinic_a', 'clinic_b')]
-    assert [option(c, '--out') for c in converts] == [
-        str(out / 'data' / 'mean'), *test_sets]
+    test_sets = [
+        str(out / 'test_data' / gt) for gt in ('mean', 'clinic_a', 'clinic_b')
+    ]
+    assert [option(c, '--out')
+            for c in converts] == [str(out / 'data' / 'mean'), *test_sets]
     for cmd in converts[1:]:
-        assert option_values(cmd, '--ann-dirs') == ['y/clinic_a',
-                                                    'y/clinic_b']
+        assert option_values(cmd, '--ann-dirs') == ['y/clinic_a', 'y/clinic_b']
         assert option(cmd, '--spacing') == '0.2'
         assert option(cmd, '--img-dir') == 'y/img'
         assert option(cmd, '--val-ratio') == '0'
     ann = out / 'test_data' / 'clinic_b' / 'annotations'
     assert sorted(os.listdir(ann)) == ['test.json']
-    merged = json.load(open(out / 'data' / 'mean' / 'annotations' /
-                            'all.json'))
-    assert [i['file_name'] for i in merged['images']] == [
-        f'{s}.png' for s in 'abcdef']
+    merged = json.load(
+        open(out / 'data' / 'mean' / 'annotations' / 'all.json'))
+    assert [i['file_name']
+            for i in merged['images']] == [f'{s}.png' for s in 'abcdef']
 
     [train] = fake_tools.tool_calls('train.py')
     work = out / 'external'  # one seed: no seed folder
@@ -389,16 +457,17 @@ def test_external_test_set_trains_on_all_images(
         *(f'{loader}.dataset.{key}'
           for loader in ('val_dataloader', 'test_dataloader')
           for key in (f'data_root={out}/test_data/mean/',
-                      'ann_file=annotations/test.json')),
-        'randomness.seed=3']
+                      'ann_file=annotations/test.json')), 'randomness.seed=3'
+    ]
     tests = fake_tools.tool_calls('test.py')
     assert [option_values(c, '--cfg-options')[0] for c in tests] == [
         f'val_dataloader.dataset.data_root={out}/test_data/{gt}/'
-        for gt in ('mean', 'clinic_a', 'clinic_b')]
+        for gt in ('mean', 'clinic_a', 'clinic_b')
+    ]
     summary = json.load(open(out / 'summary.json'))
-    assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary
-            ] == [('external', gt, 'seed3')
-                  for gt in ('mean', 'clinic_a', 'clinic_b')]
+    assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary] == [
+        ('external', gt, 'seed3') for gt in ('mean', 'clinic_a', 'clinic_b')
+    ]
     # the fake's MRE of one model outside a seed folder: 1, + 0.3 for an
     # annotator alone
     assert [r['MRE'] for r in summary] == pytest.approx([1.0, 1.3, 1.3])
@@ -406,14 +475,15 @@ def test_external_test_set_trains_on_all_images(
 
     # a second run converts nothing again
     fake_tools.calls.clear()
-    protocol.main(protocol_args(
-        tmp_path, '--seeds', '3', '--test-ann-dirs', 'y/clinic_a',
-        'y/clinic_b', '--test-spacing', '0.2', '--overwrite'))
+    protocol.main(
+        protocol_args(tmp_path, '--seeds', '3', '--test-ann-dirs',
+                      'y/clinic_a', 'y/clinic_b', '--test-spacing', '0.2',
+                      '--overwrite'))
     assert not fake_tools.tool_calls('labelme.py')
 
 
-def test_resume_continues_the_trainings_of_an_earlier_run(tmp_path,
-                                                          fake_tools):
+def test_resume_continues_the_trainings_of_an_earlier_run(
+        tmp_path, fake_tools):
     args = protocol_args(tmp_path, '--refine-config', 'configs/r.py')
     protocol.main(args)
     assert not any('--resume' in c for c in fake_tools.calls)

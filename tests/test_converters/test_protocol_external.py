@@ -40,9 +40,9 @@ def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
     images = osp.join(HAMEDAN, 'images')
     proc = run_tool('run_protocol.py', TINY_HAMEDAN, '--ann-dirs', *ann_dirs,
                     '--img-dir', images, '--spacing', '0.144',
-                    '--test-ann-dirs', *test_dirs, '--test-spacing', '0.1',
-                    '--test-img-dir', images, '--out', str(out),
-                    '--train-args', '--image-size 96 128', *options,
+                    '--test-ann-dirs', *test_dirs,
+                    '--test-spacing', '0.1', '--test-img-dir', images, '--out',
+                    str(out), '--train-args', '--image-size 96 128', *options,
                     '--cfg-options', 'train_cfg.max_epochs=1')
     return out, proc
 
@@ -50,22 +50,22 @@ def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
 def test_external_test_set_on_real_images(tmp_path):
     out, proc = run_external_protocol(tmp_path, '--seeds', '3')
     summary = json.load(open(out / 'summary.json'))
-    assert [(r['fold'], r['ground_truth'], r['variant'])
-            for r in summary] == [('external', gt, 'seed3')
-                                  for gt in ('mean', *DOCTORS)]
+    assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary
+            ] == [('external', gt, 'seed3') for gt in ('mean', *DOCTORS)]
     for row in summary:
         assert 0 < row['MRE'] < 200 and 0 <= row['SDR@2mm'] <= 100
     # trained on all four images, tested on the two others with their own
     # spacing
-    train = json.load(open(out / 'data' / 'mean' / 'annotations' /
-                           'all.json'))
+    train = json.load(open(out / 'data' / 'mean' / 'annotations' / 'all.json'))
     assert sorted(i['file_name'] for i in train['images']) == [
-        f'{s}.png' for s in ('011', '012', '013', '014')]
+        f'{s}.png' for s in ('011', '012', '013', '014')
+    ]
     for gt in ('mean', *DOCTORS):
-        test = json.load(open(out / 'test_data' / gt / 'annotations' /
-                              'test.json'))
-        assert [(i['file_name'], i['spacing']) for i in test['images']
-                ] == [('015.png', 0.1), ('016.png', 0.1)]
+        test = json.load(
+            open(out / 'test_data' / gt / 'annotations' / 'test.json'))
+        assert [(i['file_name'], i['spacing'])
+                for i in test['images']] == [('015.png', 0.1),
+                                             ('016.png', 0.1)]
     work = out / 'external'  # one seed: no seed folder
     dumped = work / 'tiny_hamedan-160x128.py'
     assert 'seed=3' in dumped.read_text()
@@ -78,15 +78,20 @@ def test_external_refinement_and_flip_on_real_images(tmp_path):
     """The two-stage recipe on the external set, with and without the flip
     test (seeds and their ensemble: test_protocol.py with fake tools, and
     test_cascade_tools.py through the real tools)."""
-    out, _ = run_external_protocol(tmp_path, '--flip-test', '--refine-config',
-                                   REFINE_CONFIG, '--refine-train-args',
-                                   '--epochs 1',
-                                   test_doctors=DOCTORS[:1])
+    out, _ = run_external_protocol(
+        tmp_path,
+        '--flip-test',
+        '--refine-config',
+        REFINE_CONFIG,
+        '--refine-train-args',
+        '--epochs 1',
+        test_doctors=DOCTORS[:1])
     summary = json.load(open(out / 'summary.json'))
-    variants = ['coarse', 'coarse+flip', 'coarse+refined',
-                'coarse+refined+flip']
-    assert [(r['ground_truth'], r['variant']) for r in summary] == [
-        (gt, v) for gt in ('mean', DOCTORS[0]) for v in variants]
+    variants = [
+        'coarse', 'coarse+flip', 'coarse+refined', 'coarse+refined+flip'
+    ]
+    assert [(r['ground_truth'], r['variant']) for r in summary
+            ] == [(gt, v) for gt in ('mean', DOCTORS[0]) for v in variants]
     for row in summary:
         assert 0 < row['MRE'] < 200 and 0 <= row['SDR@2mm'] <= 100
     rows = {(r['ground_truth'], r['variant']): r for r in summary}

@@ -41,8 +41,8 @@ def coco(tiny_data):
 
 def write(tmp_path, content, name='ann.json') -> str:
     path = tmp_path / name
-    path.write_text(content if isinstance(content, str) else
-                    json.dumps(content))
+    path.write_text(
+        content if isinstance(content, str) else json.dumps(content))
     return str(path)
 
 
@@ -135,8 +135,7 @@ def test_dataset_and_ground_truth_refuse_alike(tiny_data, coco, tmp_path,
       r": images\[0\] must be an object with 'id' \(int\), 'file_name' "
       r"\(str\), but got \{'id': '1'\}")],
     ids=['not-json', 'list', 'no-annotations', 'string-id'])
-def test_broken_file_is_one_clear_error(tiny_data, tmp_path, content,
-                                        message):
+def test_broken_file_is_one_clear_error(tiny_data, tmp_path, content, message):
     ann_file = write(tmp_path, content)
     from_dataset, from_ground_truth = both_errors(tiny_data, ann_file)
     assert from_dataset.startswith(ann_file)
@@ -160,15 +159,13 @@ def test_valid_file_is_read_alike(tiny_data, coco, tmp_path):
     records = load_annotations(ann_file, 19, NAMES)
     dataset = build_dataset(tiny_data, ann_file)
     truth = load_ground_truth(ann_file, 19)
-    assert [r.image['file_name'] for r in records] == [
-        f'val_000{i}.png' for i in range(4)
-    ]
-    assert records[0].visible.sum() == 18 and records[1].spacing == (0.1,
-                                                                     0.2)
+    assert [r.image['file_name']
+            for r in records] == [f'val_000{i}.png' for i in range(4)]
+    assert records[0].visible.sum() == 18 and records[1].spacing == (0.1, 0.2)
     for i, record in enumerate(records):
         info = dataset.get_data_info(i)
-        np.testing.assert_allclose(info['keypoints'][0], record.keypoints,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            info['keypoints'][0], record.keypoints, atol=1e-4)
         np.testing.assert_array_equal(info['keypoints_visible'][0] > 0,
                                       record.visible)
         gt = truth[record.image['file_name']]
@@ -202,9 +199,10 @@ def test_converters_and_contract_share_the_bounds_rule():
     coords = np.array([[0, 0], [10, 8], [10.01, 4], [-0.01, 4], [5, 8.5]])
     expected = [False, False, True, True, True]
     assert outside_image(coords, 10, 8).tolist() == expected
-    points = collect_landmarks('a.json', 'a',
-                               [(f'l{k}', xy) for k, xy in enumerate(coords)],
-                               {f'l{k}': k for k in range(5)},
+    points = collect_landmarks('a.json', 'a', [(f'l{k}', xy)
+                                               for k, xy in enumerate(coords)],
+                               {f'l{k}': k
+                                for k in range(5)},
                                [f'l{k}' for k in range(5)])
     defect = points_outside_image(points, 10, 8)
     assert defect.labels == ('l2', 'l3', 'l4')
@@ -216,27 +214,34 @@ def test_converters_and_contract_share_the_bounds_rule():
                                              (np.float32(0.5), (0.5, 0.5))])
 def test_spacing_accepted(value, expected):
     assert normalize_spacing(value) == expected
-    assert spacing_value(value) == (expected[0] if expected[0] == expected[1]
-                                    else list(expected))
+    assert spacing_value(value) == (
+        expected[0] if expected[0] == expected[1] else list(expected))
 
 
-@pytest.mark.parametrize(
-    'value', [0, -0.1, float('nan'), float('inf'), [0.1, 0.2, 0.3], [],
-              '0.1', True, [0.1, None], {'x': 0.1}])
+@pytest.mark.parametrize('value', [
+    0, -0.1,
+    float('nan'),
+    float('inf'), [0.1, 0.2, 0.3], [], '0.1', True, [0.1, None], {
+        'x': 0.1
+    }
+])
 def test_spacing_refused(value):
-    with pytest.raises(ValueError, match=r'^img 7: spacing must be one '
-                       r'positive number \(mm/px\) or \(sx, sy\), but got '):
+    with pytest.raises(
+            ValueError,
+            match=r'^img 7: spacing must be one '
+            r'positive number \(mm/px\) or \(sx, sy\), but got '):
         normalize_spacing(value, 'img 7: spacing')
     with pytest.raises(ValueError, match='but got None'):
         spacing_value(None)
 
 
 @pytest.mark.parametrize(
-    'text',
-    ['image,spacing\n001.png,0.1\n002,0.12\n',
-     '\ufeffimage,spacing_x,spacing_y\n001.png,0.1,0.1\n002,0.12,0.12\n',
-     'cephalogram_id,machine,pixel_size\n001.png,a,0.1\n002,b,0.12\n'
-     '002,b,0.12\n'],
+    'text', [
+        'image,spacing\n001.png,0.1\n002,0.12\n',
+        '\ufeffimage,spacing_x,spacing_y\n001.png,0.1,0.1\n002,0.12,0.12\n',
+        'cephalogram_id,machine,pixel_size\n001.png,a,0.1\n002,b,0.12\n'
+        '002,b,0.12\n'
+    ],
     ids=['image-spacing', 'per-axis-with-bom', 'aariz-table'])
 def test_spacing_csv_formats(tmp_path, text):
     table = read_spacing_csv(write(tmp_path, text, 'spacing.csv'))
@@ -246,17 +251,17 @@ def test_spacing_csv_formats(tmp_path, text):
     assert lookup_spacing(table, '003.png') is None
 
 
-@pytest.mark.parametrize(
-    'text, message',
-    [('image\na.png\n', r'needs the columns image and spacing \(or '
-      r"spacing_x and spacing_y\), but has \['image'\]"),
-     ('image,spacing\n', 'no spacing rows under the header'),
-     ('image,spacing\na.png,0.1\n,0.1\n', 'line 3: empty image value'),
-     ('image,spacing_x,spacing_y\na.png,0.1,\n', "line 2: spacing of "
-      r"'a.png' must be one positive number \(mm/px\) or \(sx, sy\), but "
-      r"got \['0.1', ''\]"),
-     ('image,spacing\na.png,0.1\na.png,0.2\n', r"line 3: image 'a.png' "
-      r'listed twice, with spacing \(0.1, 0.1\) and \(0.2, 0.2\)')])
+@pytest.mark.parametrize('text, message', [
+    ('image\na.png\n', r'needs the columns image and spacing \(or '
+     r"spacing_x and spacing_y\), but has \['image'\]"),
+    ('image,spacing\n', 'no spacing rows under the header'),
+    ('image,spacing\na.png,0.1\n,0.1\n', 'line 3: empty image value'),
+    ('image,spacing_x,spacing_y\na.png,0.1,\n', "line 2: spacing of "
+     r"'a.png' must be one positive number \(mm/px\) or \(sx, sy\), but "
+     r"got \['0.1', ''\]"),
+    ('image,spacing\na.png,0.1\na.png,0.2\n', r"line 3: image 'a.png' "
+     r'listed twice, with spacing \(0.1, 0.1\) and \(0.2, 0.2\)')
+])
 def test_spacing_csv_errors_name_file_and_line(tmp_path, text, message):
     path = write(tmp_path, text, 'spacing.csv')
     with pytest.raises(ValueError, match=message) as err:
@@ -281,17 +286,20 @@ def test_every_tool_reads_the_same_spacing_csv(tmp_path):
     image = tmp_path / 'Aariz' / 'train' / 'Cephalograms' / '001.png'
     image.parent.mkdir(parents=True)
     image.write_bytes(b'')  # not read: samples only load images on demand
-    samples = aariz_samples(str(tmp_path / 'Aariz'), ['S'], ['sella'],
-                            ['senior'], table)
+    samples = aariz_samples(
+        str(tmp_path / 'Aariz'), ['S'], ['sella'], ['senior'], table)
     assert samples[0].spacing == (0.1, 0.2)
     # and by the LabelMe converter (JSON stem or image file name)
     labelme = tmp_path / 'doctor' / '001.json'
     labelme.parent.mkdir()
     labelme.write_text(
         json.dumps(
-            dict(shapes=[], imagePath='001.png', imageData=None,
-                 imageWidth=8, imageHeight=8)))
+            dict(
+                shapes=[],
+                imagePath='001.png',
+                imageData=None,
+                imageWidth=8,
+                imageHeight=8)))
     samples = labelme_samples([str(labelme.parent)], ['sella'],
                               spacing_table=table)
     assert samples[0].spacing == (0.1, 0.2)
-

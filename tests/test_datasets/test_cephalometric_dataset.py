@@ -69,10 +69,9 @@ def test_missing_landmark_kept_invisible(tiny_data, coco):
 
 
 @pytest.mark.parametrize(
-    'mutate, message',
-    [
-        (lambda c: c['annotations'][1].update(
-            keypoints=c['annotations'][1]['keypoints'][:-3]),
+    'mutate, message', [
+        (lambda c: c['annotations'][1].update(keypoints=c['annotations'][1][
+            'keypoints'][:-3]),
          r'image id 2 \(val_0001.png\): has 18 keypoints, but expected 19'),
         (lambda c: c['annotations'][0]['keypoints'].__setitem__(
             3, float('nan')),

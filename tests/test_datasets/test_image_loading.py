@@ -81,12 +81,14 @@ def test_12_bit_data_in_16_bit_file_reaches_255(tmp_path, load, name):
 
 
 @pytest.mark.parametrize('load', LOADERS)
-@pytest.mark.parametrize('values,bits', [
-    ([0, 300, 1023], 10),
-    ([0, 9000, 16383], 14),
-    ([0, 30000, 65535], 16),
-    ([0, 7, 255], 8),  # 8-bit data in a 16-bit file: unchanged
-])
+@pytest.mark.parametrize(
+    'values,bits',
+    [
+        ([0, 300, 1023], 10),
+        ([0, 9000, 16383], 14),
+        ([0, 30000, 65535], 16),
+        ([0, 7, 255], 8),  # 8-bit data in a 16-bit file: unchanged
+    ])
 def test_16_bit_png_scaled_by_smallest_depth_holding_max(
         tmp_path, load, values, bits):
     img = load(_write(tmp_path / 'deep.png', _ramp(values)))
@@ -118,16 +120,19 @@ def test_png_sbit_gives_the_bit_depth(tmp_path, load):
 
 
 @pytest.mark.parametrize('name,colour', [
-    ('grey.png', False), ('colour.png', True),
-    ('grey.jpg', False), ('colour.jpg', True), ('grey.bmp', False),
+    ('grey.png', False),
+    ('colour.png', True),
+    ('grey.jpg', False),
+    ('colour.jpg', True),
+    ('grey.bmp', False),
 ])
 def test_8_bit_files_match_mmpose_load_image(tmp_path, name, colour):
     rng = np.random.default_rng(0)
-    pixels = rng.integers(0, 256, (H, W, 3) if colour else (H, W),
-                          dtype=np.uint8)
+    pixels = rng.integers(
+        0, 256, (H, W, 3) if colour else (H, W), dtype=np.uint8)
     path = _write(tmp_path / name, pixels)
-    mmpose_img = TRANSFORMS.build(dict(type='LoadImage'))(
-        dict(img_path=path))['img']
+    mmpose_img = TRANSFORMS.build(dict(type='LoadImage'))(dict(
+        img_path=path))['img']
     np.testing.assert_array_equal(_load_with_transform(path), mmpose_img)
     np.testing.assert_array_equal(load_image(path), mmpose_img)
 
@@ -139,8 +144,8 @@ def test_arrays_get_the_same_rule():
     np.testing.assert_array_equal(to_model_input(grey[..., None]), expected)
     np.testing.assert_array_equal(
         to_model_input(np.repeat(grey[..., None], 3, axis=2)), expected)
-    np.testing.assert_array_equal(to_model_input(grey.astype(np.int32)),
-                                  expected)
+    np.testing.assert_array_equal(
+        to_model_input(grey.astype(np.int32)), expected)
     bgr = np.zeros((H, W, 3), np.uint8)
     assert to_model_input(bgr) is bgr  # 8-bit BGR untouched, not copied
     transform = TRANSFORMS.build(dict(type='LoadCephalogram'))
@@ -158,8 +163,8 @@ def test_arrays_get_the_same_rule():
     (np.zeros((0, 0), np.uint16), 'the image has no pixels'),
 ])
 def test_arrays_of_unknown_range_or_shape_are_refused(pixels, message):
-    with pytest.raises(ImageReadError,
-                       match='scan_7: cannot read image: .*' + message):
+    with pytest.raises(
+            ImageReadError, match='scan_7: cannot read image: .*' + message):
         to_model_input(pixels, 'scan_7')
 
 
@@ -171,8 +176,9 @@ def _bad_file(tmp_path, name: str, kind: str) -> str:
     if kind == 'empty':
         path.write_bytes(b'')
     else:
-        data = cv2.imencode(osp.splitext(name)[1],
-                            _ramp(range(0, 250, 7)).astype(np.uint8))[1]
+        data = cv2.imencode(
+            osp.splitext(name)[1],
+            _ramp(range(0, 250, 7)).astype(np.uint8))[1]
         path.write_bytes(data.tobytes()[:len(data) // 2])
     return str(path)
 
@@ -190,8 +196,8 @@ BAD_FILES = [
 def test_empty_and_truncated_files_fail_by_name(tmp_path, load, name, kind,
                                                 reason):
     path = _bad_file(tmp_path, name, kind)
-    with pytest.raises(ValueError,
-                       match=f'{path}: cannot read image: {reason}'):
+    with pytest.raises(
+            ValueError, match=f'{path}: cannot read image: {reason}'):
         load(path)
 
 
@@ -217,11 +223,10 @@ def test_training_dataset_names_a_bad_image(tmp_path, tiny_data, name, kind,
     assert not dataset.test_mode
     bad = 2
     path = dataset.get_data_info(bad)['img_path']
-    shutil.copy(_bad_file(tmp_path, 'bad' + osp.splitext(name)[1], kind),
-                path)
+    shutil.copy(_bad_file(tmp_path, 'bad' + osp.splitext(name)[1], kind), path)
     assert dataset[0]['inputs'].shape[-2:] == (64, 64)
-    with pytest.raises(ImageReadError,
-                       match=f'{path}: cannot read image: {reason}'):
+    with pytest.raises(
+            ImageReadError, match=f'{path}: cannot read image: {reason}'):
         dataset[bad]
 
 
@@ -233,8 +238,8 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=lambda p: osp.relpath(p, REPO_ROOT))
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
 def test_every_config_loads_with_load_cephalogram(path):
     cfg = Config.fromfile(path)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -34,8 +34,8 @@ def test_write_split(tmp_path):
     assert [i['spacing'] for i in coco['images']] == [0.1] * 3
     assert len(coco['annotations']) == 3
     assert len(coco['annotations'][0]['keypoints']) == 19 * 3
-    img = cv2.imread(osp.join(tmp_path, 'images', 'val_0000.png'),
-                     cv2.IMREAD_UNCHANGED)
+    img = cv2.imread(
+        osp.join(tmp_path, 'images', 'val_0000.png'), cv2.IMREAD_UNCHANGED)
     assert img.shape == (coco['images'][0]['height'],
                          coco['images'][0]['width'])
     again = write_synthetic_split(str(tmp_path / 'b'), 'val', 3, seed=5)

@@ -37,8 +37,7 @@ def test_registered_changes_pixels_not_keypoints(cfg):
     assert not np.array_equal(out['img'], img)
     # still grey: all three channels equal
     assert np.array_equal(out['img'][..., 0], out['img'][..., 2])
-    np.testing.assert_array_equal(out['keypoints'],
-                                  _results(img)['keypoints'])
+    np.testing.assert_array_equal(out['keypoints'], _results(img)['keypoints'])
 
 
 @pytest.mark.parametrize('name', ['RandomGammaContrast', 'RandomCLAHE'])
@@ -93,8 +92,8 @@ def test_clahe_colour_image_keeps_shape():
 @pytest.mark.parametrize('cfg, message', [
     (dict(type='RandomGammaContrast', gamma_range=(2.0, 1.0)), 'gamma_range'),
     (dict(type='RandomGammaContrast', gamma_range=(0.0, 1.0)), 'gamma_range'),
-    (dict(type='RandomGammaContrast', contrast_range=(1.0, )),
-     'contrast_range'),
+    (dict(type='RandomGammaContrast',
+          contrast_range=(1.0, )), 'contrast_range'),
     (dict(type='RandomGammaContrast', brightness_delta=-1), 'brightness'),
     (dict(type='RandomGammaContrast', prob=1.5), 'prob'),
     (dict(type='RandomCLAHE', clip_limit=(3.0, 1.0)), 'clip_limit'),

@@ -105,8 +105,8 @@ def test_backbone_learning_rate_must_be_configured():
         BackboneFreezeHook(unfreeze_epoch=1).before_train(runner)
     assert ("paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)})"
             in str(err.value))
-    runner = make_runner(paramwise=dict(
-        custom_keys={'backbone': dict(lr_mult=0.5)}))
+    runner = make_runner(
+        paramwise=dict(custom_keys={'backbone': dict(lr_mult=0.5)}))
     with pytest.raises(ValueError, match=r'at \[0.5\] x'):
         BackboneFreezeHook(unfreeze_epoch=1).before_train(runner)
     BackboneFreezeHook(unfreeze_epoch=1, lr_mult=0.5).before_train(runner)

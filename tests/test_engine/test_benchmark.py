@@ -3,6 +3,7 @@ per measurement, and tools/benchmark.py's JSON and ratios on the tiny
 config."""
 import json
 import math
+import os.path as osp
 
 import pytest
 import torch
@@ -11,10 +12,8 @@ from mmengine.config import Config
 from ceph_landmarks.engine import benchmark as bm
 from ceph_landmarks.engine import peak_memory
 from ceph_landmarks.engine.peak_memory import PeakMemory, cpu_peak_available
-import os.path as osp
-
-from helpers import REPO_ROOT, TINY_CONFIG, data_options, run_tool
-from helpers import write_landmark_variant
+from helpers import (REPO_ROOT, TINY_CONFIG, data_options, run_tool,
+                     write_landmark_variant)
 
 TINY_SRPOSE = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                        'tiny_srpose_cldetection2023-64x64.py')

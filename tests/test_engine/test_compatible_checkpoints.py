@@ -25,8 +25,9 @@ def runner_checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def data38(tiny_data, tmp_path_factory):
-    return write_landmark_variant(
-        tiny_data, str(tmp_path_factory.mktemp('data38')), 'cldetection2023')
+    return write_landmark_variant(tiny_data,
+                                  str(tmp_path_factory.mktemp('data38')),
+                                  'cldetection2023')
 
 
 @pytest.mark.slow
@@ -42,15 +43,14 @@ def test_test_tool_runs_on_a_runner_checkpoint(runner_checkpoint, data38,
     assert 'do not match exactly' not in log
 
 
-def test_init_model_and_inference_give_38_landmarks(runner_checkpoint,
-                                                    data38):
+def test_init_model_and_inference_give_38_landmarks(runner_checkpoint, data38):
     model = init_model(TINY_SRPOSE, runner_checkpoint, device='cpu')
     assert model.dataset_meta['num_keypoints'] == 38
     image = osp.join(data38, 'images', 'val_0000.png')
     results = inference_topdown(model, image)
     assert results[0].pred_instances.keypoints.shape == (1, 38, 2)
-    assert torch.isfinite(torch.as_tensor(
-        results[0].pred_instances.keypoints)).all()
+    assert torch.isfinite(
+        torch.as_tensor(results[0].pred_instances.keypoints)).all()
 
 
 @pytest.mark.slow
@@ -58,8 +58,14 @@ def test_21_landmark_config_refuses_it_with_the_extension_tool(
         runner_checkpoint, tiny_data, tmp_path):
     data21 = write_landmark_variant(tiny_data, str(tmp_path / 'p1p2'),
                                     'isbi2015_p1p2')
-    proc = run_tool('test.py', TINY_SRPOSE_FT, runner_checkpoint, '--work-dir',
-                    str(tmp_path), *data_options(data21), check=False)
+    proc = run_tool(
+        'test.py',
+        TINY_SRPOSE_FT,
+        runner_checkpoint,
+        '--work-dir',
+        str(tmp_path),
+        *data_options(data21),
+        check=False)
     assert proc.returncode != 0
     assert f'Checkpoint {runner_checkpoint} does not fit' in proc.stderr
     assert 'SRPoseHead predicts 38 landmarks' in proc.stderr

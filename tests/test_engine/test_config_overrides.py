@@ -21,18 +21,19 @@ def test_image_size_updates_codecs_and_affine(cfg):
     assert cfg.codec.heatmap_size == (96, 80)  # stride 4 kept
     assert cfg.model.head.decoder.heatmap_size == (96, 80)
     pipeline = cfg.train_dataloader.dataset.pipeline
-    assert [t for t in pipeline if t.type == 'TopdownAffine'
-            ][0].input_size == (384, 320)
-    assert [t for t in pipeline if t.type == 'GenerateTarget'
-            ][0].encoder.heatmap_size == (96, 80)
+    assert [t for t in pipeline
+            if t.type == 'TopdownAffine'][0].input_size == (384, 320)
+    assert [t for t in pipeline
+            if t.type == 'GenerateTarget'][0].encoder.heatmap_size == (96, 80)
     val = cfg.val_dataloader.dataset.pipeline
-    assert [t for t in val if t.type == 'TopdownAffine'
-            ][0].input_size == (384, 320)
+    assert [t for t in val
+            if t.type == 'TopdownAffine'][0].input_size == (384, 320)
 
 
 def test_image_size_must_fit_stride(cfg):
-    with pytest.raises(ValueError, match='not divisible by the heatmap '
-                       'stride 4'):
+    with pytest.raises(
+            ValueError, match='not divisible by the heatmap '
+            'stride 4'):
         co.set_image_size(cfg, 250, 256)
 
 
@@ -116,6 +117,7 @@ def test_random_flip_goes_before_the_affine(cfg):
     types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert types.index('RandomFlip') == types.index('TopdownAffine') - 1
     assert 'RandomFlip' not in [
-        t['type'] for t in cfg.val_dataloader.dataset.pipeline]
+        t['type'] for t in cfg.val_dataloader.dataset.pipeline
+    ]
     with pytest.raises(ValueError, match='already has a RandomFlip'):
         co.enable_random_flip(cfg)

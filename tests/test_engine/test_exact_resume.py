@@ -36,11 +36,16 @@ def _train_until_killed(work_dir: str, options: list) -> str:
     """Run tools/train.py, SIGKILL it once epoch 2 has begun; its log."""
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    proc = subprocess.Popen(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
-         RESUME_CONFIG, '--work-dir', work_dir, *options],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'), RESUME_CONFIG, '--work-dir',
+        work_dir, *options
+    ],
+                            cwd=REPO_ROOT,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
     lines = []
     try:
         for line in proc.stdout:
@@ -64,13 +69,13 @@ def _max_abs_difference(a: dict, b: dict) -> float:
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != 'posix', reason='SIGKILL')
 @pytest.mark.parametrize('num_workers', [0, 2])
-def test_resume_after_sigkill_equals_uninterrupted_run(
-        tiny_data, tmp_path, num_workers):
-    options = [*data_options(tiny_data),
-               f'train_dataloader.num_workers={num_workers}']
+def test_resume_after_sigkill_equals_uninterrupted_run(tiny_data, tmp_path,
+                                                       num_workers):
+    options = [
+        *data_options(tiny_data), f'train_dataloader.num_workers={num_workers}'
+    ]
     straight, split = tmp_path / 'straight', tmp_path / 'split'
-    run_tool('train.py', RESUME_CONFIG, '--work-dir', str(straight),
-             *options)
+    run_tool('train.py', RESUME_CONFIG, '--work-dir', str(straight), *options)
 
     log = _train_until_killed(str(split), options)
     assert (split / 'epoch_1.pth').is_file() and not (
@@ -174,10 +179,14 @@ def _epochs(loader: DataLoader, epochs: int = 2) -> list:
 
 def test_workers_draw_anew_each_epoch_and_again_after_resume():
     loader = Runner.build_dataloader(
-        dict(dataset=_Draws(), sampler=dict(type='DefaultSampler',
-                                            shuffle=False),
-             batch_size=2, num_workers=2, persistent_workers=False,
-             collate_fn=dict(type='default_collate')), seed=0)
+        dict(
+            dataset=_Draws(),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=2,
+            num_workers=2,
+            persistent_workers=False,
+            collate_fn=dict(type='default_collate')),
+        seed=0)
     first, second = _epochs(loader)
     assert first == second  # mmengine: seed + worker_id every epoch
 

@@ -12,9 +12,8 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
 from ceph_landmarks.engine import load_local_checkpoint
-from helpers import (TINY_SRPOSE_FT, data_options, digests,
-                     last_run_scalars, run_tool, save_runner_checkpoint,
-                     write_landmark_variant)
+from helpers import (TINY_SRPOSE_FT, data_options, digests, last_run_scalars,
+                     run_tool, save_runner_checkpoint, write_landmark_variant)
 
 pytestmark = pytest.mark.slow
 
@@ -61,17 +60,23 @@ def finetune(tiny_data, tmp_path_factory):
     files, epochs = [], []
     for flags, cfg_options in runs:
         run_tool('train.py', TINY_SRPOSE_FT, *flags, *common, *cfg_options)
-        files.append({name: digest
-                      for name, digest in digests(work_dir).items()
-                      if name.startswith('epoch_')})
-        epochs.append({r['epoch'] for r in last_run_scalars(work_dir)
-                       if 'epoch' in r})
+        files.append({
+            name: digest
+            for name, digest in digests(work_dir).items()
+            if name.startswith('epoch_')
+        })
+        epochs.append(
+            {r['epoch']
+             for r in last_run_scalars(work_dir) if 'epoch' in r})
     ckpts = [
         load_local_checkpoint(osp.join(work_dir, f'epoch_{e}.pth'))
         for e in (1, 2, 3)
     ]
-    return SimpleNamespace(source=load_local_checkpoint(source), ckpts=ckpts,
-                           files=files, epochs=epochs)
+    return SimpleNamespace(
+        source=load_local_checkpoint(source),
+        ckpts=ckpts,
+        files=files,
+        epochs=epochs)
 
 
 def test_19_landmark_checkpoint_is_extended_on_load(finetune):
@@ -93,10 +98,9 @@ def test_resume_continues_each_run_where_the_last_stopped(finetune):
     """Runs B and C train only their new epoch: the earlier epochs'
     checkpoints are left as they were."""
     assert finetune.epochs == [{1}, {2}, {3}]
-    assert [sorted(f) for f in finetune.files] == [
-        ['epoch_1.pth'], ['epoch_1.pth', 'epoch_2.pth'],
-        ['epoch_1.pth', 'epoch_2.pth', 'epoch_3.pth']
-    ]
+    assert [sorted(f) for f in finetune.files
+            ] == [['epoch_1.pth'], ['epoch_1.pth', 'epoch_2.pth'],
+                  ['epoch_1.pth', 'epoch_2.pth', 'epoch_3.pth']]
     for before, after in zip(finetune.files, finetune.files[1:]):
         assert {k: after[k] for k in before} == before
     iters = [c['meta']['iter'] for c in finetune.ckpts]

@@ -38,8 +38,8 @@ def test_mismatched_landmarks_are_refused_with_the_way_out():
         "['cldetection2023'])" in message
     assert "Landmarks only in isbi2015_p1p2: ['p1', 'p2']" in message
     # the landmarks only in cldetection2023 are named
-    assert all(name in message
-               for name in landmark_names('cldetection2023')[19:])
+    assert all(
+        name in message for name in landmark_names('cldetection2023')[19:])
     assert ('tools/extend_checkpoint.py CHECKPOINT --src-landmarks '
             'cldetection2023 --dst-landmarks isbi2015_p1p2') in message
 
@@ -73,8 +73,7 @@ def test_source_checkpoint_is_extended_on_load(bare):
     state = ckpt if bare else ckpt['state_dict']
     weight = state['head.final_layer.weight']
     assert weight.shape == model.head.final_layer.weight.shape
-    torch.testing.assert_close(weight[:19],
-                               source['head.final_layer.weight'])
+    torch.testing.assert_close(weight[:19], source['head.final_layer.weight'])
     model.load_state_dict(state, strict=True)
 
 
@@ -91,8 +90,8 @@ def test_srpose_aux_channels_must_match_the_extension():
     model = build_tiny_model(21, srpose=True, aux_lowres_channels=0)
     ckpt = {'state_dict': build_tiny_model(38, srpose=True).state_dict()}
     hook = LandmarkCheckpointHook('cldetection2023', 'isbi2015_p1p2')
-    with pytest.raises(ValueError,
-                       match='set model.head.aux_lowres_channels=19'):
+    with pytest.raises(
+            ValueError, match='set model.head.aux_lowres_channels=19'):
         hook.after_load_checkpoint(fake_runner(model), ckpt)
     hook = LandmarkCheckpointHook(
         'cldetection2023', 'isbi2015_p1p2', keep_dropped_lowres=False)
@@ -131,8 +130,8 @@ def test_bare_and_ema_only_checkpoints_load(tmp_path):
                                source.head.final_layer.weight)
 
     # mmengine's averaged models: 'module.' prefix and a 'steps' buffer
-    ema_state = OrderedDict(('module.' + k, v)
-                            for k, v in source.state_dict().items())
+    ema_state = OrderedDict(
+        ('module.' + k, v) for k, v in source.state_dict().items())
     ema_state['steps'] = torch.tensor(1000)
     ema = str(tmp_path / 'ema.pth')
     torch.save({'ema_state_dict': ema_state, 'meta': {'epoch': 3}}, ema)

@@ -9,17 +9,17 @@ from mmengine.config import Config
 
 from ceph_landmarks.engine import config_overrides as co
 from ceph_landmarks.engine import load_local_checkpoint
-from helpers import (TINY_CONFIG, assert_one_error_line, data_options,
-                     run_tool)
+from helpers import TINY_CONFIG, assert_one_error_line, data_options, run_tool
 
 
 def test_image_size_must_fit_the_hrnet_stride():
     cfg = Config.fromfile(TINY_CONFIG)
     assert co.network_stride(cfg) == 32  # stem 4 x 2**3 for 4 branches
-    with pytest.raises(ValueError,
-                       match=r'image size 100 x 100 does not fit the network: '
-                       r'HRNet needs both sides divisible by 32, e.g. 96 x '
-                       r'96'):
+    with pytest.raises(
+            ValueError,
+            match=r'image size 100 x 100 does not fit the network: '
+            r'HRNet needs both sides divisible by 32, e.g. 96 x '
+            r'96'):
         co.set_image_size(cfg, 100, 100)  # divisible by the heatmap stride 4
     assert cfg.codec.input_size == (64, 64)  # unchanged after the refusal
     assert co.set_image_size(cfg, 96, 128) > 0
@@ -27,9 +27,16 @@ def test_image_size_must_fit_the_hrnet_stride():
 
 @pytest.mark.slow
 def test_train_tool_names_the_image_size_option(tiny_data, tmp_path):
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
-                    '--image-size', '100', '68', *data_options(tiny_data),
-                    check=False)
+    proc = run_tool(
+        'train.py',
+        TINY_CONFIG,
+        '--work-dir',
+        str(tmp_path),
+        '--image-size',
+        '100',
+        '68',
+        *data_options(tiny_data),
+        check=False)
     assert_one_error_line(
         proc, '--image-size 100 68: image size 100 x 68 does not fit the '
         'network: HRNet needs both sides divisible by 32, e.g. 96 x 64')
@@ -47,16 +54,27 @@ def _earlier_run(work_dir):
 @pytest.mark.slow
 def test_train_refuses_a_work_dir_with_checkpoints(tiny_data, tmp_path):
     files = _earlier_run(tmp_path)
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
-                    *data_options(tiny_data), check=False)
+    proc = run_tool(
+        'train.py',
+        TINY_CONFIG,
+        '--work-dir',
+        str(tmp_path),
+        *data_options(tiny_data),
+        check=False)
     assert_one_error_line(
         proc, f'work dir {tmp_path} already holds checkpoints of an earlier '
         'run (best_ceph_MRE_epoch_1.pth, epoch_2.pth, last_checkpoint); '
         'pass --resume')
     for name, data in files.items():
         assert (tmp_path / name).read_bytes() == data
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
-                    '--resume', '--overwrite', check=False)
+    proc = run_tool(
+        'train.py',
+        TINY_CONFIG,
+        '--work-dir',
+        str(tmp_path),
+        '--resume',
+        '--overwrite',
+        check=False)
     assert proc.returncode == 2 and 'not allowed with argument' in \
         proc.stderr
 
@@ -73,10 +91,12 @@ def test_train_overwrite_moves_the_earlier_checkpoints_aside(
             assert f.read() == data
     assert osp.isfile(osp.join(aside, 'last_checkpoint'))
     # the new run's files only, and the new last_checkpoint points there
-    assert sorted(osp.basename(p) for p in glob.glob(str(
-        tmp_path / '*.pth'))) == ['best_ceph_MRE_epoch_1.pth', 'epoch_1.pth']
-    assert load_local_checkpoint(str(tmp_path / 'epoch_1.pth'))['meta'][
-        'epoch'] == 1
+    assert sorted(osp.basename(p)
+                  for p in glob.glob(str(tmp_path / '*.pth'))) == [
+                      'best_ceph_MRE_epoch_1.pth', 'epoch_1.pth'
+                  ]
+    assert load_local_checkpoint(str(tmp_path /
+                                     'epoch_1.pth'))['meta']['epoch'] == 1
     assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
 
 
@@ -92,6 +112,6 @@ def test_checkpoint_tools_refuse_to_replace_files(tool, tmp_path):
     assert_one_error_line(
         proc, f'--out {out} already exists; pass --overwrite to replace it')
     assert out.read_bytes() == b'earlier'
-    proc = run_tool(tool, str(src), *extra, '--out', str(src), '--overwrite',
-                    check=False)
+    proc = run_tool(
+        tool, str(src), *extra, '--out', str(src), '--overwrite', check=False)
     assert_one_error_line(proc, f'--out {src} is the input file')

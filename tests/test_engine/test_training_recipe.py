@@ -15,16 +15,15 @@ pytestmark = pytest.mark.slow  # every test runs tools/train.py
 
 def test_recipe_flags_reach_the_dumped_config(tiny_data, tmp_path):
     proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
-                    '--amp', '--ema', '--ema-decay', '0.9999',
-                    '--accumulate', '2', '--clip-grad', '1.0',
-                    '--warmup-epochs', '1', '--epochs', '2', '--lr', '1e-3',
-                    '--batch-size', '2', '--num-workers', '0',
-                    '--image-size', '96', '64', *data_options(tiny_data))
+                    '--amp', '--ema', '--ema-decay', '0.9999', '--accumulate',
+                    '2', '--clip-grad', '1.0', '--warmup-epochs', '1',
+                    '--epochs', '2', '--lr', '1e-3', '--batch-size', '2',
+                    '--num-workers', '0', '--image-size', '96', '64',
+                    *data_options(tiny_data))
     log = proc.stdout + proc.stderr
     assert '--amp ignored' in log  # CPU: fp32 with a clear message
 
-    dumped = Config.fromfile(
-        osp.join(tmp_path, osp.basename(TINY_CONFIG)))
+    dumped = Config.fromfile(osp.join(tmp_path, osp.basename(TINY_CONFIG)))
     assert dumped.optim_wrapper.accumulative_counts == 2
     assert dumped.optim_wrapper.clip_grad.max_norm == 1.0
     assert dumped.optim_wrapper.optimizer.lr == 1e-3
@@ -63,8 +62,10 @@ def _assert_same(a, b, where):
 
 
 def test_resume_equals_uninterrupted_run(tiny_data, tmp_path):
-    common = ['--ema', '--ema-decay', '0.9', '--epochs', '2',
-              *data_options(tiny_data), 'randomness.deterministic=True']
+    common = [
+        '--ema', '--ema-decay', '0.9', '--epochs', '2',
+        *data_options(tiny_data), 'randomness.deterministic=True'
+    ]
     straight, split = tmp_path / 'straight', tmp_path / 'split'
     run_tool('train.py', TINY_CONFIG, '--work-dir', str(straight), *common)
     run_tool('train.py', TINY_CONFIG, '--work-dir', str(split), *common,
@@ -89,8 +90,15 @@ def test_resume_equals_uninterrupted_run(tiny_data, tmp_path):
 ])
 def test_bad_flag_values_are_clear_errors(tiny_data, tmp_path, flag, value,
                                           message):
-    proc = run_tool('train.py', TINY_CONFIG, '--work-dir', str(tmp_path),
-                    flag, value, *data_options(tiny_data), check=False)
+    proc = run_tool(
+        'train.py',
+        TINY_CONFIG,
+        '--work-dir',
+        str(tmp_path),
+        flag,
+        value,
+        *data_options(tiny_data),
+        check=False)
     assert proc.returncode != 0 and message in proc.stderr
 
 

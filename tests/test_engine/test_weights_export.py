@@ -51,6 +51,12 @@ def test_tool_writes_a_loadable_raw_file(tmp_path):
     assert set(out) == {'meta', 'state_dict'}
     assert torch.equal(out['state_dict']['head.w'], torch.full((2, ), 3.0))
     torch.save(dict(state_dict={'w': torch.zeros(1)}), src)
-    proc = run_tool('export_weights.py', str(src), '--out', str(dst),
-                    '--raw', '--overwrite', check=False)
+    proc = run_tool(
+        'export_weights.py',
+        str(src),
+        '--out',
+        str(dst),
+        '--raw',
+        '--overwrite',
+        check=False)
     assert proc.returncode != 0 and 'no ema_state_dict' in proc.stderr

@@ -25,9 +25,10 @@ def _sample(pred, gt=GT, visible=(1, 1, 1, 1), spacing=0.1, path='a.png'):
 
 def _metric(**kwargs):
     metric = METRICS.build(dict(type='CephalometricAngleMetric', **kwargs))
-    metric.dataset_meta = dict(
-        keypoint_id2name={k: n
-                          for k, n in enumerate(NAMES)})
+    metric.dataset_meta = dict(keypoint_id2name={
+        k: n
+        for k, n in enumerate(NAMES)
+    })
     return metric
 
 
@@ -67,7 +68,8 @@ def test_unannotated_and_undefined_images_are_left_out(capfd):
     MMLogger.get_instance('test_angle_metric')  # current logger: to stdout
     samples = [
         # A not annotated: out of SNA and ANB, still in SNB
-        _sample([[0, 0], [10, 0], [0, 10], [0, 10]], visible=(1, 1, 0, 1),
+        _sample([[0, 0], [10, 0], [0, 10], [0, 10]],
+                visible=(1, 1, 0, 1),
                 path='no_a.png'),
         # predicted S on N: every angle undefined
         _sample([[10, 0], [10, 0], [10, 10], [0, 10]], path='collapsed.png'),
@@ -85,8 +87,9 @@ def test_unannotated_and_undefined_images_are_left_out(capfd):
 def test_set_without_the_landmarks_reports_nothing():
     metric = METRICS.build(dict(type='CephalometricAngleMetric'))
     metric.dataset_meta = dict(keypoint_id2name={0: 'p1', 1: 'p2'})
-    assert _run(metric, [_sample([[0, 0], [1, 1]], gt=[[0, 0], [1, 1]],
-                                 visible=(1, 1))]) == {}
+    assert _run(metric, [
+        _sample([[0, 0], [1, 1]], gt=[[0, 0], [1, 1]], visible=(1, 1))
+    ]) == {}
 
 
 def test_invalid_measurements():
@@ -97,7 +100,8 @@ def test_invalid_measurements():
 def test_missing_spacing_is_a_clear_error():
     sample = _sample(GT)
     del sample['spacing']
-    with pytest.raises(KeyError,
-                       match="CephalometricAngleMetric needs the pixel "
-                       "spacing of a.png"):
+    with pytest.raises(
+            KeyError,
+            match="CephalometricAngleMetric needs the pixel "
+            "spacing of a.png"):
         _metric().process([], [sample])

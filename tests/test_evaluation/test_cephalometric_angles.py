@@ -77,8 +77,7 @@ def test_vector_angle_accurate_near_180():
 
 
 def test_degenerate_segment_is_a_clear_error():
-    with pytest.raises(ValueError,
-                       match='zero-length segment N-S.*coincide'):
+    with pytest.raises(ValueError, match='zero-length segment N-S.*coincide'):
         sna(S, S.copy(), P([10., 7.]))
     with pytest.raises(ValueError, match='zero-length segment Go-Me'):
         fma(P([0., 0.]), P([1., 0.]), P([3., 3.]), P([3., 3.]))
@@ -90,8 +89,13 @@ def _isbi_keypoints():
     names = landmark_names('isbi2015')
     kpts = np.zeros((len(names), 2))
     place = dict(
-        sella=S, nasion=N, subspinale=P([10., 7.]), supramentale=P([0., 10.]),
-        porion=P([0., 0.]), orbitale=P([10., 0.]), gonion=P([0., 5.]),
+        sella=S,
+        nasion=N,
+        subspinale=P([10., 7.]),
+        supramentale=P([0., 10.]),
+        porion=P([0., 0.]),
+        orbitale=P([10., 0.]),
+        gonion=P([0., 5.]),
         menton=P([10., 5. + 10. * math.tan(math.radians(30))]))
     for name, xy in place.items():
         kpts[names.index(name)] = xy
@@ -123,9 +127,10 @@ def test_sets_with_incisor_apices_get_all_angles():
 
 def test_missing_landmark_names_the_landmark():
     names, kpts = _isbi_keypoints()
-    with pytest.raises(ValueError,
-                       match=r'U1-SN needs the landmarks U1A '
-                       r'\(upper_incisor_apex\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'U1-SN needs the landmarks U1A '
+            r'\(upper_incisor_apex\)'):
         cephalometric_angles(kpts, names, ['U1-SN'])
     with pytest.raises(ValueError, match="unknown measurement 'XYZ'"):
         cephalometric_angles(kpts, names, ['XYZ'])
@@ -137,8 +142,10 @@ def test_degenerate_policy_raise_or_nan():
     names, kpts = _isbi_keypoints()
     batch = np.stack([kpts, kpts])
     batch[1, names.index('nasion')] = batch[1, names.index('sella')]
-    with pytest.raises(ValueError, match=r'SNA is undefined: zero-length '
-                       r'segment N-S at index \[1\]'):
+    with pytest.raises(
+            ValueError,
+            match=r'SNA is undefined: zero-length '
+            r'segment N-S at index \[1\]'):
         cephalometric_angles(batch, names)
     angles = cephalometric_angles(batch, names, on_degenerate='nan')
     assert angles['SNA'][0] == pytest.approx(90.0)

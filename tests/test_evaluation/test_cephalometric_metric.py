@@ -89,8 +89,9 @@ def test_invalid_thresholds():
 
 
 def test_invalid_collapse_arguments():
-    with pytest.raises(ValueError, match=r'collapse_ratio.*\(0, 1\), but '
-                       'got 1.5'):
+    with pytest.raises(
+            ValueError, match=r'collapse_ratio.*\(0, 1\), but '
+            'got 1.5'):
         CephalometricMetric(collapse_ratio=1.5)
     with pytest.raises(ValueError, match='collapse_min_true_mm.*but got -1'):
         CephalometricMetric(collapse_min_true_mm=-1)
@@ -118,8 +119,12 @@ def warned():
     logger.removeHandler(records)
 
 
-NAMES = {0: 'upper_incisal_tip', 1: 'lower_incisal_tip', 2: 'menton',
-         3: 'pogonion'}
+NAMES = {
+    0: 'upper_incisal_tip',
+    1: 'lower_incisal_tip',
+    2: 'menton',
+    3: 'pogonion'
+}
 
 
 def _incisor_samples():
@@ -152,9 +157,9 @@ def test_collapsed_pairs_counted_warned_and_written(tmp_path, warned):
 
     rows = json.load(open(osp.join(tmp_path, 'collapsed_pairs.json')))
     # the collapsed pair, then the near-collapse (0.8 mm < 1 mm), by ratio
-    assert [(r['landmark_a'], r['landmark_b'], r['collapsed'])
-            for r in rows] == [('upper_incisal_tip', 'lower_incisal_tip',
-                                True), ('menton', 'pogonion', False)]
+    assert [(r['landmark_a'], r['landmark_b'], r['collapsed']) for r in rows
+            ] == [('upper_incisal_tip', 'lower_incisal_tip', True),
+                  ('menton', 'pogonion', False)]
     assert rows[0]['pred_median_mm'] == pytest.approx(0.2)
     assert rows[0]['true_median_mm'] == pytest.approx(4.0)
     assert rows[0]['frac_pred_below_0.5mm'] == pytest.approx(1.0)
@@ -162,8 +167,8 @@ def test_collapsed_pairs_counted_warned_and_written(tmp_path, warned):
     assert rows[1]['ratio'] == pytest.approx(0.4)
     with open(osp.join(tmp_path, 'collapsed_pairs.csv')) as f:
         table = list(csv.DictReader(f))
-    assert [r['landmark_b'] for r in table] == ['lower_incisal_tip',
-                                                'pogonion']
+    assert [r['landmark_b']
+            for r in table] == ['lower_incisal_tip', 'pogonion']
     assert list(table[0]) == [
         'landmark_a', 'landmark_b', 'index_a', 'index_b', 'pred_median_mm',
         'true_median_mm', 'ratio', 'frac_pred_below_0.5mm', 'num_images',
@@ -212,6 +217,5 @@ def test_collapse_thresholds_are_configurable():
     metric = CephalometricMetric(per_landmark=False, collapse_ratio=0.5)
     assert _run(metric, _incisor_samples())['ceph/collapsed_pairs'] == 2
     # ... and the incisors (4 mm) are not with a 5 mm floor
-    metric = CephalometricMetric(
-        per_landmark=False, collapse_min_true_mm=5.0)
+    metric = CephalometricMetric(per_landmark=False, collapse_min_true_mm=5.0)
     assert _run(metric, _incisor_samples())['ceph/collapsed_pairs'] == 0

@@ -30,8 +30,7 @@ def _incisors():
 
 
 def _pair(records, a, b):
-    return next(r for r in records
-                if (r['index_a'], r['index_b']) == (a, b))
+    return next(r for r in records if (r['index_a'], r['index_b']) == (a, b))
 
 
 def test_collapsed_pair_is_found_with_its_numbers():
@@ -73,8 +72,7 @@ def test_ratio_is_a_strict_upper_bound_and_min_true_mm_a_floor():
     # true tips 4 mm apart: a 4.01 mm floor excludes them
     assert collapsed_pairs(pred, gt, mask, spacing, min_true_mm=4.01) == []
     # default names are the indices
-    assert collapsed_pairs(pred, gt, mask,
-                           spacing)[0]['landmark_a'] == '0'
+    assert collapsed_pairs(pred, gt, mask, spacing)[0]['landmark_a'] == '0'
 
 
 def test_invisible_points_are_ignored():
@@ -123,8 +121,7 @@ def test_anisotropic_spacing_is_used():
     assert rec['pred_median_mm'] == pytest.approx(2.0)
     assert not rec['collapsed']
     # ... but 0.5 mm at sx 0.025 (ratio 0.125): collapsed
-    rec = landmark_pair_distances(pred, gt, mask, np.array([[0.025,
-                                                             0.1]]))[0]
+    rec = landmark_pair_distances(pred, gt, mask, np.array([[0.025, 0.1]]))[0]
     assert rec['pred_median_mm'] == pytest.approx(0.5)
     assert rec['collapsed']
 

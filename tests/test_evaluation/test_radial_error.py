@@ -62,28 +62,28 @@ def test_per_landmark_errors():
     stats = per_landmark_errors(errors, mask, [2.0, 4.0])
     np.testing.assert_allclose(stats['mre'][:2], [3.5, 2.25])
     np.testing.assert_allclose(stats['std'][:2], [1.5, 0.25])
-    np.testing.assert_allclose(stats['sdr'][:2], [[50.0, 50.0], [50.0,
-                                                                 100.0]])
+    np.testing.assert_allclose(stats['sdr'][:2], [[50.0, 50.0], [50.0, 100.0]])
     assert np.isnan(stats['mre'][2]) and stats['count'].tolist() == [2, 2, 0]
 
 
 def test_invalid_inputs_raise():
-    with pytest.raises(ValueError, match='spacing of image 0 must be one '
-                       r'positive number \(mm/px\) or \(sx, sy\), but got '
-                       '0.0'):
-        radial_errors_mm(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
-                         np.array([0.0]))
+    with pytest.raises(
+            ValueError,
+            match='spacing of image 0 must be one '
+            r'positive number \(mm/px\) or \(sx, sy\), but got '
+            '0.0'):
+        radial_errors_mm(
+            np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), np.array([0.0]))
     with pytest.raises(ValueError, match=r'shape \[N, K, 2\]'):
-        radial_errors_mm(np.zeros((1, 2, 3)), np.zeros((1, 2, 3)),
-                         np.array([0.1]))
-    assert np.isnan(mean_radial_error(np.ones((1, 2)), np.zeros(
-        (1, 2), bool))[0])
+        radial_errors_mm(
+            np.zeros((1, 2, 3)), np.zeros((1, 2, 3)), np.array([0.1]))
+    assert np.isnan(
+        mean_radial_error(np.ones((1, 2)), np.zeros((1, 2), bool))[0])
 
 
 def test_sdr_key_format():
-    assert [sdr_key(t) for t in (2.0, 2.5, 3, 4.0)] == [
-        'SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm'
-    ]
+    assert [sdr_key(t) for t in (2.0, 2.5, 3, 4.0)
+            ] == ['SDR@2mm', 'SDR@2.5mm', 'SDR@3mm', 'SDR@4mm']
 
 
 def test_per_image_mre_uses_only_valid_landmarks():
@@ -95,19 +95,19 @@ def test_per_image_mre_uses_only_valid_landmarks():
     mask[1] = False
     image_mre = per_image_mre(errors, mask)
     assert image_mre[0] == pytest.approx(8 / 3) and np.isnan(image_mre[1])
-    with pytest.raises(ValueError, match=r'shape \[N, K\].*\(2, 3\) and '
-                       r'\(2, 2\)'):
+    with pytest.raises(
+            ValueError, match=r'shape \[N, K\].*\(2, 3\) and '
+            r'\(2, 2\)'):
         per_image_mre(errors, mask[:, :2])
 
 
 def test_mre_standard_error_by_hand():
     # per-image MREs 1, 2, 4, 5 (image 3 has one valid landmark of two)
     errors = np.array([[1., 1.], [1., 3.], [4., 4.], [5., 99.]])
-    mask = np.array([[True, True], [True, True], [True, True],
-                     [True, False]])
+    mask = np.array([[True, True], [True, True], [True, True], [True, False]])
     # mean 3; sample variance (4 + 1 + 1 + 4) / 3; SE = sqrt(10 / 3) / 2
-    assert mre_standard_error(errors, mask) == pytest.approx(
-        np.sqrt(10 / 3) / 2)
+    assert mre_standard_error(errors,
+                              mask) == pytest.approx(np.sqrt(10 / 3) / 2)
     # not the SD of the pooled landmark errors over sqrt(#landmarks)
     pooled = errors[mask]
     assert mre_standard_error(errors, mask) != pytest.approx(
@@ -118,8 +118,8 @@ def test_mre_standard_error_skips_empty_images_and_needs_two():
     errors = np.array([[1., 1.], [3., 3.], [50., 50.]])
     mask = np.array([[True, True], [True, True], [False, False]])
     # the empty image neither adds an MRE nor counts in sqrt(n): SD 1.414
-    assert mre_standard_error(errors, mask) == pytest.approx(
-        np.sqrt(2) / np.sqrt(2))
+    assert mre_standard_error(errors,
+                              mask) == pytest.approx(np.sqrt(2) / np.sqrt(2))
     assert np.isnan(mre_standard_error(errors[:1], mask[:1]))
     assert np.isnan(mre_standard_error(errors, np.zeros((3, 2), bool)))
     # identical images: no spread

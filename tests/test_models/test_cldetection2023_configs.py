@@ -58,8 +58,8 @@ def test_evaluation_matches_the_challenge_code(name):
     cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIGS[name]))
     assert cfg.model.test_cfg.flip_test is False
     for loader, padding in (('train_dataloader', 1.0),
-                            ('val_dataloader', 1.25),
-                            ('test_dataloader', 1.25)):
+                            ('val_dataloader', 1.25), ('test_dataloader',
+                                                       1.25)):
         dataset = cfg[loader].dataset
         assert dataset.landmark_set == 'cldetection2023'
         assert not osp.isabs(dataset.data_root)

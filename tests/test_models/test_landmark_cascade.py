@@ -22,11 +22,11 @@ def _val_image(tiny_data, i=0):
 
 
 @pytest.mark.parametrize('mode', ['heatmap', 'points'])
-def test_ensemble_of_identical_checkpoints_equals_one(
-        tiny_checkpoint, tiny_data, mode):
+def test_ensemble_of_identical_checkpoints_equals_one(tiny_checkpoint,
+                                                      tiny_data, mode):
     one = LandmarkPredictor(TINY_CONFIG, tiny_checkpoint)
-    three = LandmarkPredictor(TINY_CONFIG, [tiny_checkpoint] * 3,
-                              ensemble=mode)
+    three = LandmarkPredictor(
+        TINY_CONFIG, [tiny_checkpoint] * 3, ensemble=mode)
     images = [_val_image(tiny_data, i) for i in range(2)]
     for a, b in zip(one.predict_batch(images), three.predict_batch(images)):
         np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-4)
@@ -40,18 +40,21 @@ def test_ensemble_averages_different_members(tiny_checkpoint, tiny_data,
     """A second, different member moves the points (points mode: exactly
     to the mean of the two)."""
     state = torch.load(tiny_checkpoint, weights_only=False)['state_dict']
-    other = {k: v + 0.05 * torch.randn_like(v) if v.is_floating_point()
-             else v for k, v in state.items()}
+    other = {
+        k: v + 0.05 * torch.randn_like(v) if v.is_floating_point() else v
+        for k, v in state.items()
+    }
     other_file = str(tmp_path / 'other.pth')
     torch.save(other, other_file)
     image = _val_image(tiny_data)
     a = LandmarkPredictor(TINY_CONFIG, tiny_checkpoint).predict(image)
     b = LandmarkPredictor(TINY_CONFIG, other_file).predict(image)
-    both = LandmarkPredictor(TINY_CONFIG, [tiny_checkpoint, other_file],
-                             ensemble='points').predict(image)
+    both = LandmarkPredictor(
+        TINY_CONFIG, [tiny_checkpoint, other_file],
+        ensemble='points').predict(image)
     assert not np.allclose(a.keypoints, b.keypoints, atol=0.5)
-    np.testing.assert_allclose(both.keypoints,
-                               (a.keypoints + b.keypoints) / 2, atol=1e-4)
+    np.testing.assert_allclose(
+        both.keypoints, (a.keypoints + b.keypoints) / 2, atol=1e-4)
 
 
 def test_flip_test_on_a_symmetric_image_gives_symmetric_heatmaps():
@@ -84,10 +87,11 @@ def _samples_off_by(tiny_data, offset):
     samples, truth = [], []
     for image, ann in zip(coco['images'], coco['annotations']):
         gt = np.array(ann['keypoints'], float).reshape(-1, 3)[:, :2]
-        sample = PoseDataSample(metainfo=dict(
-            ori_img=load_cephalogram(
-                osp.join(tiny_data, 'images', image['file_name'])),
-            img_path=image['file_name']))
+        sample = PoseDataSample(
+            metainfo=dict(
+                ori_img=load_cephalogram(
+                    osp.join(tiny_data, 'images', image['file_name'])),
+                img_path=image['file_name']))
         sample.pred_instances = InstanceData(
             keypoints=(gt + offset)[None], keypoint_scores=np.ones((1, 19)))
         samples.append(sample)
@@ -95,10 +99,13 @@ def _samples_off_by(tiny_data, offset):
     return samples, np.stack(truth)
 
 
-def test_refinement_moves_points_toward_the_truth(
-        tiny_checkpoint, tiny_refine_checkpoint, tiny_data):
+def test_refinement_moves_points_toward_the_truth(tiny_checkpoint,
+                                                  tiny_refine_checkpoint,
+                                                  tiny_data):
     predictor = LandmarkPredictor(
-        TINY_CONFIG, tiny_checkpoint, refine_config=REFINE_CONFIG,
+        TINY_CONFIG,
+        tiny_checkpoint,
+        refine_config=REFINE_CONFIG,
         refine_checkpoint=tiny_refine_checkpoint)
     offset = np.array([6.0, -5.0])  # 7.8 px, a known first-stage error
     samples, truth = _samples_off_by(tiny_data, offset)
@@ -118,7 +125,9 @@ def test_refined_predictions_through_the_api(tiny_checkpoint,
     and stay inside their windows (0.3 x 120 px wide)."""
     plain = LandmarkPredictor(TINY_CONFIG, tiny_checkpoint)
     refined = LandmarkPredictor(
-        TINY_CONFIG, tiny_checkpoint, refine_config=REFINE_CONFIG,
+        TINY_CONFIG,
+        tiny_checkpoint,
+        refine_config=REFINE_CONFIG,
         refine_checkpoint=tiny_refine_checkpoint)
     path = _val_image(tiny_data)
     a = plain.predict(path).keypoints
@@ -131,11 +140,15 @@ def test_refined_predictions_through_the_api(tiny_checkpoint,
 
 def test_cascade_config_keeps_the_image_and_drops_ema():
     cfg = Config.fromfile(TINY_CONFIG)
-    cfg.custom_hooks = [dict(type='EMAHook', ema_type='DecayEMA', decay=0.99),
-                        dict(type='LandmarkCheckpointHook')]
-    out = cascade_config(cfg, ['a.pth', 'b.pth'],
-                         Config.fromfile(REFINE_CONFIG), ['r.pth'],
-                         ensemble='points', flip_test=True)
+    cfg.custom_hooks = [
+        dict(type='EMAHook', ema_type='DecayEMA', decay=0.99),
+        dict(type='LandmarkCheckpointHook')
+    ]
+    out = cascade_config(
+        cfg, ['a.pth', 'b.pth'],
+        Config.fromfile(REFINE_CONFIG), ['r.pth'],
+        ensemble='points',
+        flip_test=True)
     assert out.model.type == 'LandmarkCascade'
     assert out.model.coarse.checkpoints == ['a.pth', 'b.pth']
     assert out.model.refine.checkpoints == ['r.pth']

@@ -14,7 +14,9 @@ MAPPINGS = [('cldetection2023', 'isbi2015_p1p2'),
             ('isbi2015', 'isbi2015_p1p2'), ('cldetection2023', 'isbi2015')]
 
 
-def build_model(head: str, num_landmarks: int, aux: int = 0,
+def build_model(head: str,
+                num_landmarks: int,
+                aux: int = 0,
                 seed: int = 0) -> torch.nn.Module:
     """A tiny HRNet + head model in eval mode, head weights ~ N(0, 0.3).
 
@@ -22,8 +24,11 @@ def build_model(head: str, num_landmarks: int, aux: int = 0,
     (SRPose's low-resolution maps through ``lr_fuse`` included) visibly
     changes the output.
     """
-    model = build_tiny_model(num_landmarks, srpose=head == 'SRPoseHead',
-                             aux_lowres_channels=aux, seed=seed)
+    model = build_tiny_model(
+        num_landmarks,
+        srpose=head == 'SRPoseHead',
+        aux_lowres_channels=aux,
+        seed=seed)
     with torch.no_grad():
         for param in model.head.parameters():
             param.normal_(0.0, 0.3)
@@ -44,7 +49,9 @@ def test_kept_landmarks_predict_exactly_as_before(head, src, dst):
     mapping = map_landmarks(src_names, dst_names)
     source = build_model(head, len(src_names))
     extended = extend_state_dict(
-        source.state_dict(), src_names, dst_names,
+        source.state_dict(),
+        src_names,
+        dst_names,
         generator=torch.Generator().manual_seed(0))
     aux = len(mapping.dropped) if head == 'SRPoseHead' else 0
     target = build_model(head, len(dst_names), aux, seed=1)
@@ -56,7 +63,10 @@ def test_kept_landmarks_predict_exactly_as_before(head, src, dst):
     assert len(kept) == 19  # the ISBI landmarks are in every set here
     for j, i in kept:
         torch.testing.assert_close(
-            after[:, j], before[:, i], rtol=1e-5, atol=1e-5,
+            after[:, j],
+            before[:, i],
+            rtol=1e-5,
+            atol=1e-5,
             msg=f'{dst_names[j]} changed')
     new = [j for j, i in enumerate(mapping.sources) if i is None]
     assert [dst_names[j] for j in new] == list(mapping.new)
@@ -75,7 +85,8 @@ def test_every_tensor_that_follows_the_landmark_count_is_mapped(head):
         assert 'head.converge.3.conv.weight' in differ
         with_aux = build_model(head, 19, aux=4).state_dict()
         lowres = {t.key for t in layout.tensors if t.lowres}
-        assert {k for k in small
+        assert {k
+                for k in small
                 if small[k].shape != with_aux[k].shape} == lowres
 
 
@@ -83,13 +94,13 @@ def test_new_landmarks_start_as_the_head_initialises_them():
     names = landmark_names('isbi2015')
     dst = landmark_names('isbi2015_p1p2')
     gen = torch.Generator().manual_seed(0)
-    sd = extend_state_dict(build_model('HeatmapHead', 19).state_dict(),
-                           names, dst, generator=gen)
+    sd = extend_state_dict(
+        build_model('HeatmapHead', 19).state_dict(), names, dst, generator=gen)
     assert sd['head.final_layer.weight'][19:].std() == pytest.approx(
         0.001, rel=0.3)
     assert torch.all(sd['head.final_layer.bias'][19:] == 0)
-    sd = extend_state_dict(build_model('SRPoseHead', 19).state_dict(),
-                           names, dst, generator=gen)
+    sd = extend_state_dict(
+        build_model('SRPoseHead', 19).state_dict(), names, dst, generator=gen)
     assert torch.all(sd['head.lr_fuse.0.weight'][:, 19:] == 0)
     assert sd['head.converge.3.conv.weight'][19 * 16:].std() == \
         pytest.approx(0.001, rel=0.3)  # r = 4: 16 channels per landmark
@@ -159,5 +170,5 @@ def test_extend_checkpoint_tool(tmp_path):
     target = build_model('SRPoseHead', 21, aux=19, seed=1)
     target.load_state_dict(extended['state_dict'], strict=True)
     before, after = heatmaps(source), heatmaps(target)
-    torch.testing.assert_close(after[:, :19], before[:, :19], rtol=1e-5,
-                               atol=1e-5)
+    torch.testing.assert_close(
+        after[:, :19], before[:, :19], rtol=1e-5, atol=1e-5)

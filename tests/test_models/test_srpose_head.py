@@ -20,7 +20,9 @@ def make_head(**kwargs) -> SRPoseHead:
         branch_channels=[16, 16, 8, 8],
         per_emb_nums=[4, 4, 2, 2],
         decoder=dict(
-            type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(64, 64),
+            type='MSRAHeatmap',
+            input_size=(64, 64),
+            heatmap_size=(64, 64),
             sigma=2))
     cfg.update(kwargs)
     return SRPoseHead(**cfg)
@@ -28,17 +30,18 @@ def make_head(**kwargs) -> SRPoseHead:
 
 def make_feats(batch=2, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    return tuple(
-        torch.rand(batch, c, s, s, generator=gen) for c, s in LEVELS)
+    return tuple(torch.rand(batch, c, s, s, generator=gen) for c, s in LEVELS)
 
 
 def make_samples(batch=2, seed=0):
     gen = torch.Generator().manual_seed(seed)
     samples = []
     for _ in range(batch):
-        sample = PoseDataSample(metainfo=dict(
-            input_size=(64, 64), input_center=(32., 32.),
-            input_scale=(64., 64.)))
+        sample = PoseDataSample(
+            metainfo=dict(
+                input_size=(64, 64),
+                input_center=(32., 32.),
+                input_scale=(64., 64.)))
         sample.gt_fields = PixelData(
             heatmaps=torch.rand(K, 64, 64, generator=gen))
         sample.gt_instance_labels = InstanceData(
@@ -48,8 +51,12 @@ def make_samples(batch=2, seed=0):
 
 
 def test_registered_in_mmpose():
-    head = MODELS.build(dict(type='SRPoseHead', in_channels=[64, 32, 16, 8],
-                             out_channels=K, per_emb_nums=[4, 4, 2, 2]))
+    head = MODELS.build(
+        dict(
+            type='SRPoseHead',
+            in_channels=[64, 32, 16, 8],
+            out_channels=K,
+            per_emb_nums=[4, 4, 2, 2]))
     assert isinstance(head, SRPoseHead)
 
 

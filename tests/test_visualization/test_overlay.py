@@ -47,7 +47,9 @@ def test_labels_are_written_beside_the_prediction():
 def test_invisible_ground_truth_is_not_drawn():
     pred = np.array([[50., 60.]])
     canvas = draw_landmark_overlay(
-        _image(), pred, gt_keypoints=np.array([[150., 60.]]),
+        _image(),
+        pred,
+        gt_keypoints=np.array([[150., 60.]]),
         gt_visible=np.array([0]))
     assert _color(canvas, (150, 60)) == (GREY, GREY, GREY)
     assert _color(canvas, (100, 60)) == (GREY, GREY, GREY)
@@ -66,7 +68,7 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match=r'shape \[K, 2\]'):
         draw_landmark_overlay(_image(), np.zeros((2, 3)))
     with pytest.raises(ValueError, match='gt_keypoints must have the shape'):
-        draw_landmark_overlay(_image(), np.zeros((2, 2)),
-                              gt_keypoints=np.zeros((3, 2)))
+        draw_landmark_overlay(
+            _image(), np.zeros((2, 2)), gt_keypoints=np.zeros((3, 2)))
     with pytest.raises(ValueError, match='got 1 labels for 2 landmarks'):
         draw_landmark_overlay(_image(), np.zeros((2, 2)), ['S'])

@@ -27,8 +27,7 @@ def test_plots_are_non_trivial_pngs(tmp_path):
     mre = rng.uniform(1, 3, 19)
     mre[4] = np.nan  # never annotated: no bar, no crash
     _check_png(
-        plot_per_landmark_mre(names, mre, mre / 4,
-                              str(tmp_path / 'mre.png')))
+        plot_per_landmark_mre(names, mre, mre / 4, str(tmp_path / 'mre.png')))
     errors = rng.gamma(2.0, 1.0, (10, 19))
     _check_png(
         plot_sdr_curve(errors, np.ones((10, 19), bool),
@@ -56,8 +55,14 @@ def test_report_files_and_worst_image_overlay(three_images, tmp_path):
     mask = np.ones((3, 3), bool)
     spacing = np.full((3, 2), 0.1)
     written = write_evaluation_report(
-        pred, gt, mask, spacing, paths, ['sella', 'nasion', 'menton'], out,
-        labels=['S', 'N', 'Me'], num_worst=2)
+        pred,
+        gt,
+        mask,
+        spacing,
+        paths, ['sella', 'nasion', 'menton'],
+        out,
+        labels=['S', 'N', 'Me'],
+        num_worst=2)
     assert [osp.basename(p) for p in written] == [
         'per_landmark_mre.png', 'sdr_curve.png', 'per_image_errors.csv',
         'worst_01_img_1.png', 'worst_02_img_2.png'
@@ -66,9 +71,8 @@ def test_report_files_and_worst_image_overlay(three_images, tmp_path):
     _check_png(osp.join(out, 'sdr_curve.png'))
 
     rows = list(csv.DictReader(open(osp.join(out, 'per_image_errors.csv'))))
-    assert [osp.basename(r['image']) for r in rows] == [
-        'img_1.png', 'img_2.png', 'img_0.png'
-    ]
+    assert [osp.basename(r['image'])
+            for r in rows] == ['img_1.png', 'img_2.png', 'img_0.png']
     assert float(rows[0]['MRE_mm']) == pytest.approx(3.0)  # 30 px * 0.1
 
     worst = _check_png(osp.join(out, 'worst_01_img_1.png'), min_bytes=1000)
@@ -82,8 +86,13 @@ def test_unreadable_image_gets_no_overlay(three_images, tmp_path):
     paths, pred, gt = three_images
     paths = [str(tmp_path / 'missing.png')] + paths[1:]
     written = write_evaluation_report(
-        pred, gt, np.ones((3, 3), bool), np.full((3, 2), 0.1), paths,
-        ['a', 'b', 'c'], str(tmp_path / 'report'), num_worst=3)
+        pred,
+        gt,
+        np.ones((3, 3), bool),
+        np.full((3, 2), 0.1),
+        paths, ['a', 'b', 'c'],
+        str(tmp_path / 'report'),
+        num_worst=3)
     names = [osp.basename(p) for p in written]
     assert 'worst_03_missing.png' not in names
     assert 'worst_01_img_1.png' in names and 'worst_02_img_2.png' in names

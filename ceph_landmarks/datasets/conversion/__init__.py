@@ -14,9 +14,9 @@ from .aariz import aariz_samples, read_aariz_points
 from .cldetection2023 import (MhaStack, cldetection2023_samples,
                               read_cldetection_labels, remove_zero_padding)
 from .combine import combine_annotators
+from .defects import DEFECT_KINDS, ConversionError, Defect, DefectReport
 from .folds import (kfold_parts, merge_annotations, subset_annotations,
                     write_kfold_annotations)
-from .defects import DEFECT_KINDS, ConversionError, Defect, DefectReport
 from .isbi2015 import isbi2015_samples, read_isbi_points
 from .labelme import (default_label_map, labelme_samples, load_label_map,
                       read_labelme)
@@ -28,9 +28,8 @@ from .splits import seeded_split, split_fractions
 
 __all__ = [
     'kfold_parts', 'merge_annotations', 'subset_annotations',
-    'write_kfold_annotations',
-    'aariz_samples', 'read_aariz_points', 'MhaStack',
-    'cldetection2023_samples', 'read_cldetection_labels',
+    'write_kfold_annotations', 'aariz_samples', 'read_aariz_points',
+    'MhaStack', 'cldetection2023_samples', 'read_cldetection_labels',
     'remove_zero_padding', 'combine_annotators', 'DEFECT_KINDS',
     'ConversionError', 'Defect', 'DefectReport', 'ImageReadError',
     'LoadedImage', 'decode_image', 'encode_png', 'read_image',

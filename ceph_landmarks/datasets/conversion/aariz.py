@@ -26,8 +26,9 @@ from .defects import Defect
 from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 
-__all__ = ['AARIZ_SPLITS', 'AARIZ_ANNOTATORS', 'read_aariz_points',
-           'aariz_samples']
+__all__ = [
+    'AARIZ_SPLITS', 'AARIZ_ANNOTATORS', 'read_aariz_points', 'aariz_samples'
+]
 
 #: Output split of each dataset split folder.
 AARIZ_SPLITS = {'train': 'train', 'valid': 'val', 'test': 'test'}
@@ -69,11 +70,13 @@ def read_aariz_points(path: str, source: str, annotator: str,
             landmarks = json.load(f)['landmarks']
         points = []
         for entry in landmarks:
-            symbol = lookup.get(_key(entry.get('symbol', '')),
-                                lookup.get(_key(entry.get('title', ''))))
+            symbol = lookup.get(
+                _key(entry.get('symbol', '')),
+                lookup.get(_key(entry.get('title', ''))))
             value = entry.get('value') or {}
-            points.append((symbol or str(entry.get('symbol')),
-                           (value.get('x'), value.get('y'))))
+            points.append((symbol
+                           or str(entry.get('symbol')), (value.get('x'),
+                                                         value.get('y'))))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         return AnnotatorPoints.unreadable(
             source, annotator, symbols,
@@ -92,13 +95,13 @@ def _subdir(parent: str, name: str) -> Optional[str]:
     return None
 
 
-def aariz_samples(root: str,
-                  symbols: Sequence[str],
-                  names: Sequence[str],
-                  annotators: Sequence[str] = ('senior', 'junior'),
-                  spacing_table: Optional[Dict[str, Tuple[float,
-                                                          float]]] = None
-                  ) -> List[Sample]:
+def aariz_samples(
+    root: str,
+    symbols: Sequence[str],
+    names: Sequence[str],
+    annotators: Sequence[str] = ('senior', 'junior'),
+    spacing_table: Optional[Dict[str, Tuple[float, float]]] = None
+) -> List[Sample]:
     """Samples of the Aariz dataset in its official splits.
 
     Args:
@@ -150,8 +153,7 @@ def aariz_samples(root: str,
                 source = f'{osp.basename(split_dir)}/{folder}/{stem}.json'
                 if osp.isfile(path):
                     annotations.append(
-                        read_aariz_points(path, source, name, symbols,
-                                          names))
+                        read_aariz_points(path, source, name, symbols, names))
                 else:
                     defects.append(
                         Defect(source, 'missing_annotation',
@@ -159,9 +161,10 @@ def aariz_samples(root: str,
             spacing = lookup_spacing(spacing_table, image_path)
             if spacing is None:
                 defects.append(
-                    Defect(image_path, 'missing_spacing',
-                           f'cephalogram_id {stem!r} has no pixel_size in '
-                           f'{SPACING_CSV}'))
+                    Defect(
+                        image_path, 'missing_spacing',
+                        f'cephalogram_id {stem!r} has no pixel_size in '
+                        f'{SPACING_CSV}'))
             samples.append(
                 Sample(
                     stem=stem,

@@ -34,8 +34,10 @@ from .landmark_points import collect_landmarks
 from .pipeline import Sample
 from .splits import seeded_split
 
-__all__ = ['MhaStack', 'remove_zero_padding', 'read_cldetection_labels',
-           'cldetection2023_samples']
+__all__ = [
+    'MhaStack', 'remove_zero_padding', 'read_cldetection_labels',
+    'cldetection2023_samples'
+]
 
 
 class MhaStack:
@@ -70,8 +72,9 @@ class MhaStack:
         # bytes of one image: W x H x components x bytes per component
         one_pixel = sitk.Image([1, 1], self._reader.GetPixelID(),
                                self._reader.GetNumberOfComponents())
-        self._image_bytes = (self.size[0] * self.size[1] *
-                             sitk.GetArrayViewFromImage(one_pixel).nbytes)
+        self._image_bytes = (
+            self.size[0] * self.size[1] *
+            sitk.GetArrayViewFromImage(one_pixel).nbytes)
         self._data_bytes = _local_data_bytes(path)
         self.num_complete = len(self) if self._data_bytes is None else min(
             len(self), self._data_bytes // self._image_bytes)
@@ -123,8 +126,9 @@ class MhaStack:
             elif pixels.shape[2] == 3:
                 pixels = np.ascontiguousarray(pixels[..., ::-1])  # RGB->BGR
             else:
-                raise ImageReadError(source, f'{pixels.shape[2]} channels; '
-                                     'expected grey or RGB')
+                raise ImageReadError(
+                    source, f'{pixels.shape[2]} channels; '
+                    'expected grey or RGB')
         return LoadedImage(pixels, source, 'array')
 
 
@@ -135,8 +139,10 @@ def _itk_reason(err: RuntimeError) -> str:
     line (a stale system error: ITK says "No such file or directory" for a
     file that exists but is cut short).
     """
-    lines = [line for line in str(err).strip().splitlines()
-             if not line.startswith('Reason:')]
+    lines = [
+        line for line in str(err).strip().splitlines()
+        if not line.startswith('Reason:')
+    ]
     text = (lines or [str(err)])[-1].split('ERROR: ', 1)[-1]
     return re.sub(r'^\w+\(0x[0-9a-fA-F]+\): ', '', text)
 
@@ -184,7 +190,7 @@ def remove_zero_padding(pixels: np.ndarray, source: str = '') -> np.ndarray:
 
 
 def read_cldetection_labels(
-    path: str
+        path: str
 ) -> Dict[int, List[Tuple[str, Sequence[float], Optional[str]]]]:
     """Group the points of the challenge JSON by image.
 
@@ -232,8 +238,8 @@ def _image_index(entry: object) -> Optional[int]:
     return int(z) if z.is_integer() and z >= 1 else None
 
 
-def _spacing(scales: List[Optional[str]], source: str
-             ) -> Tuple[Optional[float], Optional[Defect]]:
+def _spacing(scales: List[Optional[str]],
+             source: str) -> Tuple[Optional[float], Optional[Defect]]:
     """The one spacing of an image's points, or a defect."""
     values = set()
     for scale in scales:
@@ -287,8 +293,11 @@ def cldetection2023_samples(stack_path: str,
     split_of = {
         stem: split
         for split, part in seeded_split(
-            stems, fractions or {'train': 0.75, 'val': 0.125, 'test': 0.125},
-            seed).items()
+            stems, fractions or {
+                'train': 0.75,
+                'val': 0.125,
+                'test': 0.125
+            }, seed).items()
         for stem in part
     }
     samples = []
@@ -299,8 +308,8 @@ def cldetection2023_samples(stack_path: str,
         if points:
             annotations.append(
                 collect_landmarks(source, 'challenge',
-                                  [(n, xy) for n, xy, _ in points],
-                                  label_map, slot_labels))
+                                  [(n, xy) for n, xy, _ in points], label_map,
+                                  slot_labels))
             spacing, defect = _spacing([s for _, _, s in points], source)
             if defect is not None:
                 defects.append(defect)

@@ -16,9 +16,8 @@ from .landmark_points import AnnotatorPoints
 __all__ = ['combine_annotators']
 
 
-def combine_annotators(
-        annotations: Sequence[AnnotatorPoints]
-) -> Tuple[np.ndarray, np.ndarray]:
+def combine_annotators(annotations: Sequence[AnnotatorPoints]
+                       ) -> Tuple[np.ndarray, np.ndarray]:
     """Mean landmark positions over the annotators who placed each one.
 
     Args:

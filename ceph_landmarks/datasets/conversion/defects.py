@@ -129,8 +129,10 @@ class DefectReport:
         """Invalid and missing defects: everything but notes."""
         return [d for d in self._defects if d.severity != 'note']
 
-    def by_source(self, defects: Optional[Iterable[Defect]] = None
-                  ) -> 'OrderedDict[str, List[Defect]]':
+    def by_source(
+        self,
+        defects: Optional[Iterable[Defect]] = None
+    ) -> 'OrderedDict[str, List[Defect]]':
         """Defects (all, or the given ones) grouped by source file, in
         order of discovery."""
         grouped: Dict[str, List[Defect]] = OrderedDict()

@@ -7,8 +7,10 @@ import numpy as np
 
 from .output import write_json_atomic
 
-__all__ = ['kfold_parts', 'merge_annotations', 'subset_annotations',
-           'write_kfold_annotations']
+__all__ = [
+    'kfold_parts', 'merge_annotations', 'subset_annotations',
+    'write_kfold_annotations'
+]
 
 
 def kfold_parts(keys: Sequence[str], k: int, seed: int) -> List[List[str]]:
@@ -41,8 +43,7 @@ def kfold_parts(keys: Sequence[str], k: int, seed: int) -> List[List[str]]:
     ordered = sorted(keys)
     order = np.random.default_rng(seed).permutation(len(ordered))
     return [
-        sorted(ordered[i] for i in part)
-        for part in np.array_split(order, k)
+        sorted(ordered[i] for i in part) for part in np.array_split(order, k)
     ]
 
 

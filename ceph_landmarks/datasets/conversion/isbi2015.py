@@ -22,19 +22,25 @@ from .defects import Defect
 from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 
-__all__ = ['ISBI_SPLITS', 'ISBI_ANNOTATORS', 'read_isbi_points',
-           'isbi2015_samples']
+__all__ = [
+    'ISBI_SPLITS', 'ISBI_ANNOTATORS', 'read_isbi_points', 'isbi2015_samples'
+]
 
 #: Image folder of each official split.
-ISBI_SPLITS = {'train': 'TrainingData', 'test1': 'Test1Data',
-               'test2': 'Test2Data'}
+ISBI_SPLITS = {
+    'train': 'TrainingData',
+    'test1': 'Test1Data',
+    'test2': 'Test2Data'
+}
 #: Annotation folder of each annotator.
 ISBI_ANNOTATORS = {'senior': '400_senior', 'junior': '400_junior'}
 ISBI_SPACING = 0.1
 NUM_LANDMARKS = 19
 
 
-def read_isbi_points(path: str, source: str, annotator: str,
+def read_isbi_points(path: str,
+                     source: str,
+                     annotator: str,
                      num_landmarks: int = NUM_LANDMARKS) -> AnnotatorPoints:
     """Read the first ``num_landmarks`` ``x,y`` lines of an ISBI file.
 
@@ -59,9 +65,10 @@ def read_isbi_points(path: str, source: str, annotator: str,
         except ValueError:
             xy = None
         points.append((label, xy))
-    return collect_landmarks(source, annotator, points,
-                             {label: k for k, label in enumerate(slot_labels)},
-                             slot_labels)
+    return collect_landmarks(source, annotator, points, {
+        label: k
+        for k, label in enumerate(slot_labels)
+    }, slot_labels)
 
 
 def isbi2015_samples(root: str,
@@ -89,8 +96,10 @@ def isbi2015_samples(root: str,
     for name in annotators:
         ann_dirs[name] = osp.join(root, 'AnnotationsByMD',
                                   ISBI_ANNOTATORS[name])
-    image_dirs = {s: osp.join(root, 'RawImage', d)
-                  for s, d in ISBI_SPLITS.items()}
+    image_dirs = {
+        s: osp.join(root, 'RawImage', d)
+        for s, d in ISBI_SPLITS.items()
+    }
     for folder in list(ann_dirs.values()) + list(image_dirs.values()):
         if not osp.isdir(folder):
             raise ValueError(f'ISBI 2015 folder {folder} does not exist; '

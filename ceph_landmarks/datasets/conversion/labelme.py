@@ -13,8 +13,7 @@ import functools
 import glob
 import json
 import os.path as osp
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..annotations import lookup_spacing
 from ..image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
@@ -24,8 +23,9 @@ from .landmark_points import AnnotatorPoints, collect_landmarks
 from .pipeline import Sample
 from .splits import seeded_split
 
-__all__ = ['default_label_map', 'load_label_map', 'read_labelme',
-           'labelme_samples']
+__all__ = [
+    'default_label_map', 'load_label_map', 'read_labelme', 'labelme_samples'
+]
 
 Spacing = Union[float, Tuple[float, float]]
 
@@ -35,8 +35,7 @@ def default_label_map(num_landmarks: int) -> Dict[str, int]:
     return {f'l{k + 1}': k for k in range(num_landmarks)}
 
 
-def load_label_map(path: str, landmark_names: Sequence[str]
-                   ) -> Dict[str, int]:
+def load_label_map(path: str, landmark_names: Sequence[str]) -> Dict[str, int]:
     """Read a label mapping from JSON: ``{label: landmark}``.
 
     The landmark is a name of the landmark set (``"sella"``) or a 1-based
@@ -69,8 +68,9 @@ def load_label_map(path: str, landmark_names: Sequence[str]
                 f'neither a landmark name nor a number 1-'
                 f'{len(landmark_names)}; landmarks: {list(landmark_names)}')
     targets = list(mapping.values())
-    repeated = sorted({landmark_names[t] for t in targets
-                       if targets.count(t) > 1})
+    repeated = sorted(
+        {landmark_names[t]
+         for t in targets if targets.count(t) > 1})
     if repeated:
         raise ValueError(f'{path}: landmark(s) {repeated} mapped from '
                          'several labels')
@@ -86,8 +86,8 @@ def _slot_labels(label_map: Dict[str, int], num: int,
     return labels
 
 
-def read_labelme(path: str, source: str, annotator: str,
-                 label_map: Dict[str, int],
+def read_labelme(path: str, source: str, annotator: str, label_map: Dict[str,
+                                                                         int],
                  slot_labels: Sequence[str]) -> Tuple[AnnotatorPoints, dict]:
     """Read one LabelMe file.
 
@@ -103,8 +103,8 @@ def read_labelme(path: str, source: str, annotator: str,
         the file's image fields (``imagePath``, ``imageData``,
         ``imageWidth``, ``imageHeight``, ``None`` when absent).
     """
-    meta = dict(imagePath=None, imageData=None, imageWidth=None,
-                imageHeight=None)
+    meta = dict(
+        imagePath=None, imageData=None, imageWidth=None, imageHeight=None)
     try:
         with open(path, encoding='utf-8') as f:
             data = json.load(f)
@@ -127,9 +127,10 @@ def read_labelme(path: str, source: str, annotator: str,
                                slot_labels)
     if not_points:
         points.defects.append(
-            Defect(source, 'bad_point',
-                   f'shape(s) {not_points} are not single points '
-                   '(shape_type "point")', tuple(not_points)))
+            Defect(
+                source, 'bad_point',
+                f'shape(s) {not_points} are not single points '
+                '(shape_type "point")', tuple(not_points)))
     return points, meta
 
 
@@ -162,8 +163,8 @@ def _read_embedded(image_data: str, source: str) -> LoadedImage:
     return decode_image(raw, source)
 
 
-def _locate_image(stem: str, metas: List[Tuple[str, dict]],
-                  img_dir: Optional[str]
+def _locate_image(stem: str, metas: List[Tuple[str,
+                                               dict]], img_dir: Optional[str]
                   ) -> Tuple[str, Optional[Callable], Optional[Defect]]:
     """Image source name, its loader and a ``missing_image`` defect.
 
@@ -234,8 +235,7 @@ def labelme_samples(ann_dirs: Sequence[str],
         if not osp.isdir(folder):
             raise ValueError(f'annotation folder {folder} does not exist')
     label_map = label_map or default_label_map(len(landmark_names))
-    slot_labels = _slot_labels(label_map, len(landmark_names),
-                               landmark_names)
+    slot_labels = _slot_labels(label_map, len(landmark_names), landmark_names)
     files = {
         name: {
             osp.splitext(osp.basename(p))[0]: p
@@ -249,7 +249,10 @@ def labelme_samples(ann_dirs: Sequence[str],
     split_of = {
         stem: split
         for split, part in seeded_split(
-            stems, fractions or {'train': 0.8, 'val': 0.2}, seed).items()
+            stems, fractions or {
+                'train': 0.8,
+                'val': 0.2
+            }, seed).items()
         for stem in part
     }
 
@@ -287,6 +290,6 @@ def labelme_samples(ann_dirs: Sequence[str],
                 annotations=annotations,
                 spacing=value,
                 defects=defects,
-                expected_size=size if all(
-                    isinstance(v, int) for v in size) else None))
+                expected_size=size if all(isinstance(v, int)
+                                          for v in size) else None))
     return samples

@@ -55,8 +55,7 @@ class AnnotatorPoints:
                    [Defect(source, 'unreadable_annotation', detail)])
 
 
-def collect_landmarks(source: str,
-                      annotator: str,
+def collect_landmarks(source: str, annotator: str,
                       points: Sequence[Tuple[str, Sequence[float]]],
                       label_to_index: Dict[str, int],
                       slot_labels: Sequence[str]) -> AnnotatorPoints:
@@ -81,19 +80,23 @@ def collect_landmarks(source: str,
     defects: List[Defect] = []
     counts = Counter(label for label, _ in points)
 
-    duplicated = [label for label in counts
-                  if counts[label] > 1 and label in label_to_index]
+    duplicated = [
+        label for label in counts
+        if counts[label] > 1 and label in label_to_index
+    ]
     for label in duplicated:
         defects.append(
-            Defect(source, 'duplicated_landmark',
-                   f'landmark label {label!r} appears {counts[label]} times '
-                   '(which point is meant is unknown)', (label, )))
+            Defect(
+                source, 'duplicated_landmark',
+                f'landmark label {label!r} appears {counts[label]} times '
+                '(which point is meant is unknown)', (label, )))
     unknown = [label for label in counts if label not in label_to_index]
     if unknown:
         defects.append(
-            Defect(source, 'unknown_label',
-                   f'label(s) {unknown} not in the label mapping (known '
-                   f'labels: {list(slot_labels)})', tuple(unknown)))
+            Defect(
+                source, 'unknown_label',
+                f'label(s) {unknown} not in the label mapping (known '
+                f'labels: {list(slot_labels)})', tuple(unknown)))
 
     bad: List[str] = []
     for label, xy in points:
@@ -111,8 +114,10 @@ def collect_landmarks(source: str,
                    f'label(s) {bad} without a finite (x, y) coordinate',
                    tuple(bad)))
 
-    placed = {label_to_index[label] for label in counts
-              if label in label_to_index}
+    placed = {
+        label_to_index[label]
+        for label in counts if label in label_to_index
+    }
     missing = [slot_labels[k] for k in range(num) if k not in placed]
     if missing:
         defects.append(

@@ -46,7 +46,8 @@ __all__ = [
 ]
 
 
-def write_json_atomic(obj: object, path: str,
+def write_json_atomic(obj: object,
+                      path: str,
                       indent: Optional[int] = None) -> None:
     """Write JSON so that ``path`` is either complete or untouched.
 
@@ -271,8 +272,11 @@ class CocoDatasetWriter:
         description (str): ``info.description`` of the COCO files.
     """
 
-    def __init__(self, root: str, landmark_names: Sequence[str],
-                 splits: Sequence[str], description: str = '') -> None:
+    def __init__(self,
+                 root: str,
+                 landmark_names: Sequence[str],
+                 splits: Sequence[str],
+                 description: str = '') -> None:
         self.root = root
         self.landmark_names = list(landmark_names)
         self.description = description
@@ -288,8 +292,13 @@ class CocoDatasetWriter:
             return len(self._images[split])
         return sum(len(v) for v in self._images.values())
 
-    def add(self, split: str, stem: str, pixels: np.ndarray,
-            coords: np.ndarray, visible: np.ndarray, spacing: Spacing,
+    def add(self,
+            split: str,
+            stem: str,
+            pixels: np.ndarray,
+            coords: np.ndarray,
+            visible: np.ndarray,
+            spacing: Spacing,
             source: str = '') -> dict:
         """Write one image as PNG and record its annotation.
 

@@ -19,8 +19,8 @@ image) stop the conversion the same way, unless ``skip_invalid``.
 """
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
-                    Tuple, Union)
+from typing import (Callable, Dict, Iterable, List, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -136,8 +136,10 @@ class ConversionResult:
             ``spacing`` (np.ndarray[N, 2]) over the ``N`` images whose
             annotation files of both annotators were used.
         """
-        stems = [s for s, by_name in self.annotators.items()
-                 if annotator_a in by_name and annotator_b in by_name]
+        stems = [
+            s for s, by_name in self.annotators.items()
+            if annotator_a in by_name and annotator_b in by_name
+        ]
         num = len(self.landmark_names)
         points_a = np.zeros((len(stems), num, 2))
         points_b = np.zeros((len(stems), num, 2))
@@ -185,8 +187,8 @@ class ConversionResult:
             f'Defects found: {len(annotation)} annotation file(s) with '
             f'defects, {len(notes)} note(s); report: '
             f'{osp.join(self.out_dir, "defects.json")}')
-        for source, defects in list(annotation.items()) + [
-                (n.source, [n]) for n in notes]:
+        for source, defects in list(annotation.items()) + [(n.source, [n])
+                                                           for n in notes]:
             lines.append(f'  {source}: {_describe(defects)}')
         names = self.annotator_names()
         if len(names) >= 2:
@@ -254,17 +256,19 @@ class _Converter:
             return None
         if image.format_mismatch:
             found.append(
-                Defect(image.source, 'format_mismatch',
-                       f'{image.format} data under a '
-                       f'{image.expected_format} file name',
-                       action='decoded by content, written as PNG'))
+                Defect(
+                    image.source,
+                    'format_mismatch', f'{image.format} data under a '
+                    f'{image.expected_format} file name',
+                    action='decoded by content, written as PNG'))
         size = (image.width, image.height)
         if sample.expected_size and tuple(sample.expected_size) != size:
             self._invalid(
-                Defect(sample.source, 'size_mismatch',
-                       f'image is {size[0]} x {size[1]} but the annotation '
-                       f'says {sample.expected_size[0]} x '
-                       f'{sample.expected_size[1]}'), found)
+                Defect(
+                    sample.source, 'size_mismatch',
+                    f'image is {size[0]} x {size[1]} but the annotation '
+                    f'says {sample.expected_size[0]} x '
+                    f'{sample.expected_size[1]}'), found)
             return None
         return image
 
@@ -274,8 +278,7 @@ class _Converter:
         dropped = [a for a in sample.annotations if not a.valid]
         found: List[Defect] = []  # defects found while reading the image
         image = None
-        if usable and not any(d.severity == 'invalid'
-                              for d in sample.defects):
+        if usable and not any(d.severity == 'invalid' for d in sample.defects):
             image = self._load(sample, found)
         if image is not None:
             for ann in list(usable):
@@ -360,8 +363,10 @@ def convert_samples(samples: Sequence[Sample],
         raise ValueError(f'several source images map to the same output '
                          f'name(s) {repeated}')
     if not skip_invalid:
-        invalid = [d for s in samples for d in s.known_defects()
-                   if d.severity == 'invalid']
+        invalid = [
+            d for s in samples for d in s.known_defects()
+            if d.severity == 'invalid'
+        ]
         if invalid:
             raise ConversionError(invalid, hint)
     with StagedOutputDir(out_dir) as root:
@@ -370,8 +375,8 @@ def convert_samples(samples: Sequence[Sample],
         for sample in (progress(samples) if progress else samples):
             state.run(sample)
         files = writer.write()
-        write_json_atomic(state.report.to_dict(),
-                          osp.join(root, 'defects.json'), indent=2)
+        write_json_atomic(
+            state.report.to_dict(), osp.join(root, 'defects.json'), indent=2)
     out = osp.abspath(out_dir)
     return ConversionResult(
         out_dir=out,

@@ -39,16 +39,18 @@ def seeded_split(keys: Sequence[str], fractions: Dict[str, float],
         raise ValueError('seeded_split: keys must be unique')
     if not fractions:
         raise ValueError('seeded_split: no parts given')
-    if any(f < 0 for f in fractions.values()) or sum(
-            fractions.values()) > 1 + 1e-9:
+    if any(f < 0
+           for f in fractions.values()) or sum(fractions.values()) > 1 + 1e-9:
         raise ValueError('fractions must be non-negative and sum to at most '
                          f'1, but got {fractions}')
     ordered = sorted(keys)
     order = np.random.default_rng(seed).permutation(len(ordered))
     shuffled = [ordered[i] for i in order]
     names = list(fractions)
-    sizes = {name: int(round(len(keys) * fractions[name]))
-             for name in names[1:]}
+    sizes = {
+        name: int(round(len(keys) * fractions[name]))
+        for name in names[1:]
+    }
     if sum(sizes.values()) > len(keys):
         raise ValueError(f'{len(keys)} keys are too few for {fractions}')
     sizes = {names[0]: len(keys) - sum(sizes.values()), **sizes}
@@ -59,8 +61,8 @@ def seeded_split(keys: Sequence[str], fractions: Dict[str, float],
     return parts
 
 
-def split_fractions(val_ratio: float, test_ratio: float = 0.0
-                    ) -> Dict[str, float]:
+def split_fractions(val_ratio: float,
+                    test_ratio: float = 0.0) -> Dict[str, float]:
     """``{'train': rest, 'val': val_ratio, 'test': test_ratio}``.
 
     Parts with a zero fraction other than ``train`` are left out.

@@ -72,8 +72,8 @@ class LandmarkCrop(BaseTransform):
         if not 0 <= max_offset <= 0.5:
             raise ValueError(f'max_offset must be in [0, 0.5] (a fraction '
                              f'of the window), but got {max_offset}')
-        std = np.asarray(0.0 if offset_std is None else offset_std,
-                         dtype=np.float64)
+        std = np.asarray(
+            0.0 if offset_std is None else offset_std, dtype=np.float64)
         if std.ndim == 0:
             std = np.full((1, 2), float(std))
         if std.ndim != 2 or std.shape[1] != 2 or np.any(std < 0) or \

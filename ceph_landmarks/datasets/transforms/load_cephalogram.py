@@ -63,8 +63,8 @@ class LoadCephalogram(BaseTransform):
         """
         if 'img' in results:
             results.setdefault('img_path', None)
-            img = to_model_input(results['img'],
-                                 results['img_path'] or '<array>')
+            img = to_model_input(results['img'], results['img_path']
+                                 or '<array>')
         else:
             img = load_cephalogram(results['img_path'], self.backend_args)
         results['img'] = img

@@ -109,8 +109,8 @@ class BackboneFreezeHook(Hook):
         backbone_ids = {id(p) for p in model.backbone.parameters()}
         ratios = sorted({
             group.get('initial_lr', group['lr']) / head_lr
-            for group in runner.optim_wrapper.optimizer.param_groups
-            if any(id(p) in backbone_ids for p in group['params'])
+            for group in runner.optim_wrapper.optimizer.param_groups if any(
+                id(p) in backbone_ids for p in group['params'])
         })
         if any(not math.isclose(r, self.lr_mult, rel_tol=1e-6)
                for r in ratios):

@@ -21,9 +21,8 @@ def _landmark_sets_of_size(num: int) -> List[str]:
     return [s for s in list_landmark_sets() if len(landmark_names(s)) == num]
 
 
-def _layout_or_none(state_dict: Mapping[str,
-                                        torch.Tensor]) -> Optional[
-                                            HeadLandmarkLayout]:
+def _layout_or_none(state_dict: Mapping[str, torch.Tensor]
+                    ) -> Optional[HeadLandmarkLayout]:
     try:
         return find_head_layout(state_dict)
     except ValueError:
@@ -184,8 +183,8 @@ class LandmarkCheckpointHook(Hook):
         """Raise if a tensor's shape or the head's keys differ."""
         mismatched = [
             f'{key}: checkpoint {tuple(value.shape)}, model '
-            f'{tuple(model_state[key].shape)}'
-            for key, value in state.items() if key in model_state
+            f'{tuple(model_state[key].shape)}' for key, value in state.items()
+            if key in model_state
             and tuple(value.shape) != tuple(model_state[key].shape)
         ]
         missing, unexpected = [], []
@@ -195,8 +194,8 @@ class LandmarkCheckpointHook(Hook):
                 and k not in state and not k.endswith('num_batches_tracked')
             ]
             unexpected = [
-                k for k in state if k.startswith('head.')
-                and k not in model_state
+                k for k in state
+                if k.startswith('head.') and k not in model_state
             ]
         if not (mismatched or missing or unexpected):
             return

@@ -81,8 +81,8 @@ class RandomStateHook(Hook):
                 num_workers=loader.num_workers,
                 rank=get_rank(),
                 disable_subprocess_warning=bool(
-                    getattr(init_fn, 'keywords', {}).get(
-                        'disable_subprocess_warning', False)))
+                    getattr(init_fn, 'keywords',
+                            {}).get('disable_subprocess_warning', False)))
 
         if self._resume_iter is None or runner.iter != self._resume_iter:
             return  # not resuming (fresh run, or load_from weights only)
@@ -175,8 +175,8 @@ def _restore(states: RandomStates) -> None:
     random.setstate(states['python'])
     numpy = states['numpy']
     np.random.set_state(
-        ('MT19937', numpy['key'].cpu().numpy().astype(np.uint32),
-         numpy['pos'], numpy['has_gauss'], numpy['gauss']))
+        ('MT19937', numpy['key'].cpu().numpy().astype(np.uint32), numpy['pos'],
+         numpy['has_gauss'], numpy['gauss']))
     torch.set_rng_state(states['torch'].cpu())
     cuda = states.get('cuda')
     if cuda and torch.cuda.is_available() and \

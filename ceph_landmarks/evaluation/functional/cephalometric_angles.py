@@ -29,8 +29,8 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 __all__ = [
-    'vector_angle', 'sna', 'snb', 'anb', 'fma', 'upper_incisor_to_sn',
-    'impa', 'interincisal_angle', 'LANDMARK_ALIASES', 'MEASUREMENTS',
+    'vector_angle', 'sna', 'snb', 'anb', 'fma', 'upper_incisor_to_sn', 'impa',
+    'interincisal_angle', 'LANDMARK_ALIASES', 'MEASUREMENTS',
     'resolve_landmarks', 'available_measurements', 'cephalometric_angles'
 ]
 
@@ -190,8 +190,7 @@ def fma(po: np.ndarray, or_: np.ndarray, go: np.ndarray,
     Raises:
         ValueError: If Po coincides with Or, or Go with Me.
     """
-    return vector_angle(
-        _segment(po, or_, 'Po-Or'), _segment(go, me, 'Go-Me'))
+    return vector_angle(_segment(po, or_, 'Po-Or'), _segment(go, me, 'Go-Me'))
 
 
 def upper_incisor_to_sn(s: np.ndarray, n: np.ndarray, u1_tip: np.ndarray,
@@ -245,8 +244,7 @@ def impa(go: np.ndarray, me: np.ndarray, l1_tip: np.ndarray,
 
 
 def interincisal_angle(u1_tip: np.ndarray, u1_apex: np.ndarray,
-                       l1_tip: np.ndarray,
-                       l1_apex: np.ndarray) -> np.ndarray:
+                       l1_tip: np.ndarray, l1_apex: np.ndarray) -> np.ndarray:
     """U1-L1: the interincisal angle between the two incisor long axes.
 
     The angle between the upper incisor axis, directed from its incisal tip
@@ -267,8 +265,8 @@ def interincisal_angle(u1_tip: np.ndarray, u1_apex: np.ndarray,
         ValueError: If U1 coincides with U1A, or L1 with L1A.
     """
     return vector_angle(
-        _segment(u1_tip, u1_apex, 'U1-U1A'),
-        _segment(l1_tip, l1_apex, 'L1-L1A'))
+        _segment(u1_tip, u1_apex, 'U1-U1A'), _segment(l1_tip, l1_apex,
+                                                      'L1-L1A'))
 
 
 #: Landmark names (as in the package's landmark sets) accepted for each
@@ -357,11 +355,11 @@ def _measure_each(function: Callable[..., np.ndarray],
     return out
 
 
-def cephalometric_angles(
-        keypoints: np.ndarray,
-        names: Sequence[str],
-        measurements: Optional[Sequence[str]] = None,
-        on_degenerate: str = 'raise') -> Mapping[str, np.ndarray]:
+def cephalometric_angles(keypoints: np.ndarray,
+                         names: Sequence[str],
+                         measurements: Optional[Sequence[str]] = None,
+                         on_degenerate: str = 'raise'
+                         ) -> Mapping[str, np.ndarray]:
     """Every requested cephalometric angle of one or many images.
 
     Args:
@@ -412,11 +410,10 @@ def cephalometric_angles(
         function, points = MEASUREMENTS[key]
         missing = [p for p in points if p not in found]
         if missing:
-            raise ValueError(
-                f'{key} needs the landmarks ' + ', '.join(
-                    f'{p} ({" or ".join(LANDMARK_ALIASES[p])})'
-                    for p in missing) + ', which are not in the landmark '
-                'list')
+            raise ValueError(f'{key} needs the landmarks ' + ', '.join(
+                f'{p} ({" or ".join(LANDMARK_ALIASES[p])})'
+                for p in missing) + ', which are not in the landmark '
+                             'list')
         args = [keypoints[..., found[p], :] for p in points]
         if on_degenerate == 'raise':
             try:

@@ -112,8 +112,8 @@ def landmark_pair_distances(pred: np.ndarray,
     if mask.shape != pred.shape[:2]:
         raise ValueError(f'mask must have shape {list(pred.shape[:2])}, '
                          f'but got {list(mask.shape)}')
-    names = ([str(k) for k in range(num_landmarks)]
-             if names is None else list(names))
+    names = ([str(k)
+              for k in range(num_landmarks)] if names is None else list(names))
     if len(names) != num_landmarks:
         raise ValueError(f'names must have {num_landmarks} entries (one per '
                          f'landmark), but got {len(names)}')

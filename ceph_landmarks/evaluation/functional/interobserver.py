@@ -18,11 +18,11 @@ __all__ = ['interobserver_agreement']
 
 
 def interobserver_agreement(
-        points_a: np.ndarray,
-        points_b: np.ndarray,
-        mask: np.ndarray,
-        spacing: np.ndarray,
-        thresholds: Sequence[float] = (2.0, 2.5, 3.0, 4.0)
+    points_a: np.ndarray,
+    points_b: np.ndarray,
+    mask: np.ndarray,
+    spacing: np.ndarray,
+    thresholds: Sequence[float] = (2.0, 2.5, 3.0, 4.0)
 ) -> Dict[str, float]:
     """MRE, its SD and SDRs of annotator B measured against annotator A.
 

@@ -116,9 +116,8 @@ def success_detection_rates(errors: np.ndarray, mask: np.ndarray,
     return (valid[None, :] <= thr[:, None]).mean(axis=1) * 100.0
 
 
-def per_landmark_errors(
-        errors: np.ndarray, mask: np.ndarray,
-        thresholds: Sequence[float]) -> Dict[str, np.ndarray]:
+def per_landmark_errors(errors: np.ndarray, mask: np.ndarray,
+                        thresholds: Sequence[float]) -> Dict[str, np.ndarray]:
     """MRE, SD, SDR and count of each landmark separately.
 
     Args:
@@ -140,8 +139,7 @@ def per_landmark_errors(
     sdr = np.empty((num_landmarks, len(thresholds)))
     for k in range(num_landmarks):
         mre[k], std[k] = mean_radial_error(errors[:, k], mask[:, k])
-        sdr[k] = success_detection_rates(errors[:, k], mask[:, k],
-                                         thresholds)
+        sdr[k] = success_detection_rates(errors[:, k], mask[:, k], thresholds)
     return dict(mre=mre, std=std, sdr=sdr, count=mask.sum(axis=0))
 
 

@@ -7,8 +7,8 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from mmengine.utils import mkdir_or_exist
 from mmengine.logging import MMLogger
+from mmengine.utils import mkdir_or_exist
 from mmpose.registry import METRICS
 
 from ..functional import (PAIR_RECORD_KEYS, landmark_pair_distances,
@@ -99,12 +99,12 @@ class CephalometricMetric(LandmarkMetric):
         if not thresholds or any(t <= 0 for t in thresholds):
             raise ValueError('thresholds must be a non-empty sequence of '
                              f'positive numbers, but got {thresholds}')
-        if not (isinstance(collapse_ratio, (int, float))
-                and 0 < collapse_ratio < 1):
+        if not (isinstance(collapse_ratio,
+                           (int, float)) and 0 < collapse_ratio < 1):
             raise ValueError('collapse_ratio must be a number in (0, 1), '
                              f'but got {collapse_ratio!r}')
-        if not (isinstance(collapse_min_true_mm, (int, float))
-                and collapse_min_true_mm >= 0):
+        if not (isinstance(collapse_min_true_mm,
+                           (int, float)) and collapse_min_true_mm >= 0):
             raise ValueError('collapse_min_true_mm must be a non-negative '
                              f'number of mm, but got {collapse_min_true_mm!r}')
         self.thresholds = thresholds

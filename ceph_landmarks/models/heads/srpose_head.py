@@ -173,10 +173,10 @@ class SRPoseHead(BaseHead):
         super().__init__(init_cfg)
         branch_channels = list(branch_channels or in_channels)
         num_levels = len(in_channels)
-        for name, value in (('branch_channels', branch_channels),
-                            ('upsample_log', upsample_log),
-                            ('per_emb_nums', per_emb_nums),
-                            ('supervises', supervises)):
+        for name, value in (('branch_channels',
+                             branch_channels), ('upsample_log', upsample_log),
+                            ('per_emb_nums', per_emb_nums), ('supervises',
+                                                             supervises)):
             if len(value) != num_levels:
                 raise ValueError(
                     f'{name} must have one entry per level of in_channels '
@@ -212,8 +212,8 @@ class SRPoseHead(BaseHead):
         self.pre_interpolate = nn.ModuleList(
             nn.Sequential(
                 nn.Conv2d(c[i - 1], c[i - 1], 3, padding=1, groups=c[i - 1]),
-                nn.Conv2d(c[i - 1], c[i], 1), nn.BatchNorm2d(c[i]),
-                nn.ReLU()) for i in range(1, num_levels))
+                nn.Conv2d(c[i - 1], c[i], 1), nn.BatchNorm2d(c[i]), nn.ReLU())
+            for i in range(1, num_levels))
         self.pre_fuse = nn.ModuleList(
             nn.Sequential(
                 nn.Conv2d(cin, cout, 1), nn.BatchNorm2d(cout), nn.ReLU())
@@ -227,12 +227,13 @@ class SRPoseHead(BaseHead):
         # indices (and state-dict keys) of the supervised ones are the
         # original's: kp_encoder.2.0.weight, converge.3.conv.weight, ...
         self.kp_encoder = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c[i], per_emb_nums[i] * k, 1), nn.ReLU())
-            if supervises[i] else nn.Identity() for i in range(num_levels))
+            nn.Sequential(nn.Conv2d(c[i], per_emb_nums[i] * k, 1), nn.ReLU(
+            )) if supervises[i] else nn.Identity() for i in range(num_levels))
         self.converge = nn.ModuleList(
-            _PixelShuffleConverge(per_emb_nums[i], 2**upsample_log[i], 11 -
-                                  2 * (num_levels - i), k)
-            if supervises[i] else nn.Identity() for i in range(num_levels))
+            _PixelShuffleConverge(per_emb_nums[i], 2**upsample_log[i], 11 - 2 *
+                                  (num_levels - i), k
+                                  ) if supervises[i] else nn.Identity()
+            for i in range(num_levels))
 
     def _heatmaps(self, level: int, feat: Tensor) -> Tensor:
         """Tensor[B, C_i, h, w] -> heatmaps Tensor[B, K, r_i*h, r_i*w]."""
