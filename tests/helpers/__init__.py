@@ -8,12 +8,16 @@ through pytest's ``pythonpath`` option.
 - :mod:`.checkpoints`: tiny models and Runner-style checkpoints, in process.
 - :mod:`.data`: synthetic datasets with more landmarks.
 - :mod:`.converters`: converter inputs and outputs.
+- :mod:`.browser`: a headless Chromium (found, installed or skipped).
+- :mod:`.html_page`: a written HTML page read back (tables, images, links).
 """
+from .browser import chromium_or_skip, find_chromium, screenshot
 from .checkpoints import build_tiny_model, save_runner_checkpoint
 from .converters import (build_dataset, digests, grey_image, keypoints_by_file,
                          load_defects, load_split, random_points, save_image,
                          write_labelme)
 from .data import write_landmark_variant
+from .html_page import HtmlPage, read_html_page
 from .paths import (CONFIG_DIR, HAMEDAN, REFINE_CONFIG, REPO_ROOT, TINY_CONFIG,
                     TINY_HAMEDAN, TINY_SRPOSE, TINY_SRPOSE_FT, needs_hamedan)
 from .tools import (assert_one_error_line, data_options, last_run_scalars,
@@ -26,4 +30,8 @@ __all__ = [
     'CONFIG_DIR', 'HAMEDAN', 'REFINE_CONFIG', 'REPO_ROOT', 'TINY_CONFIG',
     'TINY_HAMEDAN', 'TINY_SRPOSE', 'TINY_SRPOSE_FT', 'needs_hamedan',
     'assert_one_error_line', 'data_options', 'last_run_scalars', 'run_tool'
+]
+__all__ += [
+    'chromium_or_skip', 'find_chromium', 'screenshot', 'HtmlPage',
+    'read_html_page'
 ]
