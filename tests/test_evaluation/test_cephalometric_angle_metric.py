@@ -78,9 +78,9 @@ def test_unannotated_and_undefined_images_are_left_out(capfd):
     assert math.isnan(result['ceph/SNA_MAE'])
     assert result['ceph/SNB_MAE'] == pytest.approx(0.0)
     log = capfd.readouterr().out
-    assert "SNA: 1 image(s) left out, a landmark of the angle is not " \
-        "annotated: ['no_a.png']" in log
-    assert "SNB: 1 image(s) left out, the angle is undefined" in log
+    assert "SNA: 1 image(s) left out, a landmark of the measurement is " \
+        "not annotated: ['no_a.png']" in log
+    assert "SNB: 1 image(s) left out, the measurement is undefined" in log
     assert "['collapsed.png']" in log
 
 

@@ -1,6 +1,10 @@
 """Pure numpy evaluation functions."""
+from .cephalometric_analysis import MeasurementResult, cephalometric_analysis
 from .cephalometric_angles import (available_measurements,
                                    cephalometric_angles, vector_angle)
+from .cephalometric_measurements import (measurement_values,
+                                         supported_measurements)
+from .cephalometric_norms import NORMS, classify_deviation
 from .collapse import (PAIR_RECORD_KEYS, TOUCH_MM, collapsed_pairs,
                        landmark_pair_distances)
 from .crop_offsets import relative_error_spread
@@ -14,5 +18,7 @@ __all__ = [
     'per_landmark_errors', 'sdr_key', 'per_image_mre', 'mre_standard_error',
     'interobserver_agreement', 'cephalometric_angles',
     'available_measurements', 'vector_angle', 'landmark_pair_distances',
-    'collapsed_pairs', 'TOUCH_MM', 'PAIR_RECORD_KEYS', 'relative_error_spread'
+    'collapsed_pairs', 'TOUCH_MM', 'PAIR_RECORD_KEYS', 'relative_error_spread',
+    'cephalometric_analysis', 'MeasurementResult', 'supported_measurements',
+    'measurement_values', 'NORMS', 'classify_deviation'
 ]

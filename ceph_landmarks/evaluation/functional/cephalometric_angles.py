@@ -10,14 +10,22 @@ Conventions used throughout:
   ``sx != sy`` (an angle is not invariant to anisotropic scaling).
 * Angles are in degrees. Each angle between two directions is unsigned, in
   ``[0, 180]``, so it does not depend on whether the face looks left or right
-  in the image; ANB, a difference of two such angles, is signed.
+  in the image; ANB (a difference of two such angles) and the angle of
+  convexity (signed by the side of a line) are signed.
 * A segment whose two landmarks coincide has no direction: the functions
   raise ``ValueError`` naming the segment.
 
+The reference norms of these angles and the analyses they belong to
+(Steiner, Downs, Tweed, Jarabak) are in :mod:`.cephalometric_norms` and
+:mod:`.cephalometric_analysis`. This module also keeps the original
+angle-only interface, :func:`cephalometric_angles` over
+:data:`MEASUREMENTS` (seven angles), which the inference API uses.
+
 Landmarks are found by **name** (:data:`LANDMARK_ALIASES`), never by channel
 index, so every landmark set that contains the points gets the measurements
-(the 19 ISBI 2015 landmarks give SNA, SNB, ANB and FMA; CL-Detection 2023
-and 'Aariz, which add the incisor apices, give all seven).
+(the 19 ISBI 2015 landmarks give SNA, SNB, ANB and FMA of
+:data:`MEASUREMENTS`; CL-Detection 2023 and 'Aariz, which add the incisor
+apices, give all seven).
 
 Examples:
     >>> s, n, a = np.array([0., 0.]), np.array([10., 0.]), np.array([10., 10.])
@@ -28,81 +36,17 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .cephalometric_geometry import (angle_at, segment, signed_distance,
+                                     vector_angle)
+from .cephalometric_landmarks import LANDMARK_ALIASES, resolve_landmarks
+
 __all__ = [
     'vector_angle', 'sna', 'snb', 'anb', 'fma', 'upper_incisor_to_sn', 'impa',
-    'interincisal_angle', 'LANDMARK_ALIASES', 'MEASUREMENTS',
+    'interincisal_angle', 'sn_mandibular_plane', 'upper_incisor_to_na',
+    'lower_incisor_to_nb', 'facial_angle', 'angle_of_convexity', 'y_axis',
+    'fmia', 'gonial_angle', 'LANDMARK_ALIASES', 'MEASUREMENTS',
     'resolve_landmarks', 'available_measurements', 'cephalometric_angles'
 ]
-
-#: Shortest segment (in the coordinates' unit) that still has a direction.
-_MIN_LENGTH = 1e-6
-
-
-def _segment(start: np.ndarray, end: np.ndarray, label: str) -> np.ndarray:
-    """Direction vector ``end - start`` of a segment, checked for length.
-
-    Args:
-        start (np.ndarray[..., 2]): First landmark.
-        end (np.ndarray[..., 2]): Second landmark.
-        label (str): The segment's name for messages, e.g. ``'S-N'``.
-
-    Returns:
-        np.ndarray[..., 2]: ``end - start``.
-
-    Raises:
-        ValueError: If a point is not ``[..., 2]``, a coordinate is not
-            finite, or the two landmarks coincide.
-    """
-    start = np.asarray(start, dtype=np.float64)
-    end = np.asarray(end, dtype=np.float64)
-    if start.shape[-1:] != (2, ) or end.shape[-1:] != (2, ):
-        raise ValueError(f'segment {label}: points must have shape [..., 2], '
-                         f'but got {start.shape} and {end.shape}')
-    vec = end - start
-    if not np.all(np.isfinite(vec)):
-        raise ValueError(f'segment {label}: non-finite coordinates')
-    short = np.linalg.norm(vec, axis=-1) < _MIN_LENGTH
-    if np.any(short):
-        where = '' if vec.ndim == 1 else \
-            f' at index {np.argwhere(short)[0].tolist()}'
-        raise ValueError(f'zero-length segment {label}{where}: its two '
-                         'landmarks coincide, so it has no direction')
-    return vec
-
-
-def vector_angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Unsigned angle between two direction vectors, in degrees.
-
-    Computed as ``atan2(|u x v|, u . v)``, which stays accurate near 0 and
-    180 degrees (``arccos`` of the cosine does not).
-
-    Args:
-        u (np.ndarray[..., 2]): First direction (non-zero).
-        v (np.ndarray[..., 2]): Second direction (non-zero).
-
-    Returns:
-        np.ndarray[...]: The angle in ``[0, 180]`` degrees.
-
-    Raises:
-        ValueError: If a vector has zero length.
-
-    Examples:
-        >>> float(vector_angle(np.array([1., 0.]), np.array([0., 2.])))
-        90.0
-    """
-    u = _segment(np.zeros(2), u, 'u')
-    v = _segment(np.zeros(2), v, 'v')
-    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    dot = np.sum(u * v, axis=-1)
-    return np.degrees(np.arctan2(np.abs(cross), dot))
-
-
-def _angle_at(vertex: np.ndarray, p: np.ndarray, q: np.ndarray,
-              labels: Tuple[str, str, str]) -> np.ndarray:
-    """Angle ``p-vertex-q`` at ``vertex``; labels name (vertex, p, q)."""
-    v, a, b = labels
-    return vector_angle(
-        _segment(vertex, p, f'{v}-{a}'), _segment(vertex, q, f'{v}-{b}'))
 
 
 def sna(s: np.ndarray, n: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -123,7 +67,7 @@ def sna(s: np.ndarray, n: np.ndarray, a: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: If N coincides with S or with A.
     """
-    return _angle_at(n, s, a, ('N', 'S', 'A'))
+    return angle_at(n, s, a, ('N', 'S', 'A'))
 
 
 def snb(s: np.ndarray, n: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -144,7 +88,7 @@ def snb(s: np.ndarray, n: np.ndarray, b: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: If N coincides with S or with B.
     """
-    return _angle_at(n, s, b, ('N', 'S', 'B'))
+    return angle_at(n, s, b, ('N', 'S', 'B'))
 
 
 def anb(s: np.ndarray, n: np.ndarray, a: np.ndarray,
@@ -190,7 +134,7 @@ def fma(po: np.ndarray, or_: np.ndarray, go: np.ndarray,
     Raises:
         ValueError: If Po coincides with Or, or Go with Me.
     """
-    return vector_angle(_segment(po, or_, 'Po-Or'), _segment(go, me, 'Go-Me'))
+    return vector_angle(segment(po, or_, 'Po-Or'), segment(go, me, 'Go-Me'))
 
 
 def upper_incisor_to_sn(s: np.ndarray, n: np.ndarray, u1_tip: np.ndarray,
@@ -215,7 +159,7 @@ def upper_incisor_to_sn(s: np.ndarray, n: np.ndarray, u1_tip: np.ndarray,
         ValueError: If S coincides with N, or U1 with U1A.
     """
     return vector_angle(
-        _segment(u1_apex, u1_tip, 'U1A-U1'), _segment(n, s, 'N-S'))
+        segment(u1_apex, u1_tip, 'U1A-U1'), segment(n, s, 'N-S'))
 
 
 def impa(go: np.ndarray, me: np.ndarray, l1_tip: np.ndarray,
@@ -240,7 +184,7 @@ def impa(go: np.ndarray, me: np.ndarray, l1_tip: np.ndarray,
         ValueError: If Go coincides with Me, or L1 with L1A.
     """
     return vector_angle(
-        _segment(l1_apex, l1_tip, 'L1A-L1'), _segment(me, go, 'Me-Go'))
+        segment(l1_apex, l1_tip, 'L1A-L1'), segment(me, go, 'Me-Go'))
 
 
 def interincisal_angle(u1_tip: np.ndarray, u1_apex: np.ndarray,
@@ -265,26 +209,207 @@ def interincisal_angle(u1_tip: np.ndarray, u1_apex: np.ndarray,
         ValueError: If U1 coincides with U1A, or L1 with L1A.
     """
     return vector_angle(
-        _segment(u1_tip, u1_apex, 'U1-U1A'), _segment(l1_tip, l1_apex,
-                                                      'L1-L1A'))
+        segment(u1_tip, u1_apex, 'U1-U1A'), segment(l1_tip, l1_apex, 'L1-L1A'))
 
 
-#: Landmark names (as in the package's landmark sets) accepted for each
-#: point of the measurements, in order of preference.
-LANDMARK_ALIASES: Dict[str, Tuple[str, ...]] = {
-    'S': ('sella', ),
-    'N': ('nasion', ),
-    'A': ('subspinale', 'a_point'),
-    'B': ('supramentale', 'b_point'),
-    'Po': ('porion', ),
-    'Or': ('orbitale', ),
-    'Go': ('gonion', ),
-    'Me': ('menton', ),
-    'U1': ('upper_incisal_incision', 'upper_incisor_tip'),
-    'U1A': ('upper_incisor_apex', ),
-    'L1': ('lower_incisal_incision', 'lower_incisor_tip'),
-    'L1A': ('lower_incisor_apex', ),
-}
+def sn_mandibular_plane(s: np.ndarray, n: np.ndarray, go: np.ndarray,
+                        me: np.ndarray) -> np.ndarray:
+    """SN-GoMe: the angle between the S-N line and the mandibular plane.
+
+    The angle between the S-N line directed forwards, from sella (S) to
+    nasion (N), and the mandibular plane directed forwards, from gonion
+    (Go) to menton (Me): an acute angle, larger for a steeper mandibular
+    plane. (Steiner drew the mandibular plane Go-Gn; Go-Me, used here as
+    in most software, runs a degree or two steeper.)
+
+    Args:
+        s (np.ndarray[..., 2]): Sella.
+        n (np.ndarray[..., 2]): Nasion.
+        go (np.ndarray[..., 2]): Gonion.
+        me (np.ndarray[..., 2]): Menton.
+
+    Returns:
+        np.ndarray[...]: SN-GoMe in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If S coincides with N, or Go with Me.
+    """
+    return vector_angle(segment(s, n, 'S-N'), segment(go, me, 'Go-Me'))
+
+
+def upper_incisor_to_na(n: np.ndarray, a: np.ndarray, u1_tip: np.ndarray,
+                        u1_apex: np.ndarray) -> np.ndarray:
+    """U1-NA: the angle between the upper incisor axis and the N-A line.
+
+    The angle between the long axis of the upper central incisor, directed
+    from its root apex (U1A) to its incisal tip (U1), and the N-A line
+    directed downwards, from nasion (N) to A point: larger for a more
+    proclined upper incisor (Steiner's angular "U1 to NA").
+
+    Args:
+        n (np.ndarray[..., 2]): Nasion.
+        a (np.ndarray[..., 2]): Subspinale (A point).
+        u1_tip (np.ndarray[..., 2]): Upper incisor incisal tip.
+        u1_apex (np.ndarray[..., 2]): Upper incisor root apex.
+
+    Returns:
+        np.ndarray[...]: U1-NA in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If N coincides with A, or U1 with U1A.
+    """
+    return vector_angle(
+        segment(u1_apex, u1_tip, 'U1A-U1'), segment(n, a, 'N-A'))
+
+
+def lower_incisor_to_nb(n: np.ndarray, b: np.ndarray, l1_tip: np.ndarray,
+                        l1_apex: np.ndarray) -> np.ndarray:
+    """L1-NB: the angle between the lower incisor axis and the N-B line.
+
+    The angle between the long axis of the lower central incisor, directed
+    from its root apex (L1A) to its incisal tip (L1), and the N-B line
+    directed upwards, from B point to nasion (N): larger for a more
+    proclined lower incisor (Steiner's angular "L1 to NB").
+
+    Args:
+        n (np.ndarray[..., 2]): Nasion.
+        b (np.ndarray[..., 2]): Supramentale (B point).
+        l1_tip (np.ndarray[..., 2]): Lower incisor incisal tip.
+        l1_apex (np.ndarray[..., 2]): Lower incisor root apex.
+
+    Returns:
+        np.ndarray[...]: L1-NB in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If N coincides with B, or L1 with L1A.
+    """
+    return vector_angle(
+        segment(l1_apex, l1_tip, 'L1A-L1'), segment(b, n, 'B-N'))
+
+
+def facial_angle(po: np.ndarray, or_: np.ndarray, n: np.ndarray,
+                 pog: np.ndarray) -> np.ndarray:
+    """Downs' facial angle: the facial plane N-Pog to Frankfort horizontal.
+
+    The inner inferior angle where the facial plane (nasion N to pogonion
+    Pog) crosses the Frankfort horizontal (porion Po to orbitale Or): the
+    angle between N->Pog (downwards) and Or->Po (backwards). 90 degrees
+    when the facial plane is perpendicular to FH; smaller when the chin
+    lies further back.
+
+    Args:
+        po (np.ndarray[..., 2]): Porion.
+        or_ (np.ndarray[..., 2]): Orbitale.
+        n (np.ndarray[..., 2]): Nasion.
+        pog (np.ndarray[..., 2]): Pogonion.
+
+    Returns:
+        np.ndarray[...]: The facial angle in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If Po coincides with Or, or N with Pog.
+    """
+    return vector_angle(segment(n, pog, 'N-Pog'), segment(or_, po, 'Or-Po'))
+
+
+def angle_of_convexity(s: np.ndarray, n: np.ndarray, a: np.ndarray,
+                       pog: np.ndarray) -> np.ndarray:
+    """Downs' angle of convexity N-A-Pog, signed.
+
+    The angle by which the two lines nasion-A point and A point-pogonion
+    depart from a straight line: ``180 - angle(N-A-Pog)``, positive when A
+    lies in front of the facial plane N-Pog (a convex profile), negative
+    when behind it, zero when N, A and Pog are aligned. "In front" is the
+    side that the S->N direction points to, so the sign does not depend on
+    which way the image faces.
+
+    Args:
+        s (np.ndarray[..., 2]): Sella (only for the forward direction).
+        n (np.ndarray[..., 2]): Nasion.
+        a (np.ndarray[..., 2]): Subspinale (A point).
+        pog (np.ndarray[..., 2]): Pogonion.
+
+    Returns:
+        np.ndarray[...]: The angle of convexity in degrees, in
+        ``[-180, 180]``.
+
+    Raises:
+        ValueError: If A coincides with N or Pog, N with Pog or S, or the
+            facial plane is parallel to S-N.
+    """
+    bend = 180.0 - angle_at(a, n, pog, ('A', 'N', 'Pog'))
+    side = np.sign(signed_distance(a, n, pog, segment(s, n, 'S-N'), 'N-Pog'))
+    return side * bend
+
+
+def y_axis(po: np.ndarray, or_: np.ndarray, s: np.ndarray,
+           gn: np.ndarray) -> np.ndarray:
+    """Downs' Y-axis: the S-Gn line to Frankfort horizontal.
+
+    The antero-inferior angle between the Y-axis, directed from sella (S)
+    to gnathion (Gn), and the Frankfort horizontal directed forwards, from
+    porion (Po) to orbitale (Or): larger when the chin lies lower and
+    further back.
+
+    Args:
+        po (np.ndarray[..., 2]): Porion.
+        or_ (np.ndarray[..., 2]): Orbitale.
+        s (np.ndarray[..., 2]): Sella.
+        gn (np.ndarray[..., 2]): Gnathion.
+
+    Returns:
+        np.ndarray[...]: The Y-axis angle in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If Po coincides with Or, or S with Gn.
+    """
+    return vector_angle(segment(s, gn, 'S-Gn'), segment(po, or_, 'Po-Or'))
+
+
+def fmia(po: np.ndarray, or_: np.ndarray, go: np.ndarray, me: np.ndarray,
+         l1_tip: np.ndarray, l1_apex: np.ndarray) -> np.ndarray:
+    """FMIA = 180 - FMA - IMPA: Tweed's Frankfort-mandibular incisor angle.
+
+    The third angle of Tweed's triangle formed by the Frankfort horizontal,
+    the mandibular plane and the lower incisor axis (see :func:`fma` and
+    :func:`impa`): larger for a more upright lower incisor.
+
+    Args:
+        po (np.ndarray[..., 2]): Porion.
+        or_ (np.ndarray[..., 2]): Orbitale.
+        go (np.ndarray[..., 2]): Gonion.
+        me (np.ndarray[..., 2]): Menton.
+        l1_tip (np.ndarray[..., 2]): Lower incisor incisal tip.
+        l1_apex (np.ndarray[..., 2]): Lower incisor root apex.
+
+    Returns:
+        np.ndarray[...]: FMIA in degrees.
+
+    Raises:
+        ValueError: If Po coincides with Or, Go with Me, or L1 with L1A.
+    """
+    return 180.0 - fma(po, or_, go, me) - impa(go, me, l1_tip, l1_apex)
+
+
+def gonial_angle(ar: np.ndarray, go: np.ndarray, me: np.ndarray) -> np.ndarray:
+    """Ar-Go-Me: the gonial angle, at gonion.
+
+    The angle at gonion (Go) between the ramus line to articulare (Ar) and
+    the mandibular body line to menton (Me), as in Jarabak's analysis.
+
+    Args:
+        ar (np.ndarray[..., 2]): Articulare.
+        go (np.ndarray[..., 2]): Gonion.
+        me (np.ndarray[..., 2]): Menton.
+
+    Returns:
+        np.ndarray[...]: The gonial angle in degrees, in ``[0, 180]``.
+
+    Raises:
+        ValueError: If Go coincides with Ar or Me.
+    """
+    return angle_at(go, ar, me, ('Go', 'Ar', 'Me'))
+
 
 #: Each measurement: its function and the points it takes, in argument
 #: order (keys of :data:`LANDMARK_ALIASES`).
@@ -297,27 +422,6 @@ MEASUREMENTS: Dict[str, Tuple[Callable[..., np.ndarray], Tuple[str, ...]]] = {
     'IMPA': (impa, ('Go', 'Me', 'L1', 'L1A')),
     'U1-L1': (interincisal_angle, ('U1', 'U1A', 'L1', 'L1A')),
 }
-
-
-def resolve_landmarks(names: Sequence[str]) -> Dict[str, int]:
-    """Channel index of each measurement point present in a landmark list.
-
-    Args:
-        names (Sequence[str]): Landmark names in channel order.
-
-    Returns:
-        dict[str, int]: Point key of :data:`LANDMARK_ALIASES` (``'S'``,
-        ``'N'``...) to its channel; points absent from ``names`` are left
-        out.
-    """
-    index = {name: k for k, name in enumerate(names)}
-    found = {}
-    for point, aliases in LANDMARK_ALIASES.items():
-        for alias in aliases:
-            if alias in index:
-                found[point] = index[alias]
-                break
-    return found
 
 
 def available_measurements(names: Sequence[str]) -> List[str]:

@@ -1,48 +1,63 @@
-"""Mean absolute error of the cephalometric angles, in degrees."""
+"""Mean absolute error of the cephalometric measurements, per measurement.
+
+Degrees for the angles, millimetres for the linear measures, percent for
+the facial height ratio.
+"""
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
-from ..functional.cephalometric_angles import (MEASUREMENTS,
-                                               available_measurements,
-                                               cephalometric_angles,
-                                               resolve_landmarks)
+from ..functional.cephalometric_landmarks import resolve_landmarks
+from ..functional.cephalometric_measurements import (MEASUREMENT_SPECS,
+                                                     measurement_spec,
+                                                     measurement_values,
+                                                     supported_measurements)
 from .landmark_metric import LandmarkMetric
 from .landmark_records import stack_records
+
+#: Metric key suffix of each unit; angles keep the plain ``{key}_MAE``.
+_UNIT_SUFFIX = {'deg': '', 'mm': '_mm', '%': '_pct'}
 
 
 @METRICS.register_module()
 class CephalometricAngleMetric(LandmarkMetric):
-    """Error of the angles an orthodontist reads from the landmarks.
+    """Error of the measurements an orthodontist reads from the landmarks.
 
-    For each measurement of
-    :mod:`ceph_landmarks.evaluation.functional.cephalometric_angles` that
-    the landmark set allows (found by landmark name in ``dataset_meta``:
-    SNA, SNB, ANB and FMA for the 19 ISBI landmarks, also U1-SN, IMPA and
-    U1-L1 when the incisor apices are annotated), the angle is computed
-    from the predicted and from the true landmarks, in millimetres (so an
-    anisotropic spacing does not distort it), and the absolute difference
-    is averaged over the images.
+    For each measurement of the standard analyses that the landmark set
+    supports (found by landmark name in ``dataset_meta``; see
+    :func:`~ceph_landmarks.evaluation.functional.supported_measurements`:
+    Steiner, Downs, Tweed, McNamara, Jarabak and Ricketts' E-line), the
+    value is computed from the predicted and from the true landmarks with
+    the image's pixel spacing (coordinates in millimetres, so an
+    anisotropic spacing distorts nothing), and the absolute difference is
+    averaged over the images.
 
     Policy for images that cannot be measured: an image is left out of a
     measurement when one of its ground-truth landmarks is invisible, or
-    when the angle is undefined because two of its landmarks (true or
-    predicted) coincide. Each left-out image is counted and a warning names
-    it; the mean is taken over the rest (``nan`` when none is left).
+    when the measurement is undefined because two of its landmarks (true
+    or predicted) coincide. Each left-out image is counted and a warning
+    names it; the mean is taken over the rest (``nan`` when none is left).
 
-    Returned keys (with the default prefix ``ceph``): ``ceph/{name}_MAE``
-    in degrees for each measurement, e.g. ``ceph/SNA_MAE``, and
-    ``ceph/angle_MAE``, the mean over all measured (image, angle) pairs.
+    Returned keys (with the default prefix ``ceph``), the unit in the
+    suffix:
+
+    * ``ceph/{key}_MAE`` in **degrees** for each angle, e.g.
+      ``ceph/SNA_MAE``, ``ceph/FMIA_MAE``;
+    * ``ceph/{key}_MAE_mm`` in **millimetres** for each linear measure,
+      e.g. ``ceph/N-perp-A_MAE_mm``, ``ceph/ANS-Me_MAE_mm``;
+    * ``ceph/{key}_MAE_pct`` in **percentage points** for the ratio
+      ``ceph/S-Go:N-Me_MAE_pct``;
+    * ``ceph/angle_MAE``, degrees: the mean over all measured
+      (image, angle) pairs.
 
     Args:
-        measurements (Sequence[str], optional): Names of the angles to
-            evaluate (keys of ``MEASUREMENTS`` in
-            :mod:`ceph_landmarks.evaluation.functional.cephalometric_angles`:
-            ``'SNA'``, ``'SNB'``, ``'ANB'``, ``'FMA'``, ``'U1-SN'``,
-            ``'IMPA'``, ``'U1-L1'``); ``None`` evaluates all that the
-            landmark set allows.
+        measurements (Sequence[str], optional): Keys of the measurements
+            to evaluate (``'SNA'``, ``'N-perp-A'``...; the keys of
+            ``MEASUREMENT_SPECS`` in
+            :mod:`ceph_landmarks.evaluation.functional.cephalometric_measurements`);
+            ``None`` evaluates all that the landmark set supports.
         collect_device (str): Device used to collect results across ranks.
             Defaults to ``'cpu'``.
         prefix (str, optional): Metric key prefix. Defaults to ``'ceph'``.
@@ -61,24 +76,24 @@ class CephalometricAngleMetric(LandmarkMetric):
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if measurements is not None:
-            unknown = [m for m in measurements if m not in MEASUREMENTS]
+            known = [spec.key for spec in MEASUREMENT_SPECS]
+            unknown = [m for m in measurements if m not in known]
             if unknown or not measurements:
-                raise ValueError(
-                    'measurements must be a non-empty list of '
-                    f'{list(MEASUREMENTS)}, but got {list(measurements)}')
+                raise ValueError('measurements must be a non-empty list of '
+                                 f'{known}, but got {list(measurements)}')
             measurements = list(measurements)
         self.measurements = measurements
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Reduce the collected results to the mean absolute angle errors.
+        """Reduce the collected results to the mean absolute errors.
 
         Args:
             results (list[dict]): Output of :meth:`process` over the set.
 
         Returns:
-            dict[str, float]: ``{name}_MAE`` per measurement and
-            ``angle_MAE``, in degrees; empty when the landmark set allows
-            no measurement.
+            dict[str, float]: ``{key}_MAE`` (degrees), ``{key}_MAE_mm`` or
+            ``{key}_MAE_pct`` per measurement and ``angle_MAE``; empty when
+            the landmark set supports no measurement.
 
         Raises:
             ValueError: If a requested measurement needs landmarks that the
@@ -88,36 +103,45 @@ class CephalometricAngleMetric(LandmarkMetric):
         id2name = (self.dataset_meta or {}).get('keypoint_id2name', {})
         pred, gt, mask, spacing, paths = stack_records(results)
         names = [id2name.get(k, str(k)) for k in range(pred.shape[1])]
-        measurements = self.measurements or available_measurements(names)
-        if not measurements:
+        keys = self.measurements or supported_measurements(names)
+        if not keys:
             logger.warning(
                 'CephalometricAngleMetric: the landmark set has none of the '
-                'landmarks of the cephalometric angles; no angle error is '
-                'reported.')
+                'landmarks of the cephalometric measurements; no '
+                'measurement error is reported.')
             return {}
 
-        pred_mm = pred * spacing[:, None, :]  # (N, K, 2)
-        gt_mm = gt * spacing[:, None, :]  # (N, K, 2)
-        pred_angles = cephalometric_angles(
-            pred_mm, names, measurements, on_degenerate='nan')
-        gt_angles = cephalometric_angles(
-            gt_mm, names, measurements, on_degenerate='nan')
+        def values(keypoints: np.ndarray) -> Dict[str, np.ndarray]:
+            """Each measurement over the images, ``nan`` where undefined."""
+            per_image = [
+                measurement_values(kpts, names, sp, keys)
+                for kpts, sp in zip(keypoints, spacing)
+            ]
+            return {
+                k:
+                np.array([np.nan if v[k] is None else v[k] for v in per_image])
+                for k in keys
+            }  # each (N, )
 
+        pred_values, gt_values = values(pred), values(gt)
         found = resolve_landmarks(names)
         metrics = {}
-        all_errors = []
-        for key in measurements:
-            channels = [found[p] for p in MEASUREMENTS[key][1]]
+        angle_errors = []
+        for key in keys:
+            spec = measurement_spec(key)
+            channels = [found[p] for p in spec.points]
             annotated = mask[:, channels].all(axis=1)  # (N, )
-            errors = np.abs(pred_angles[key] - gt_angles[key])  # (N, )
+            errors = np.abs(pred_values[key] - gt_values[key])  # (N, )
             valid = annotated & np.isfinite(errors)
             self._warn_left_out(key, paths, annotated, valid, logger)
-            metrics[f'{key}_MAE'] = float(errors[valid].mean()) \
-                if valid.any() else float('nan')
-            all_errors.append(errors[valid])
-        pooled = np.concatenate(all_errors)
-        metrics['angle_MAE'] = float(pooled.mean()) if pooled.size else \
-            float('nan')
+            metrics[f'{key}_MAE{_UNIT_SUFFIX[spec.unit]}'] = float(
+                errors[valid].mean()) if valid.any() else float('nan')
+            if spec.unit == 'deg':
+                angle_errors.append(errors[valid])
+        if angle_errors:
+            pooled = np.concatenate(angle_errors)
+            metrics['angle_MAE'] = float(pooled.mean()) if pooled.size else \
+                float('nan')
         return metrics
 
     @staticmethod
@@ -131,9 +155,9 @@ class CephalometricAngleMetric(LandmarkMetric):
         if unannotated:
             logger.warning(
                 f'{key}: {len(unannotated)} image(s) left out, a landmark '
-                f'of the angle is not annotated: {unannotated}')
+                f'of the measurement is not annotated: {unannotated}')
         if undefined:
-            logger.warning(
-                f'{key}: {len(undefined)} image(s) left out, the angle is '
-                'undefined (two landmarks of a line coincide in the '
-                f'prediction or the ground truth): {undefined}')
+            logger.warning(f'{key}: {len(undefined)} image(s) left out, the '
+                           'measurement is undefined (two landmarks of a line '
+                           'coincide in the prediction or the ground truth): '
+                           f'{undefined}')
