@@ -14,6 +14,7 @@ Every table has an ``id`` (``summary``, ``landmarks``, ``errors``,
 escaped; a missing number is shown as an em dash.
 """
 import base64
+import numbers
 import os
 import os.path as osp
 from html import escape
@@ -75,8 +76,10 @@ def _text(value: Any) -> str:
         return MISSING
     if isinstance(value, bool):
         return 'yes' if value else 'no'
-    if isinstance(value, float):
-        return MISSING if value != value else f'{value:.4g}'
+    if isinstance(value, numbers.Integral):
+        return str(value)
+    if isinstance(value, numbers.Real):  # numpy floats too
+        return MISSING if value != value else f'{float(value):.4g}'
     if isinstance(value, Mapping):
         return ', '.join(f'{k}: {_text(v)}' for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -91,6 +94,10 @@ def _href(path: str, what: str) -> str:
         raise ValueError(f'{what} must be a path relative to the page, but '
                          f'got {path!r}')
     return escape(quote(path), quote=True)
+
+
+def _class(name: Optional[str]) -> str:
+    return f' class="{name}"' if name else ''
 
 
 def _table(table_id: str,
@@ -114,11 +121,9 @@ def _table(table_id: str,
     for rows in groups:
         lines.append('<tbody>')
         for row_class, cells in rows:
-            attr = f' class="{row_class}"' if row_class else ''
-            tds = ''.join(f'<td class="{column_class[i]}">{cell}</td>' if i in
-                          column_class else f'<td>{cell}</td>'
+            tds = ''.join(f'<td{_class(column_class.get(i))}>{cell}</td>'
                           for i, cell in enumerate(cells))
-            lines.append(f'<tr{attr}>{tds}</tr>')
+            lines.append(f'<tr{_class(row_class)}>{tds}</tr>')
         lines.append('</tbody>')
     lines.append('</table>')
     return '\n'.join(lines)

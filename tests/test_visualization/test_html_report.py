@@ -41,53 +41,24 @@ def _landmarks(mm=True, truth=True):
     return rows
 
 
+#: Measurements as the analyses' ``MeasurementResult.to_dict()`` gives them.
+FIELDS = ('key', 'analysis', 'name', 'value', 'unit', 'norm_mean', 'norm_sd',
+          'norm_source', 'deviation', 'flag')
+MEASUREMENTS = [
+    ('steiner/SNA', 'Steiner', 'SNA', 84.567, 'deg', 82.0, 3.5, 'Steiner 1953',
+     'within', ''),
+    ('downs/convexity', 'Downs', 'Angle of convexity N-A-Pog', 12.0, 'deg',
+     0.0, 5.1, 'Downs 1948', 'outside 2 SD',
+     'above the reference range (mean + 2 SD)'),
+    ('steiner/ANB', 'Steiner', 'ANB', 5.9, 'deg', 2.0, 2.0, 'Steiner 1953',
+     'outside 1 SD', 'above the reference range (mean + 1 SD)'),
+    ('jarabak/ratio', 'Jarabak', 'S-Go / N-Me', None, '%', 63.5, 1.5,
+     'Jarabak & Fizzell 1972', None, ''),
+]
+
+
 def _analyses(truth=True):
-    rows = [
-        dict(
-            key='steiner/SNA',
-            analysis='Steiner',
-            name='SNA',
-            value=84.567,
-            unit='deg',
-            norm_mean=82.0,
-            norm_sd=3.5,
-            norm_source='Steiner 1953',
-            deviation='within',
-            flag=''),
-        dict(
-            key='downs/convexity',
-            analysis='Downs',
-            name='Angle of convexity N-A-Pog',
-            value=12.0,
-            unit='deg',
-            norm_mean=0.0,
-            norm_sd=5.1,
-            norm_source='Downs 1948',
-            deviation='outside 2 SD',
-            flag='above the reference range (mean + 2 SD)'),
-        dict(
-            key='steiner/ANB',
-            analysis='Steiner',
-            name='ANB',
-            value=5.9,
-            unit='deg',
-            norm_mean=2.0,
-            norm_sd=2.0,
-            norm_source='Steiner 1953',
-            deviation='outside 1 SD',
-            flag='above the reference range (mean + 1 SD)'),
-        dict(
-            key='jarabak/ratio',
-            analysis='Jarabak',
-            name='S-Go / N-Me',
-            value=None,
-            unit='%',
-            norm_mean=63.5,
-            norm_sd=1.5,
-            norm_source='Jarabak & Fizzell 1972',
-            deviation=None,
-            flag=''),
-    ]
+    rows = [dict(zip(FIELDS, values)) for values in MEASUREMENTS]
     if truth:
         for row in rows:
             row.update(ground_truth=80.0, error=1.234)
@@ -102,7 +73,7 @@ def _write_page(tmp_path, **kwargs):
         analyses=_analyses(),
         spacing=(0.1, 0.1),
         spacing_source='DICOM Pixel Spacing',
-        summary=dict(MRE_mm=1.23456, checkpoint='best.pth'),
+        summary=dict(MRE_mm=np.float32(1.23456), checkpoint='best.pth'),
         index_href='index.html')
     args.update(kwargs)
     out = str(tmp_path / 'page.html')
