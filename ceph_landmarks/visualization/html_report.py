@@ -57,7 +57,7 @@ img.overlay { max-width: 100%; max-height: 90vh; border: 1px solid #888; }
 tr.review td, tr.outside-1sd td { background: #fff3cd; }
 tr.outside-2sd td { background: #f8d7da; }
 tr.failed td { background: #f8d7da; }
-td.flag { font-weight: bold; }
+td.flag { font-weight: bold; min-width: 14em; }
 """
 
 Row = Sequence[str]
