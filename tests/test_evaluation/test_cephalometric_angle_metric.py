@@ -105,3 +105,48 @@ def test_missing_spacing_is_a_clear_error():
             match="CephalometricAngleMetric needs the pixel "
             "spacing of a.png"):
         _metric().process([], [sample])
+
+
+def test_mm_and_ratio_measurements_carry_their_unit():
+    names = [
+        'sella', 'nasion', 'porion', 'orbitale', 'subspinale', 'gonion',
+        'menton'
+    ]
+    # FH horizontal, A on the N-perpendicular; S-Go / N-Me = 60 / 100
+    gt = [[0, 0], [100, 0], [0, 20], [80, 20], [100, 50], [0, 60], [100, 100]]
+    pred = [list(p) for p in gt]
+    pred[4] = [110, 50]  # A 10 px = 1 mm in front of N-perp
+    pred[5] = [0, 65]  # S-Go 65 px: ratio 65 %
+    metric = METRICS.build(dict(type='CephalometricAngleMetric'))
+    metric.dataset_meta = dict(keypoint_id2name={
+        k: n
+        for k, n in enumerate(names)
+    })
+    visible = (1, ) * len(names)
+    result = _run(metric, [
+        _sample(pred, gt=gt, visible=visible),
+        _sample(gt, gt=gt, visible=visible, path='b.png')
+    ])
+    assert set(result) == {
+        'ceph/SNA_MAE', 'ceph/SN-GoMe_MAE', 'ceph/FMA_MAE',
+        'ceph/N-perp-A_MAE_mm', 'ceph/S-Go:N-Me_MAE_pct', 'ceph/angle_MAE'
+    }
+    assert result['ceph/N-perp-A_MAE_mm'] == pytest.approx(0.5)
+    assert result['ceph/S-Go:N-Me_MAE_pct'] == pytest.approx(2.5)
+    sna_error = 90 - math.degrees(math.atan2(50, 10))  # N->A = (10, 50)
+    assert result['ceph/SNA_MAE'] == pytest.approx(sna_error / 2)
+    # Go->Me = (100, 40) in truth, (100, 35) predicted
+    plane_error = math.degrees(math.atan2(40, 100) - math.atan2(35, 100))
+    assert result['ceph/SN-GoMe_MAE'] == pytest.approx(plane_error / 2)
+    assert result['ceph/FMA_MAE'] == pytest.approx(plane_error / 2)
+    # pooled over the three angles of both images
+    assert result['ceph/angle_MAE'] == pytest.approx(
+        (sna_error + 2 * plane_error) / 6)
+
+
+def test_measurements_of_the_analyses_can_be_chosen():
+    metric = _metric(measurements=['ANB'])
+    result = _run(metric, [_sample([[0, 0], [10, 0], [0, 10], [0, 10]])])
+    assert set(result) == {'ceph/ANB_MAE', 'ceph/angle_MAE'}
+    with pytest.raises(ValueError, match=r"but got \['Co-X'\]"):
+        CephalometricAngleMetric(measurements=['Co-X'])
