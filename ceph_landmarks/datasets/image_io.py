@@ -4,7 +4,8 @@ Public datasets are not always what their file names say: the Hamedan set
 publishes a JPEG under a ``.tif`` name, and downloads get truncated. Images
 are therefore decoded by their bytes (Pillow identifies the format from the
 file's signature, never from its extension) and decoded in full, so that a
-truncated file raises an error instead of giving a half-grey image.
+truncated file raises an error instead of giving a half-grey image. DICOM
+files, found by their ``'DICM'`` prefix, are decoded by :mod:`.dicom`.
 
 An image with more pixels than Pillow's decompression-bomb limit
 (``PIL.Image.MAX_IMAGE_PIXELS``, about 89 million; a cephalogram has a few
@@ -15,7 +16,7 @@ import io
 import os.path as osp
 import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
@@ -33,6 +34,7 @@ EXTENSION_FORMATS = {
     '.tif': 'TIFF',
     '.tiff': 'TIFF',
     '.bmp': 'BMP',
+    '.dcm': 'DICOM',
 }
 
 #: The first bytes of every PNG file.
@@ -72,17 +74,27 @@ class LoadedImage:
     Attributes:
         pixels (np.ndarray): ``[H, W]`` grey (uint8 or uint16) or
             ``[H, W, 3]`` colour in OpenCV's BGR order (uint8, or uint16
-            for a 16-bit colour PNG).
+            for a 16-bit colour PNG). For DICOM, ``[H, W]`` uint8: the
+            image as its header says to display it, in the model's input
+            range (see :mod:`.dicom`).
         source (str): Where the image came from (a path), for messages.
-        format (str): Format found in the bytes, e.g. ``'JPEG'``, or
-            ``'array'`` for images that never were a file.
+        format (str): Format found in the bytes, e.g. ``'JPEG'`` or
+            ``'DICOM'``, or ``'array'`` for images that never were a file.
         expected_format (str, optional): Format promised by the file
             extension, ``None`` when the extension promises nothing known.
+        spacing (tuple[float, float], optional): ``(x, y)`` mm/px from
+            the file's header (DICOM only), ``None`` if it has none.
+        spacing_source (str, optional): Where ``spacing`` came from, e.g.
+            ``'DICOM Pixel Spacing'``, ``'DICOM Imager Pixel Spacing /
+            magnification 1.1'`` or ``'DICOM Imager Pixel Spacing (at the
+            detector)'``; ``None`` without spacing.
     """
     pixels: np.ndarray
     source: str
     format: str
     expected_format: Optional[str] = None
+    spacing: Optional[Tuple[float, float]] = None
+    spacing_source: Optional[str] = None
 
     @property
     def width(self) -> int:
@@ -129,15 +141,20 @@ def decode_image(data: bytes, source: str) -> LoadedImage:
             (its extension).
 
     Returns:
-        LoadedImage: The decoded pixels.
+        LoadedImage: The decoded pixels (and for DICOM the header's
+        spacing).
 
     Raises:
         ImageReadError: If the bytes are empty, not an image, truncated, of
             a pixel type that cannot be stored as PNG, or over Pillow's
-            decompression-bomb limit.
+            decompression-bomb limit; for DICOM, see
+            :func:`.dicom.decode_dicom`.
     """
     if not data:
         raise ImageReadError(source, 'the file is empty')
+    from .dicom import decode_dicom, is_dicom  # builds on LoadedImage
+    if is_dicom(data):
+        return decode_dicom(data, source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)

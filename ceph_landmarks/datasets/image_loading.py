@@ -23,6 +23,8 @@ almost black one. The rule here:
   stretching, which would change contrast from image to image.
 * Float images are refused: their range (0-1? 0-255? Hounsfield units?)
   cannot be known. Image files never give floats.
+* DICOM files are decoded to uint8 by :mod:`.dicom`, which applies their
+  rescale and window and then this rule with ``b`` = ``Bits Stored``.
 """
 from typing import Optional
 
@@ -34,7 +36,7 @@ from .image_io import PNG_SIGNATURE, ImageReadError, decode_image
 
 __all__ = [
     'load_cephalogram', 'to_model_input', 'data_bit_depth',
-    'png_significant_bits'
+    'png_significant_bits', 'scale_to_8_bits'
 ]
 
 #: Data bit depths told apart by an image's largest value.
@@ -93,6 +95,32 @@ def data_bit_depth(pixels: np.ndarray,
     return next(bits for bits in DATA_BIT_DEPTHS if peak < 2**bits)
 
 
+def scale_to_8_bits(pixels: np.ndarray,
+                    significant_bits: Optional[int] = None) -> np.ndarray:
+    """Integer pixels of any bit depth as uint8, by the module's rule.
+
+    Args:
+        pixels (np.ndarray): Integer pixels with values in [0, 65535], any
+            shape.
+        significant_bits (int, optional): The file's data bit depth (PNG
+            ``sBIT``, DICOM ``Bits Stored``), see :func:`data_bit_depth`.
+
+    Returns:
+        np.ndarray: uint8 pixels of the same shape; ``pixels`` itself if it
+        is uint8.
+
+    Examples:
+        >>> scale_to_8_bits(np.array([0, 1000], np.uint16), 12)
+        array([ 0, 62], dtype=uint8)
+    """
+    if pixels.dtype == np.uint8:
+        return pixels
+    top = 2**data_bit_depth(pixels, significant_bits) - 1
+    # round(value * 255 / top) in exact integer arithmetic (< 2**32)
+    return ((pixels.astype(np.uint32) * 510 + top) //
+            (2 * top)).astype(np.uint8)
+
+
 def to_model_input(pixels: np.ndarray,
                    source: str = '<array>',
                    significant_bits: Optional[int] = None) -> np.ndarray:
@@ -146,10 +174,7 @@ def to_model_input(pixels: np.ndarray,
             raise ImageReadError(
                 source, f'{pixels.dtype} pixel values {low}..{high} are '
                 'outside 0..65535 (16 bits)')
-        top = 2**data_bit_depth(pixels, significant_bits) - 1
-        # round(value * 255 / top) in exact integer arithmetic (< 2**32)
-        pixels = ((pixels.astype(np.uint32) * 510 + top) //
-                  (2 * top)).astype(np.uint8)
+        pixels = scale_to_8_bits(pixels, significant_bits)
     if pixels.ndim == 2:
         return cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
     return pixels
@@ -159,9 +184,10 @@ def load_cephalogram(path: str,
                      backend_args: Optional[dict] = None) -> np.ndarray:
     """Read an image file as the model's ``[H, W, 3]`` uint8 BGR input.
 
-    The file is decoded by its content (a JPEG named ``.tif`` reads) and in
-    full (a truncated file is an error, not a half-grey image), then scaled
-    by :func:`to_model_input`, honouring a PNG ``sBIT`` chunk.
+    The file is decoded by its content (a JPEG named ``.tif`` reads, and so
+    does DICOM whatever its name) and in full (a truncated file is an
+    error, not a half-grey image), then scaled by :func:`to_model_input`,
+    honouring a PNG ``sBIT`` chunk.
 
     Args:
         path (str): Image file (any path or URI mmengine's ``fileio``
