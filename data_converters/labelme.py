@@ -8,7 +8,9 @@ Reads:
     relative to the JSON file as in LabelMe (or by name in ``--img-dir``,
     or the embedded ``imageData``); the spacing from ``--spacing`` or a
     per-image ``--spacing-csv`` (columns ``image,spacing`` or
-    ``image,spacing_x,spacing_y``).
+    ``image,spacing_x,spacing_y``), else from each file's top-level
+    ``spacing`` key (``tools/infer.py --labelme`` writes it; a spacing
+    given that differs from it wins, with a warning).
 Writes (into ``--out``, which must be new):
     ``images/{stem}.png``, ``annotations/{train,val[,test]}.json`` (seeded
     split, COCO keypoints ``[x, y, v]``, per-image ``spacing``) and
@@ -22,6 +24,12 @@ Example (the Hamedan set, both orthodontists)::
         --ann-dirs ../shared/data/hamedan/annotations/farhadifar \\
                    ../shared/data/hamedan/annotations/mollabashi \\
         --spacing 0.144 --skip-invalid --out data/hamedan
+
+Pre-annotated by a model (``tools/infer.py ... --labelme``), corrected in
+LabelMe::
+
+    python data_converters/labelme.py --ann-dirs results/labelme \\
+        --landmark-set isbi2015 --out data/new
 """
 import argparse
 import functools
@@ -64,9 +72,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--label-map',
         help='JSON {label: landmark name or 1-based number}; default: '
         'l1..lK in the landmark set order')
-    spacing = parser.add_mutually_exclusive_group(required=True)
+    spacing = parser.add_mutually_exclusive_group()
     spacing.add_argument(
-        '--spacing', type=float, help='pixel spacing of every image, mm/px')
+        '--spacing',
+        type=float,
+        help='pixel spacing of every image, mm/px (default: the "spacing" '
+        'each LabelMe file records, as tools/infer.py --labelme writes it)')
     spacing.add_argument(
         '--spacing-csv',
         help='CSV with columns image (JSON stem or image file name) and '

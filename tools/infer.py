@@ -3,6 +3,7 @@
 Usage:
     python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
+        [--labelme [--review-below C]]
         [--checkpoints C [C ...]] [--ensemble heatmap|points]
         [--refine-config CFG --refine-checkpoints C [C ...]] [--flip-test]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
@@ -14,15 +15,29 @@ refinement stage, ``--flip-test`` averages with the mirrored images (see
 
 INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff files)
 or glob patterns (quote them). Writes into DIR one JSON and one overlay PNG
-per image, landmarks.csv (image, landmark, x, y, x_mm, y_mm, confidence)
-and measurements.csv (cephalometric angles in degrees); see
+per image, landmarks.csv (image, landmark, x, y, x_mm, y_mm, confidence,
+spacing_source) and measurements.csv (cephalometric angles in degrees); see
 ``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
 COCO-style JSON) the overlays also show the ground truth with error lines
-and the JSON files the errors. A DIR holding the results of an earlier run
-is refused unless --overwrite, which removes them all first. An image that
-cannot be read is reported by name and the run goes on; the exit status is
-1 if any image failed or the checkpoint or DIR cannot be used (one
-``error:`` line), 2 for bad arguments.
+and the JSON files the errors. Each image's spacing comes from --spacing,
+else --spacing-csv, else --ann-file, else none; every output records which
+(``spacing_source``).
+
+--labelme also writes DIR/labelme/<stem>.json per image: the predicted
+points as a LabelMe file (labels l1..lK, which data_converters/labelme.py
+reads by default; name and confidence in each point's description; points
+below --review-below, default 0.5, flagged ``review``; the spacing in a
+top-level ``spacing`` key the converter reads). Open it in LabelMe, correct
+the points, save, and convert the folder with data_converters/labelme.py
+--ann-dirs DIR/labelme: no --spacing needed. An image LabelMe cannot show
+(16-bit, DICOM) gets an 8-bit PNG rendition beside its JSON. Corrected
+LabelMe files are never overwritten, even with --overwrite.
+
+A DIR holding the results of an earlier run is refused unless --overwrite,
+which removes them all first (files that are not outputs are kept). An
+image that cannot be read is reported by name and the run goes on; the exit
+status is 1 if any image failed or the checkpoint or DIR cannot be used
+(one ``error:`` line), 2 for bad arguments.
 """
 import argparse
 import sys
@@ -30,10 +45,10 @@ import sys
 from mmengine.config import DictAction
 from tqdm import tqdm
 
-from ceph_landmarks.apis import (LandmarkPredictor, collect_images,
+from ceph_landmarks.apis import (DEFAULT_REVIEW_BELOW, LandmarkPredictor,
+                                 check_output_folder, collect_images,
                                  load_ground_truth, predict_to_folder,
                                  read_spacing_csv)
-from ceph_landmarks.apis.folder_inference import check_output_folder
 from ceph_landmarks.cli import add_cascade_arguments, run_tool
 
 
@@ -71,6 +86,18 @@ def parse_args() -> argparse.Namespace:
         help='ground truth in the package\'s COCO-style JSON, matched by '
         'file name; its spacing is used where none is given')
     parser.add_argument(
+        '--labelme',
+        action='store_true',
+        help='also write labelme/<stem>.json per image: the predicted points '
+        'as a LabelMe file to correct and convert back')
+    parser.add_argument(
+        '--review-below',
+        type=float,
+        default=DEFAULT_REVIEW_BELOW,
+        metavar='C',
+        help='--labelme flags points with a heatmap confidence below C for '
+        f'review (default {DEFAULT_REVIEW_BELOW})')
+    parser.add_argument(
         '--checkpoints',
         nargs='+',
         default=[],
@@ -106,7 +133,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    check_output_folder(args.out, args.images, args.overwrite)
+    check_output_folder(
+        args.out, args.images, args.overwrite, labelme=args.labelme)
     predictor = LandmarkPredictor(
         args.config, [args.checkpoint, *args.checkpoints],
         args.device,
@@ -125,18 +153,22 @@ def main() -> int:
                 args.out,
                 spacing=args.spacing,
                 spacing_table=args.spacing_table,
+                spacing_table_name=args.spacing_csv,
                 ground_truth=truth,
                 batch_size=args.batch_size,
-                overwrite=args.overwrite),
+                overwrite=args.overwrite,
+                labelme=args.labelme,
+                review_below=args.review_below),
             total=len(args.images),
             desc='infer',
             unit='image'))
 
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
+    labelme = ', labelme/<stem>.json' if args.labelme else ''
     print(f'Predicted {len(done)} of {len(outcomes)} images into {args.out} '
           '(landmarks.csv, measurements.csv, one JSON and overlay PNG per '
-          'image)')
+          f'image{labelme})')
     no_spacing = [o.image for o in done if o.prediction.spacing is None]
     if no_spacing:
         print(f'No pixel spacing for {len(no_spacing)} image(s), mm columns '

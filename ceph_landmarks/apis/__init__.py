@@ -4,19 +4,25 @@ Not imported by ``import ceph_landmarks`` (training and testing do not need
 it): ``from ceph_landmarks.apis import LandmarkPredictor``.
 """
 from .folder_inference import (LANDMARK_COLUMNS, MEASUREMENT_COLUMNS,
-                               InferenceOutcome, output_stems,
-                               predict_to_folder)
+                               InferenceOutcome, predict_to_folder)
 from .ground_truth import (GroundTruth, compare_with_ground_truth,
                            load_ground_truth)
 from .inputs import (IMAGE_EXTENSIONS, collect_images, load_image,
                      lookup_spacing, normalize_spacing, read_spacing_csv)
+from .labelme_export import (DEFAULT_REVIEW_BELOW, labelme_can_open,
+                             labelme_labels, labelme_record,
+                             write_labelme_file)
+from .output_folder import check_output_folder, output_stems
 from .prediction import ImagePrediction, Landmark
 from .predictor import LandmarkPredictor
+from .spacing_source import resolve_spacing
 
 __all__ = [
     'LandmarkPredictor', 'ImagePrediction', 'Landmark', 'collect_images',
     'load_image', 'normalize_spacing', 'read_spacing_csv', 'lookup_spacing',
     'IMAGE_EXTENSIONS', 'GroundTruth', 'load_ground_truth',
     'compare_with_ground_truth', 'InferenceOutcome', 'predict_to_folder',
-    'output_stems', 'LANDMARK_COLUMNS', 'MEASUREMENT_COLUMNS'
+    'output_stems', 'check_output_folder', 'LANDMARK_COLUMNS',
+    'MEASUREMENT_COLUMNS', 'DEFAULT_REVIEW_BELOW', 'labelme_can_open',
+    'labelme_labels', 'labelme_record', 'write_labelme_file', 'resolve_spacing'
 ]

@@ -32,10 +32,13 @@ class GroundTruth:
         spacing (tuple[float, float], optional): ``(sx, sy)`` in mm/px from
             the annotation file; ``None`` (errors in pixels only) is left
             to a ``GroundTruth`` built by hand.
+        source (str, optional): The annotation file, named as the source
+            of the spacing.
     """
     keypoints: np.ndarray
     visible: np.ndarray
     spacing: Optional[Tuple[float, float]]
+    source: Optional[str] = None
 
 
 def load_ground_truth(ann_file: str,
@@ -75,7 +78,7 @@ def load_ground_truth(ann_file: str,
                 'inputs by file name')
         owner[name] = record.image
         truth[name] = GroundTruth(record.keypoints, record.visible,
-                                  record.spacing)
+                                  record.spacing, ann_file)
     return truth
 
 

@@ -57,6 +57,9 @@ class ImagePrediction:
             :mod:`ceph_landmarks.evaluation.functional.cephalometric_angles`),
             computed in mm when the spacing is known; ``nan`` for an angle
             whose landmarks coincide.
+        spacing_source (str, optional): Where ``spacing`` came from, e.g.
+            ``'--spacing'``, ``'spacing CSV spacing.csv'`` or ``'annotation
+            file val.json'``; ``None`` when the spacing is unknown.
     """
     image: str
     width: int
@@ -64,6 +67,7 @@ class ImagePrediction:
     spacing: Optional[Tuple[float, float]]
     landmarks: List[Landmark]
     measurements: Dict[str, float] = field(default_factory=dict)
+    spacing_source: Optional[str] = None
 
     @property
     def names(self) -> List[str]:
@@ -87,15 +91,16 @@ class ImagePrediction:
 
         Returns:
             dict: ``image``, ``width``, ``height``, ``spacing``,
-            ``landmarks`` (list of dicts with ``name``, ``x``, ``y``,
-            ``x_mm``, ``y_mm``, ``confidence``) and ``measurements``
-            (degrees).
+            ``spacing_source``, ``landmarks`` (list of dicts with
+            ``name``, ``x``, ``y``, ``x_mm``, ``y_mm``, ``confidence``) and
+            ``measurements`` (degrees).
         """
         return dict(
             image=self.image,
             width=self.width,
             height=self.height,
             spacing=list(self.spacing) if self.spacing else None,
+            spacing_source=self.spacing_source,
             landmarks=[
                 dict(
                     name=lm.name,

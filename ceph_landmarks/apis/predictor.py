@@ -196,11 +196,14 @@ class LandmarkPredictor:
         """
         return self.predict_batch([image], [spacing])[0]
 
-    def predict_batch(self,
-                      images: Sequence[ImageInput],
-                      spacings: Optional[Sequence[Optional[Spacing]]] = None,
-                      sources: Optional[Sequence[str]] = None,
-                      batch_size: int = 8) -> List[ImagePrediction]:
+    def predict_batch(
+        self,
+        images: Sequence[ImageInput],
+        spacings: Optional[Sequence[Optional[Spacing]]] = None,
+        sources: Optional[Sequence[str]] = None,
+        batch_size: int = 8,
+        spacing_sources: Optional[Sequence[Optional[str]]] = None
+    ) -> List[ImagePrediction]:
         """Predict the landmarks of many images, ``batch_size`` at a time.
 
         Args:
@@ -213,6 +216,10 @@ class LandmarkPredictor:
                 :attr:`ImagePrediction.image`, one per image; defaults to
                 the path, or ``'<array>'`` for an array.
             batch_size (int): Images per forward pass. Defaults to 8.
+            spacing_sources (Sequence[str | None], optional): Where each
+                spacing came from, recorded as
+                :attr:`ImagePrediction.spacing_source`; defaults to
+                ``'spacing argument'`` for each spacing given.
 
         Returns:
             list[ImagePrediction]: One per image, in input order.
@@ -222,8 +229,9 @@ class LandmarkPredictor:
             TypeError: If an image is neither a path nor an array.
             ValueError: If an image cannot be read, an image array is empty
                 float or of the wrong shape (the error names
-                ``images[i]``), a spacing is invalid or ``spacings`` /
-                ``sources`` do not match ``images`` in length.
+                ``images[i]``), a spacing is invalid or ``spacings``,
+                ``sources`` or ``spacing_sources`` do not match ``images``
+                in length.
         """
         num = len(images)
         if sources is None:
@@ -247,6 +255,15 @@ class LandmarkPredictor:
             normalize_spacing(s, f'spacing of {src}')
             for s, src in zip(spacings, sources)
         ]
+        if spacing_sources is None:
+            spacing_sources = ['spacing argument'] * num
+        if len(spacing_sources) != num:
+            raise ValueError(f'got {len(spacing_sources)} spacing sources '
+                             f'for {num} images')
+        spacing_sources = [
+            src if s is not None else None
+            for s, src in zip(spacings, spacing_sources)
+        ]
 
         predictions = []
         for start in range(0, num, batch_size):
@@ -256,7 +273,8 @@ class LandmarkPredictor:
             with torch.no_grad():
                 samples = self.model.test_step(pseudo_collate(list(data)))
             predictions.extend(
-                self._to_prediction(sample, shape, sources[i], spacings[i])
+                self._to_prediction(sample, shape, sources[i], spacings[i],
+                                    spacing_sources[i])
                 for sample, shape, i in zip(samples, shapes, range(
                     start, stop)))
         return predictions
@@ -277,8 +295,8 @@ class LandmarkPredictor:
         return self.pipeline(data_info), (height, width)
 
     def _to_prediction(self, sample: PoseDataSample, shape: Tuple[int, int],
-                       source: str,
-                       spacing: Optional[tuple]) -> ImagePrediction:
+                       source: str, spacing: Optional[tuple],
+                       spacing_source: Optional[str]) -> ImagePrediction:
         """Convert MMPose's output (original-image pixels) to the result."""
         keypoints = np.asarray(
             sample.pred_instances.keypoints[0], dtype=np.float64)  # (K, 2)
@@ -306,6 +324,7 @@ class LandmarkPredictor:
             width=int(width),
             height=int(height),
             spacing=spacing,
+            spacing_source=spacing_source,
             landmarks=landmarks,
             measurements={
                 k: float(v)

@@ -6,16 +6,25 @@ names the landmark. The image is found as LabelMe does: ``imagePath``
 relative to the JSON file's folder; or, with an image folder, by the base
 name of ``imagePath`` (or the JSON stem) in that folder; or, failing both,
 from the base64 ``imageData`` embedded in the JSON.
+
+The pixel spacing is the one given (one value, or a per-image table);
+without either, a file's top-level ``spacing`` key (``[sx, sy]`` mm/px,
+written by ``tools/infer.py --labelme`` and kept by LabelMe when it saves)
+is used. A spacing given that differs from the one a file records wins, and
+a log line says so.
 """
 import base64
 import binascii
 import functools
 import glob
 import json
+import logging
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from ..annotations import lookup_spacing
+from mmengine.logging import print_log
+
+from ..annotations import lookup_spacing, normalize_spacing
 from ..image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
                         decode_image, read_image)
 from .defects import Defect
@@ -101,10 +110,15 @@ def read_labelme(path: str, source: str, annotator: str, label_map: Dict[str,
     Returns:
         tuple: The landmarks (:class:`AnnotatorPoints`, with defects) and
         the file's image fields (``imagePath``, ``imageData``,
-        ``imageWidth``, ``imageHeight``, ``None`` when absent).
+        ``imageWidth``, ``imageHeight``) and ``spacing`` (``None`` when
+        absent).
     """
     meta = dict(
-        imagePath=None, imageData=None, imageWidth=None, imageHeight=None)
+        imagePath=None,
+        imageData=None,
+        imageWidth=None,
+        imageHeight=None,
+        spacing=None)
     try:
         with open(path, encoding='utf-8') as f:
             data = json.load(f)
@@ -186,6 +200,33 @@ def _locate_image(stem: str, metas: List[Tuple[str,
                                 f'image of {json_path} not found')
 
 
+def _recorded_spacing(
+    metas: List[Tuple[str, dict]]
+) -> Tuple[Optional[Tuple[float, float]], Optional[str]]:
+    """The spacing the LabelMe files of an image record, and an error.
+
+    Returns:
+        tuple: ``(sx, sy)`` of the first file recording one (``None`` if
+        none does), and why it cannot be used (``None`` if it can): not
+        one or two positive numbers, or files that disagree.
+    """
+    found: Dict[str, Tuple[float, float]] = {}
+    for path, meta in metas:
+        if meta['spacing'] is None:
+            continue
+        try:
+            found[path] = normalize_spacing(meta['spacing'],
+                                            f'{path}: spacing')
+        except ValueError as err:
+            return None, str(err)
+    values = list(found.values())
+    if len(set(values)) > 1:
+        return None, ('the files record different spacings: ' +
+                      ', '.join(f'{path}: {list(value)}'
+                                for path, value in found.items()))
+    return (values[0] if values else None), None
+
+
 def labelme_samples(ann_dirs: Sequence[str],
                     landmark_names: Sequence[str],
                     label_map: Optional[Dict[str, int]] = None,
@@ -211,6 +252,8 @@ def labelme_samples(ann_dirs: Sequence[str],
         spacing_table (dict[str, tuple[float, float]], optional): mm/px by
             image (``read_spacing_csv``), keyed by JSON stem or image file
             name; used when ``spacing`` is None.
+            Without either, each image gets the ``spacing`` its LabelMe
+            files record (a ``missing_spacing`` defect where none does).
         img_dir (str, optional): Folder holding the images.
         fractions (dict[str, float], optional): Split fractions (see
             :func:`seeded_split`). Defaults to ``{'train': 0.8, 'val':
@@ -221,12 +264,8 @@ def labelme_samples(ann_dirs: Sequence[str],
         list[Sample]: One sample per image, sorted by stem.
 
     Raises:
-        ValueError: If no spacing is given, annotator names repeat or no
-            JSON file is found.
+        ValueError: If annotator names repeat or no JSON file is found.
     """
-    if spacing is None and spacing_table is None:
-        raise ValueError('give a spacing (mm/px) for every image, or a '
-                         'spacing table')
     names = [osp.basename(osp.normpath(d)) for d in ann_dirs]
     if len(set(names)) != len(names):
         raise ValueError(f'annotator folders must have different names, '
@@ -257,6 +296,7 @@ def labelme_samples(ann_dirs: Sequence[str],
     }
 
     samples = []
+    overridden: List[str] = []
     for stem in stems:
         annotations, metas, defects = [], [], []
         for name in names:
@@ -272,14 +312,23 @@ def labelme_samples(ann_dirs: Sequence[str],
             metas.append((files[name][stem], meta))
         image_source, load, defect = _locate_image(stem, metas, img_dir)
         defects += [defect] if defect else []
+        recorded, problem = _recorded_spacing(metas)
         value = spacing
-        if value is None:
+        if value is None and spacing_table is not None:
             value = spacing_table.get(stem) or lookup_spacing(
                 spacing_table, image_source)
             if value is None:
-                defects.append(
-                    Defect(image_source, 'missing_spacing',
-                           f'no spacing for {stem!r} in the spacing table'))
+                problem = f'no spacing for {stem!r} in the spacing table'
+        elif value is None:
+            value = recorded
+            if value is None and problem is None:
+                problem = ('no spacing: the LabelMe file records none; give '
+                           'one (--spacing or --spacing-csv)')
+        if value is None:
+            defects.append(Defect(image_source, 'missing_spacing', problem))
+        elif recorded is not None and normalize_spacing(value) != recorded:
+            overridden.append(f'{stem}: {list(recorded)} -> '
+                              f'{list(normalize_spacing(value))}')
         size = (metas[0][1]['imageWidth'], metas[0][1]['imageHeight'])
         samples.append(
             Sample(
@@ -292,4 +341,10 @@ def labelme_samples(ann_dirs: Sequence[str],
                 defects=defects,
                 expected_size=size if all(isinstance(v, int)
                                           for v in size) else None))
+    if overridden:
+        print_log(
+            f'The spacing given overrides the one recorded in the LabelMe '
+            f'files of {len(overridden)} image(s): {"; ".join(overridden)}',
+            logger='current',
+            level=logging.WARNING)
     return samples
