@@ -3,8 +3,8 @@
 The subpackages import each other without cycles, and evaluation never
 imports visualization (the report is a hook in visualization that uses
 evaluation). ``import ceph_landmarks`` (the plugin import of every config)
-imports neither the converters and SimpleITK nor, of the package's own
-accord, matplotlib.
+imports neither the converters and SimpleITK, nor pydicom, nor, of the
+package's own accord, matplotlib.
 """
 import ast
 import json
@@ -110,7 +110,7 @@ print(json.dumps(dict(modules=sorted(sys.modules),
     modules = set(found['modules'])
     assert 'ceph_landmarks.visualization.report_hook' in modules
     assert not {
-        'SimpleITK', 'ceph_landmarks.datasets.conversion',
+        'SimpleITK', 'pydicom', 'ceph_landmarks.datasets.conversion',
         'ceph_landmarks.apis'
     } & modules
     assert all(not name.startswith('ceph_landmarks')
