@@ -196,8 +196,8 @@ def test_jarabak_gonial_angle_and_ratio():
     # Ar-Go-Me: Go->Ar straight up, Go->Me = (100, 37)
     assert results['Ar-Go-Me'].value == pytest.approx(
         90 + math.degrees(math.atan2(37, 100)))
-    assert results['S-Go:N-Me'].value == pytest.approx(63.0)
-    assert results['S-Go:N-Me'].unit == '%'
+    assert results['Jarabak-ratio'].value == pytest.approx(63.0)
+    assert results['Jarabak-ratio'].unit == '%'
 
     gonial = dict(
         articulare=(0., 0.),
@@ -210,9 +210,9 @@ def test_ratio_uses_the_spacing_per_axis():
     # S-Go horizontal, N-Me vertical: equal in pixels, 2:1 in mm
     points = dict(
         sella=(0., 0.), gonion=(100., 0.), nasion=(0., 50.), menton=(0., 150.))
-    assert _value(points, 'S-Go:N-Me') == pytest.approx(100.0)
+    assert _value(points, 'Jarabak-ratio') == pytest.approx(100.0)
     assert _value(
-        points, 'S-Go:N-Me', spacing=(0.2, 0.1)) == pytest.approx(200.0)
+        points, 'Jarabak-ratio', spacing=(0.2, 0.1)) == pytest.approx(200.0)
 
 
 @pytest.mark.parametrize('mirror', [False, True])
@@ -278,12 +278,12 @@ def test_flags_against_the_norm(sds, deviation, flag):
 ISBI_SUPPORTED = [
     'SNA', 'SNB', 'ANB', 'SN-GoMe', 'FH-NPog', 'N-A-Pog', 'FH-SGn', 'FMA',
     'N-perp-A', 'N-perp-Pog', 'Ar-A', 'Ar-Gn', 'ANS-Me', 'Ar-Go-Me',
-    'S-Go:N-Me'
+    'Jarabak-ratio'
 ]
 FULL_SUPPORTED = [
     'SNA', 'SNB', 'ANB', 'SN-GoMe', 'U1-NA', 'L1-NB', 'FH-NPog', 'N-A-Pog',
     'FH-SGn', 'FMA', 'U1-L1', 'IMPA', 'FMIA', 'N-perp-A', 'N-perp-Pog', 'Co-A',
-    'Co-Gn', 'ANS-Me', 'Ar-Go-Me', 'S-Go:N-Me', 'UL-E', 'LL-E'
+    'Co-Gn', 'ANS-Me', 'Ar-Go-Me', 'Jarabak-ratio', 'UL-E', 'LL-E'
 ]
 
 

@@ -129,10 +129,10 @@ def test_mm_and_ratio_measurements_carry_their_unit():
     ])
     assert set(result) == {
         'ceph/SNA_MAE', 'ceph/SN-GoMe_MAE', 'ceph/FMA_MAE',
-        'ceph/N-perp-A_MAE_mm', 'ceph/S-Go:N-Me_MAE_pct', 'ceph/angle_MAE'
+        'ceph/N-perp-A_MAE_mm', 'ceph/Jarabak-ratio_MAE_pct', 'ceph/angle_MAE'
     }
     assert result['ceph/N-perp-A_MAE_mm'] == pytest.approx(0.5)
-    assert result['ceph/S-Go:N-Me_MAE_pct'] == pytest.approx(2.5)
+    assert result['ceph/Jarabak-ratio_MAE_pct'] == pytest.approx(2.5)
     sna_error = 90 - math.degrees(math.atan2(50, 10))  # N->A = (10, 50)
     assert result['ceph/SNA_MAE'] == pytest.approx(sna_error / 2)
     # Go->Me = (100, 40) in truth, (100, 35) predicted

@@ -16,11 +16,38 @@ from typing import Tuple
 import numpy as np
 
 __all__ = [
-    'segment', 'vector_angle', 'angle_at', 'distance', 'signed_distance'
+    'displacement', 'segment', 'vector_angle', 'angle_at', 'distance',
+    'signed_distance'
 ]
 
 #: Shortest segment (in the coordinates' unit) that still has a direction.
 _MIN_LENGTH = 1e-6
+
+
+def displacement(start: np.ndarray, end: np.ndarray, label: str) -> np.ndarray:
+    """Vector ``end - start`` between two landmarks, checked to be finite.
+
+    Args:
+        start (np.ndarray[..., 2]): First landmark.
+        end (np.ndarray[..., 2]): Second landmark.
+        label (str): The pair's name for messages, e.g. ``'S-N'``.
+
+    Returns:
+        np.ndarray[..., 2]: ``end - start`` (zero when they coincide).
+
+    Raises:
+        ValueError: If a point is not ``[..., 2]`` or a coordinate is not
+            finite.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    end = np.asarray(end, dtype=np.float64)
+    if start.shape[-1:] != (2, ) or end.shape[-1:] != (2, ):
+        raise ValueError(f'segment {label}: points must have shape [..., 2], '
+                         f'but got {start.shape} and {end.shape}')
+    vec = end - start
+    if not np.all(np.isfinite(vec)):
+        raise ValueError(f'segment {label}: non-finite coordinates')
+    return vec
 
 
 def segment(start: np.ndarray, end: np.ndarray, label: str) -> np.ndarray:
@@ -38,14 +65,7 @@ def segment(start: np.ndarray, end: np.ndarray, label: str) -> np.ndarray:
         ValueError: If a point is not ``[..., 2]``, a coordinate is not
             finite, or the two landmarks coincide.
     """
-    start = np.asarray(start, dtype=np.float64)
-    end = np.asarray(end, dtype=np.float64)
-    if start.shape[-1:] != (2, ) or end.shape[-1:] != (2, ):
-        raise ValueError(f'segment {label}: points must have shape [..., 2], '
-                         f'but got {start.shape} and {end.shape}')
-    vec = end - start
-    if not np.all(np.isfinite(vec)):
-        raise ValueError(f'segment {label}: non-finite coordinates')
+    vec = displacement(start, end, label)
     short = np.linalg.norm(vec, axis=-1) < _MIN_LENGTH
     if np.any(short):
         where = '' if vec.ndim == 1 else \
@@ -119,10 +139,7 @@ def distance(p: np.ndarray, q: np.ndarray, label: str) -> np.ndarray:
     Raises:
         ValueError: If a coordinate is not finite.
     """
-    vec = np.asarray(q, dtype=np.float64) - np.asarray(p, dtype=np.float64)
-    if not np.all(np.isfinite(vec)):
-        raise ValueError(f'distance {label}: non-finite coordinates')
-    return np.linalg.norm(vec, axis=-1)
+    return np.linalg.norm(displacement(p, q, label), axis=-1)
 
 
 def signed_distance(point: np.ndarray, start: np.ndarray, end: np.ndarray,
@@ -163,7 +180,5 @@ def signed_distance(point: np.ndarray, start: np.ndarray, end: np.ndarray,
     if np.any(side == 0) or not np.all(np.isfinite(side)):
         raise ValueError(f'{label}: the forward direction is parallel to the '
                          'line (or zero), so its anterior side is undefined')
-    offset = np.asarray(point, np.float64) - np.asarray(start, np.float64)
-    if not np.all(np.isfinite(offset)):
-        raise ValueError(f'{label}: non-finite coordinates of the point')
+    offset = displacement(start, point, f'{label} to point')
     return side * np.sum(offset * normal, axis=-1)

@@ -14,7 +14,8 @@ nasion, as each function says.
 """
 import numpy as np
 
-from .cephalometric_geometry import distance, segment, signed_distance
+from .cephalometric_geometry import (displacement, distance, segment,
+                                     signed_distance)
 
 __all__ = ['n_perpendicular', 'e_line_distance', 'facial_height_ratio']
 
@@ -48,9 +49,7 @@ def n_perpendicular(po: np.ndarray, or_: np.ndarray, n: np.ndarray,
     """
     forward = segment(po, or_, 'Po-Or')  # FH, directed anteriorly
     forward = forward / np.linalg.norm(forward, axis=-1, keepdims=True)
-    offset = np.asarray(point, np.float64) - np.asarray(n, np.float64)
-    if not np.all(np.isfinite(offset)):
-        raise ValueError('N-perpendicular: non-finite coordinates')
+    offset = displacement(n, point, 'N-perpendicular')
     return np.sum(offset * forward, axis=-1)
 
 

@@ -127,7 +127,7 @@ MEASUREMENT_SPECS: Tuple[MeasurementSpec, ...] = (
           'ANS Me', _length('ANS-Me')),
     _spec('Ar-Go-Me', 'Jarabak', 'Gonial angle (Ar-Go-Me)', 'deg', 'Ar Go Me',
           gonial_angle),
-    _spec('S-Go:N-Me', 'Jarabak',
+    _spec('Jarabak-ratio', 'Jarabak',
           'Facial height ratio (S-Go / N-Me, Jarabak ratio)', '%', 'S Go N Me',
           facial_height_ratio),
     _spec('UL-E', 'Ricketts', 'Upper lip to E-line', 'mm', "S N Prn Pog' UL",

@@ -99,7 +99,7 @@ NORMS: Dict[str, Norm] = {
     'ANS-Me': Norm(66.7, 4.1, _MCNAMARA),
     # Jarabak
     'Ar-Go-Me': Norm(130.0, 7.0, _JARABAK),
-    'S-Go:N-Me': Norm(63.5, 1.5, _JARABAK + ', range 62-65 % as +- 1 SD'),
+    'Jarabak-ratio': Norm(63.5, 1.5, _JARABAK + ', range 62-65 % as +- 1 SD'),
     # Ricketts
     'UL-E': Norm(-4.0, 2.0, _RICKETTS),
     'LL-E': Norm(-2.0, 2.0, _RICKETTS),

@@ -48,7 +48,7 @@ class CephalometricAngleMetric(LandmarkMetric):
     * ``ceph/{key}_MAE_mm`` in **millimetres** for each linear measure,
       e.g. ``ceph/N-perp-A_MAE_mm``, ``ceph/ANS-Me_MAE_mm``;
     * ``ceph/{key}_MAE_pct`` in **percentage points** for the ratio
-      ``ceph/S-Go:N-Me_MAE_pct``;
+      ``ceph/Jarabak-ratio_MAE_pct``;
     * ``ceph/angle_MAE``, degrees: the mean over all measured
       (image, angle) pairs.
 
