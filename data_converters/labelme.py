@@ -10,7 +10,8 @@ Reads:
     per-image ``--spacing-csv`` (columns ``image,spacing`` or
     ``image,spacing_x,spacing_y``), else from each file's top-level
     ``spacing`` key (``tools/infer.py --labelme`` writes it; a spacing
-    given that differs from it wins, with a warning).
+    given that differs from it wins, with a warning), else from a DICOM
+    image's header.
 Writes (into ``--out``, which must be new):
     ``images/{stem}.png``, ``annotations/{train,val[,test]}.json`` (seeded
     split, COCO keypoints ``[x, y, v]``, per-image ``spacing``) and

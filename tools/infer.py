@@ -13,14 +13,18 @@ predict as one ensemble. ``--refine-config`` adds the high-resolution
 refinement stage, ``--flip-test`` averages with the mirrored images (see
 ``ceph_landmarks.models.LandmarkCascade``).
 
-INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff files)
-or glob patterns (quote them). Writes into DIR one JSON and one overlay PNG
-per image, landmarks.csv (image, landmark, x, y, x_mm, y_mm, confidence,
-spacing_source) and measurements.csv (cephalometric angles in degrees); see
+INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff/.dcm/
+.dicom files) or glob patterns (quote them); DICOM files are read with
+their rescale, window and MONOCHROME1 inversion. Writes into DIR one JSON
+and one overlay PNG per image, landmarks.csv (image, landmark, x, y, x_mm,
+y_mm, confidence, spacing_source) and measurements.csv (cephalometric
+angles in degrees); see
 ``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
 COCO-style JSON) the overlays also show the ground truth with error lines
 and the JSON files the errors. Each image's spacing comes from --spacing,
-else --spacing-csv, else --ann-file, else none; every output records which
+else --spacing-csv, else the file's DICOM header (Pixel Spacing, or Imager
+Pixel Spacing / magnification), else --ann-file, else none; a given spacing
+that differs from the header's is logged; every output records the source
 (``spacing_source``).
 
 --labelme also writes DIR/labelme/<stem>.json per image: the predicted
@@ -74,7 +78,8 @@ def parse_args() -> argparse.Namespace:
         type=float,
         nargs='+',
         metavar='MM',
-        help='pixel spacing of every image in mm/px: one value, or SX SY')
+        help='pixel spacing of every image in mm/px: one value, or SX SY '
+        '(overrides a DICOM header\'s, with a warning)')
     spacing.add_argument(
         '--spacing-csv',
         metavar='FILE',

@@ -172,18 +172,16 @@ def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
     with writer:
         for start in range(0, len(images), batch_size):
             chunk = range(start, min(start + batch_size, len(images)))
-            loaded, failed = {}, {}
+            loaded, failed, truths, resolved = {}, {}, {}, []
             for i in chunk:
+                truths[i] = ground_truth.get(osp.basename(images[i]))
                 try:
                     loaded[i] = load_image(images[i])
+                    resolved.append(spacing_of(images[i], truth=truths[i]))
                 except (OSError, ValueError) as err:
+                    loaded.pop(i, None)
                     failed[i] = str(err)
             ids = list(loaded)  # readable images of this chunk
-            truths = {
-                i: ground_truth.get(osp.basename(images[i]))
-                for i in ids
-            }
-            resolved = [spacing_of(images[i], truth=truths[i]) for i in ids]
             results = predictor.predict_batch(
                 [loaded[i] for i in ids],
                 spacings=[s for s, _ in resolved],

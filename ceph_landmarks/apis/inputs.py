@@ -20,7 +20,8 @@ __all__ = [
 ]
 
 #: Extensions of the files taken from a folder (case-insensitive).
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.dcm',
+                    '.dicom')
 
 
 def collect_images(inputs: Sequence[str]) -> List[str]:
@@ -73,10 +74,12 @@ def load_image(path: str) -> np.ndarray:
     The same loading as in training and testing
     (:func:`~ceph_landmarks.datasets.image_loading.load_cephalogram`): the
     format is found from the file's bytes, not its extension (a JPEG saved
-    as ``.tif`` reads), the file is decoded in full, images of more than 8
-    bits are scaled by their data bit depth (a 12-bit image's 4095 becomes
-    255) and grey images become three equal channels, as MMPose's
-    ``LoadImage`` does.
+    as ``.tif`` reads; DICOM files are found by their ``DICM`` prefix), the
+    file is decoded in full, images of more than 8 bits are scaled by their
+    data bit depth (a 12-bit image's 4095 becomes 255; DICOM after its
+    rescale, window and MONOCHROME1 inversion, see
+    :mod:`ceph_landmarks.datasets.dicom`) and grey images become three
+    equal channels, as MMPose's ``LoadImage`` does.
 
     Args:
         path (str): Image file.

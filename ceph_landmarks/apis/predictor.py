@@ -18,6 +18,7 @@ from ..metainfo import landmark_labels
 from ..models.landmark_cascade import LandmarkCascade
 from .inputs import Spacing, load_image, normalize_spacing
 from .prediction import ImagePrediction, Landmark
+from .spacing_source import with_header_spacing
 
 __all__ = ['LandmarkPredictor', 'ImageInput']
 
@@ -182,7 +183,10 @@ class LandmarkPredictor:
                 (see :data:`ImageInput`).
             spacing (float | tuple[float, float], optional): Pixel spacing
                 in mm/px, one number or ``(sx, sy)``; gives ``x_mm``,
-                ``y_mm`` and angles in mm.
+                ``y_mm`` and angles in mm. Without it, a DICOM file's
+                header spacing is used (recorded in
+                :attr:`ImagePrediction.spacing_source`); one given that
+                differs from the header's wins, with a logged warning.
 
         Returns:
             ImagePrediction: Landmarks (name, x, y in pixels of the original
@@ -210,8 +214,9 @@ class LandmarkPredictor:
             images (Sequence[str | PathLike | np.ndarray]): Image files or
                 arrays, as for :meth:`predict`.
             spacings (Sequence[float | tuple | None], optional): One pixel
-                spacing per image (``None`` where unknown); ``None`` for
-                all unknown.
+                spacing per image (``None`` where unknown: an image file's
+                header spacing, DICOM, is then used); ``None`` for all
+                unknown.
             sources (Sequence[str], optional): Names recorded as
                 :attr:`ImagePrediction.image`, one per image; defaults to
                 the path, or ``'<array>'`` for an array.
@@ -264,6 +269,10 @@ class LandmarkPredictor:
             src if s is not None else None
             for s, src in zip(spacings, spacing_sources)
         ]
+        for i, image in enumerate(images):  # files: the header's spacing
+            if isinstance(image, str) and os.path.isfile(image):
+                spacings[i], spacing_sources[i] = with_header_spacing(
+                    image, spacings[i], spacing_sources[i])
 
         predictions = []
         for start in range(0, num, batch_size):

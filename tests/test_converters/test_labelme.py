@@ -15,7 +15,8 @@ from ceph_landmarks.datasets.conversion import (ConversionError,
 from ceph_landmarks.metainfo import landmark_names
 from data_converters import labelme as labelme_cli
 from helpers import (digests, grey_image, keypoints_by_file, load_defects,
-                     load_split, random_points, save_image, write_labelme)
+                     load_split, random_points, save_image, write_dicom,
+                     write_labelme)
 
 NAMES = landmark_names('isbi2015')
 LABELS = [f'l{k + 1}' for k in range(19)]
@@ -339,3 +340,32 @@ def test_missing_image_is_named(dataset, tmp_path):
         convert(dataset, tmp_path / 'out')
     result = convert(dataset, tmp_path / 'out', skip_invalid=True)
     assert result.skipped == ['001']
+
+
+def test_spacing_from_the_files_or_the_dicom_header(dataset, tmp_path):
+    """Without --spacing: the ``spacing`` key a file records (as
+    ``tools/infer.py --labelme`` writes it), else a DICOM image's header;
+    an image with neither is named."""
+    edit_top = json.load(open(dataset / 'ann' / 'a' / '001.json'))
+    edit_top['spacing'] = [0.1, 0.12]
+    json.dump(edit_top, open(dataset / 'ann' / 'a' / '001.json', 'w'))
+    write_dicom(
+        str(dataset / 'images' / '002.dcm'),
+        grey_image(W, H, seed=1),
+        imager_pixel_spacing=(0.1584, 0.1584),
+        magnification=1.1)
+    data = json.load(open(dataset / 'ann' / 'a' / '002.json'))
+    data['imagePath'] = '../../images/002.dcm'
+    json.dump(data, open(dataset / 'ann' / 'a' / '002.json', 'w'))
+    samples = labelme_samples([str(dataset / 'ann' / 'a')], NAMES)
+    assert [s.spacing for s in samples[:2]] == [(0.1, 0.12), (0.144, 0.144)]
+    assert samples[2].spacing is None
+    assert [(d.kind, d.detail) for d in samples[2].defects] == [
+        ('missing_spacing', 'no spacing: the LabelMe file records none; give '
+         'one (--spacing or --spacing-csv)')
+    ]
+    # a file recording an invalid spacing is named
+    edit_top['spacing'] = [0, 1]
+    json.dump(edit_top, open(dataset / 'ann' / 'a' / '001.json', 'w'))
+    [bad] = labelme_samples([str(dataset / 'ann' / 'a')], NAMES)[0].defects
+    assert bad.kind == 'missing_spacing' and '001.json: spacing' in bad.detail

@@ -10,8 +10,8 @@ from the base64 ``imageData`` embedded in the JSON.
 The pixel spacing is the one given (one value, or a per-image table);
 without either, a file's top-level ``spacing`` key (``[sx, sy]`` mm/px,
 written by ``tools/infer.py --labelme`` and kept by LabelMe when it saves)
-is used. A spacing given that differs from the one a file records wins, and
-a log line says so.
+is used, else the header of a DICOM image. A spacing given that differs
+from the one a file records wins, and a log line says so.
 """
 import base64
 import binascii
@@ -25,6 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.logging import print_log
 
 from ..annotations import lookup_spacing, normalize_spacing
+from ..dicom import header_spacing
 from ..image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
                         decode_image, read_image)
 from .defects import Defect
@@ -227,6 +228,18 @@ def _recorded_spacing(
     return (values[0] if values else None), None
 
 
+def _header_spacing(image: str,
+                    load: Optional[Callable]) -> Optional[Tuple[float, float]]:
+    """The spacing in an image file's header (DICOM), ``None`` without
+    one; a corrupt file is reported when the image is read."""
+    if load is None or not osp.isfile(image):
+        return None
+    try:
+        return header_spacing(image)[0]
+    except ImageReadError:
+        return None
+
+
 def labelme_samples(ann_dirs: Sequence[str],
                     landmark_names: Sequence[str],
                     label_map: Optional[Dict[str, int]] = None,
@@ -253,7 +266,8 @@ def labelme_samples(ann_dirs: Sequence[str],
             image (``read_spacing_csv``), keyed by JSON stem or image file
             name; used when ``spacing`` is None.
             Without either, each image gets the ``spacing`` its LabelMe
-            files record (a ``missing_spacing`` defect where none does).
+            files record, else its DICOM header's (a ``missing_spacing``
+            defect where there is none).
         img_dir (str, optional): Folder holding the images.
         fractions (dict[str, float], optional): Split fractions (see
             :func:`seeded_split`). Defaults to ``{'train': 0.8, 'val':
@@ -321,6 +335,8 @@ def labelme_samples(ann_dirs: Sequence[str],
                 problem = f'no spacing for {stem!r} in the spacing table'
         elif value is None:
             value = recorded
+            if value is None and problem is None:
+                value = _header_spacing(image_source, load)
             if value is None and problem is None:
                 problem = ('no spacing: the LabelMe file records none; give '
                            'one (--spacing or --spacing-csv)')
