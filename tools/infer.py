@@ -17,11 +17,15 @@ INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff/.dcm/
 .dicom files) or glob patterns (quote them); DICOM files are read with
 their rescale, window and MONOCHROME1 inversion. Writes into DIR one JSON
 and one overlay PNG per image, landmarks.csv (image, landmark, x, y, x_mm,
-y_mm, confidence, spacing_source) and measurements.csv (cephalometric
-angles in degrees); see
+y_mm, confidence, spacing_source) and measurements.csv (image, analysis,
+measurement, value, unit, norm_mean, norm_sd, deviation, flag,
+ground_truth, error: the Steiner, Downs, Tweed, McNamara, Jarabak and
+Ricketts measurements the landmark set supports, against published
+norms; mm measures need a spacing); see
 ``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
-COCO-style JSON) the overlays also show the ground truth with error lines
-and the JSON files the errors. Each image's spacing comes from --spacing,
+COCO-style JSON) the overlays also show the ground truth with error lines,
+the JSON files the errors and measurements.csv the true values and the
+errors (predicted minus true). Each image's spacing comes from --spacing,
 else --spacing-csv, else the file's DICOM header (Pixel Spacing, or Imager
 Pixel Spacing / magnification), else --ann-file, else none; a given spacing
 that differs from the header's is logged; every output records the source

@@ -9,8 +9,14 @@ Files written into ``out_dir``:
 * ``landmarks.csv``: one row per image and landmark: ``image, landmark, x,
   y, x_mm, y_mm, confidence, spacing_source`` (mm columns empty without a
   spacing).
-* ``measurements.csv``: one row per image and angle: ``image,
-  measurement, degrees, ground_truth_degrees``.
+* ``measurements.csv``: one row per image and cephalometric measurement
+  (:class:`~ceph_landmarks.evaluation.functional.MeasurementResult`):
+  ``image, analysis, measurement`` (its key, e.g. ``SNA``), ``value, unit``
+  (``deg``, ``mm`` or ``%``), ``norm_mean, norm_sd`` (the reference norm;
+  empty where none is published), ``deviation`` (``within``, ``outside 1
+  SD``, ``outside 2 SD``, empty without a value or norm), ``flag`` (its
+  wording), and with an annotation ``ground_truth`` (the true value) and
+  ``error`` (predicted minus true); empty where undefined.
 * with ``labelme=True``, ``labelme/<stem>.json`` (and ``labelme/<stem>.png``
   for an image LabelMe cannot show): the prediction as a LabelMe file to
   correct (:mod:`.labelme_export`).
@@ -57,8 +63,9 @@ __all__ = [
 LANDMARK_COLUMNS = ('image', 'landmark', 'x', 'y', 'x_mm', 'y_mm',
                     'confidence', 'spacing_source')
 #: Columns of ``measurements.csv``.
-MEASUREMENT_COLUMNS = ('image', 'measurement', 'degrees',
-                       'ground_truth_degrees')
+MEASUREMENT_COLUMNS = ('image', 'analysis', 'measurement', 'value', 'unit',
+                       'norm_mean', 'norm_sd', 'deviation', 'flag',
+                       'ground_truth', 'error')
 
 
 @dataclass
@@ -289,10 +296,14 @@ class _FolderWriter:
                 _fmt(lm.y_mm), f'{lm.confidence:.4f}',
                 prediction.spacing_source or ''
             ])
-        true_angles = comparison['measurements'] if comparison else {}
-        for key, value in prediction.measurements.items():
+        truth = comparison['measurements'] if comparison else {}
+        errors = comparison['measurement_errors'] if comparison else {}
+        for m in prediction.measurements:
             self.ms_csv.writerow([
-                prediction.image, key,
-                _fmt(value),
-                _fmt(true_angles.get(key))
+                prediction.image, m.analysis, m.key,
+                _fmt(m.value), m.unit,
+                _fmt(m.norm_mean),
+                _fmt(m.norm_sd), m.deviation or '', m.flag,
+                _fmt(truth.get(m.key)),
+                _fmt(errors.get(m.key))
             ])

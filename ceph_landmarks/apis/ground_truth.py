@@ -13,10 +13,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from ..datasets.annotations import image_source, load_annotations
-from ..evaluation.functional import radial_errors_mm
-from ..evaluation.functional.cephalometric_angles import (MEASUREMENTS,
-                                                          cephalometric_angles,
-                                                          resolve_landmarks)
+from ..evaluation.functional import measurement_values, radial_errors_mm
 from .prediction import ImagePrediction
 
 __all__ = ['GroundTruth', 'load_ground_truth', 'compare_with_ground_truth']
@@ -84,7 +81,7 @@ def load_ground_truth(ann_file: str,
 
 def compare_with_ground_truth(prediction: ImagePrediction,
                               truth: GroundTruth) -> dict:
-    """Errors of a prediction and the angles of the ground truth.
+    """Errors of a prediction, and the measurements of the ground truth.
 
     Args:
         prediction (ImagePrediction): The prediction on the image.
@@ -93,9 +90,12 @@ def compare_with_ground_truth(prediction: ImagePrediction,
     Returns:
         dict: JSON-ready ``landmarks`` (per landmark ``name``, ``x``, ``y``,
         ``visible``, ``error_px`` and ``error_mm``; ``None`` where not
-        annotated or the spacing is unknown), ``MRE_px``, ``MRE_mm`` and
-        ``measurements`` (the true angles in degrees, ``None`` where a
-        landmark is missing or the angle is undefined).
+        annotated or the spacing is unknown), ``MRE_px``, ``MRE_mm``,
+        ``measurements`` (the true value of each measurement of
+        ``prediction.measurements`` by key, in its unit; ``None`` where a
+        landmark it needs is not annotated, the value is undefined, or a
+        mm measure lacks the spacing) and ``measurement_errors`` (predicted
+        minus true value by key, ``None`` where either is missing).
     """
     pred = prediction.keypoints
     spacing = prediction.spacing or truth.spacing
@@ -104,8 +104,6 @@ def compare_with_ground_truth(prediction: ImagePrediction,
     error_mm = radial_errors_mm(pred[None], truth.keypoints[None],
                                 scale[None])[0] if spacing else None
     names: Sequence[str] = prediction.names
-    angles = cephalometric_angles(
-        truth.keypoints * scale, names, on_degenerate='nan')
     seen = np.asarray(truth.visible, dtype=bool)  # (K, )
     landmarks = []
     for k, name in enumerate(names):
@@ -118,15 +116,20 @@ def compare_with_ground_truth(prediction: ImagePrediction,
                 error_px=float(error_px[k]) if seen[k] else None,
                 error_mm=float(error_mm[k])
                 if seen[k] and error_mm is not None else None))
-    found = resolve_landmarks(names)
-    measurements = {}
-    for key, value in angles.items():
-        annotated = all(seen[found[p]] for p in MEASUREMENTS[key][1])
-        measurements[key] = float(
-            value) if annotated and np.isfinite(value) else None
+    # a landmark not annotated makes the measurements using it undefined
+    annotated = np.where(seen[:, None], truth.keypoints, np.nan)  # (K, 2)
+    keys = [m.key for m in prediction.measurements]
+    true_values = measurement_values(annotated, names, spacing, keys)
+    errors = {
+        m.key:
+        m.value - true_values[m.key]
+        if m.value is not None and true_values[m.key] is not None else None
+        for m in prediction.measurements
+    }
     return dict(
         landmarks=landmarks,
         MRE_px=float(error_px[seen].mean()) if seen.any() else None,
         MRE_mm=float(error_mm[seen].mean())
         if seen.any() and error_mm is not None else None,
-        measurements=measurements)
+        measurements=true_values,
+        measurement_errors=errors)

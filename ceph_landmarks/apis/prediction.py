@@ -1,9 +1,12 @@
-"""What a prediction on one cephalogram is: landmarks, confidences, angles."""
+"""What a prediction on one cephalogram is: landmarks, confidences,
+cephalometric measurements."""
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
+
+from ..evaluation.functional import MeasurementResult
 
 __all__ = ['Landmark', 'ImagePrediction']
 
@@ -42,7 +45,7 @@ class Landmark:
 
 @dataclass
 class ImagePrediction:
-    """The landmarks and cephalometric angles predicted on one image.
+    """The landmarks and cephalometric measurements predicted on one image.
 
     Attributes:
         image (str): The image's path, or ``'<array>'`` for an array input.
@@ -52,11 +55,12 @@ class ImagePrediction:
             in mm/px, ``None`` when unknown.
         landmarks (list[Landmark]): One entry per landmark, in the channel
             order of the landmark set.
-        measurements (dict[str, float]): Cephalometric angles in degrees
-            that the landmark set allows (see
-            :mod:`ceph_landmarks.evaluation.functional.cephalometric_angles`),
-            computed in mm when the spacing is known; ``nan`` for an angle
-            whose landmarks coincide.
+        measurements (list[MeasurementResult]): Every measurement of the
+            standard analyses that the landmark set supports, with its
+            value, unit, reference norm and flag (``cephalometric_analysis``
+            of :mod:`ceph_landmarks.evaluation.functional`), computed in mm
+            when the spacing is known; a mm measure has no value without
+            the spacing.
         spacing_source (str, optional): Where ``spacing`` came from, e.g.
             ``'--spacing'``, ``'spacing CSV spacing.csv'`` or ``'annotation
             file val.json'``; ``None`` when the spacing is unknown.
@@ -66,7 +70,7 @@ class ImagePrediction:
     height: int
     spacing: Optional[Tuple[float, float]]
     landmarks: List[Landmark]
-    measurements: Dict[str, float] = field(default_factory=dict)
+    measurements: List[MeasurementResult] = field(default_factory=list)
     spacing_source: Optional[str] = None
 
     @property
@@ -93,7 +97,10 @@ class ImagePrediction:
             dict: ``image``, ``width``, ``height``, ``spacing``,
             ``spacing_source``, ``landmarks`` (list of dicts with
             ``name``, ``x``, ``y``, ``x_mm``, ``y_mm``, ``confidence``) and
-            ``measurements`` (degrees).
+            ``measurements`` (list of
+            :meth:`MeasurementResult.to_dict`: ``key``, ``analysis``,
+            ``name``, ``value``, ``unit``, ``norm_mean``, ``norm_sd``,
+            ``norm_source``, ``deviation``, ``flag``).
         """
         return dict(
             image=self.image,
@@ -110,7 +117,4 @@ class ImagePrediction:
                     y_mm=_finite_or_none(lm.y_mm),
                     confidence=lm.confidence) for lm in self.landmarks
             ],
-            measurements={
-                k: _finite_or_none(v)
-                for k, v in self.measurements.items()
-            })
+            measurements=[m.to_dict() for m in self.measurements])

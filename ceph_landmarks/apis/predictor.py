@@ -13,7 +13,7 @@ from mmpose.structures import PoseDataSample
 
 from ..datasets.image_loading import to_model_input
 from ..engine.cascade_config import cascade_config, config_dataset_meta
-from ..evaluation.functional.cephalometric_angles import cephalometric_angles
+from ..evaluation.functional import cephalometric_analysis
 from ..metainfo import landmark_labels
 from ..models.landmark_cascade import LandmarkCascade
 from .inputs import Spacing, load_image, normalize_spacing
@@ -129,8 +129,12 @@ class LandmarkPredictor:
         >>> lm = result.landmarks[0]  # name, x, y, confidence, x_mm, y_mm
         >>> lm.name, lm.x_mm == lm.x * 0.1
         ('sella', True)
-        >>> list(result.measurements)  # degrees
-        ['SNA', 'SNB', 'ANB', 'FMA']
+        >>> [m.key for m in result.measurements][:4]  # Steiner first
+        ['SNA', 'SNB', 'ANB', 'SN-GoMe']
+        >>> m = result.measurements[0]  # value, unit, norm and flag
+        >>> m.unit, m.norm_mean, m.deviation in ('within', 'outside 1 SD',
+        ...                                      'outside 2 SD')
+        ('deg', 82.0, True)
     """
 
     def __init__(self,
@@ -183,14 +187,15 @@ class LandmarkPredictor:
                 (see :data:`ImageInput`).
             spacing (float | tuple[float, float], optional): Pixel spacing
                 in mm/px, one number or ``(sx, sy)``; gives ``x_mm``,
-                ``y_mm`` and angles in mm. Without it, a DICOM file's
+                ``y_mm`` and the measurements in mm. Without it, a DICOM file's
                 header spacing is used (recorded in
                 :attr:`ImagePrediction.spacing_source`); one given that
                 differs from the header's wins, with a logged warning.
 
         Returns:
             ImagePrediction: Landmarks (name, x, y in pixels of the original
-            image, confidence, x_mm, y_mm) and cephalometric angles.
+            image, confidence, x_mm, y_mm) and cephalometric measurements
+            with their norms.
 
         Raises:
             FileNotFoundError: If an image file does not exist.
@@ -325,9 +330,6 @@ class LandmarkPredictor:
             for name, (x,
                        y), score in zip(self.landmark_names, keypoints, scores)
         ]
-        # angles in mm, so that non-square pixels do not distort them
-        angles = cephalometric_angles(
-            keypoints * scale, self.landmark_names, on_degenerate='nan')
         return ImagePrediction(
             image=source,
             width=int(width),
@@ -335,7 +337,5 @@ class LandmarkPredictor:
             spacing=spacing,
             spacing_source=spacing_source,
             landmarks=landmarks,
-            measurements={
-                k: float(v)
-                for k, v in angles.items()
-            })
+            measurements=cephalometric_analysis(keypoints, self.landmark_names,
+                                                spacing))

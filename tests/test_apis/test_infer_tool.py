@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from ceph_landmarks.evaluation.functional import supported_measurements
 from ceph_landmarks.metainfo import landmark_names
 from ceph_landmarks.visualization import GT_COLOR, PRED_COLOR
 from helpers import TINY_CONFIG, run_tool
@@ -55,35 +56,56 @@ def test_json_per_image_with_ground_truth(infer_run):
         record = json.load(open(osp.join(out, name[:-4] + '.json')))
         assert record['image'].endswith(name)
         assert record['spacing'] == [0.1, 0.1]  # from the annotation file
+        assert record['spacing_source'].startswith('annotation file ')
         assert [lm['name'] for lm in record['landmarks']] == \
             landmark_names('isbi2015')
         lm = record['landmarks'][0]
         assert lm['x_mm'] == pytest.approx(lm['x'] * 0.1)
-        assert set(record['measurements']) == {'SNA', 'SNB', 'ANB', 'FMA'}
+        keys = [m['key'] for m in record['measurements']]
+        assert keys == supported_measurements(landmark_names('isbi2015'))
         truth = record['ground_truth']
         assert truth['MRE_mm'] == pytest.approx(
             np.mean([g['error_mm'] for g in truth['landmarks']]))
         assert all(g['visible'] for g in truth['landmarks'])
         # synthetic skulls have plausible angles
         assert 70 < truth['measurements']['SNA'] < 100
+        for m in record['measurements']:
+            true = truth['measurements'][m['key']]
+            error = truth['measurement_errors'][m['key']]
+            if m['value'] is None or true is None:
+                assert error is None
+            else:
+                assert error == pytest.approx(m['value'] - true)
 
 
 def test_csv_files(infer_run):
-    _, out, _ = infer_run
+    _, out, tiny_data = infer_run
     rows = list(csv.DictReader(open(osp.join(out, 'landmarks.csv'))))
     assert list(rows[0]) == [
-        'image', 'landmark', 'x', 'y', 'x_mm', 'y_mm', 'confidence'
+        'image', 'landmark', 'x', 'y', 'x_mm', 'y_mm', 'confidence',
+        'spacing_source'
     ]
     assert len(rows) == 3 * 19
     assert {osp.basename(r['image']) for r in rows} == set(GOOD)
+    assert rows[0]['spacing_source'] == 'annotation file ' + osp.join(
+        tiny_data, 'annotations', 'val.json')
     assert float(rows[0]['x_mm']) == pytest.approx(
         float(rows[0]['x']) * 0.1, abs=1e-3)
-    angles = list(csv.DictReader(open(osp.join(out, 'measurements.csv'))))
-    assert len(angles) == 3 * 4
-    assert {r['measurement'] for r in angles} == {'SNA', 'SNB', 'ANB', 'FMA'}
-    assert all(
-        float(r['ground_truth_degrees']) > 0 for r in angles
-        if r['measurement'] != 'ANB')
+    rows = list(csv.DictReader(open(osp.join(out, 'measurements.csv'))))
+    assert list(rows[0]) == [
+        'image', 'analysis', 'measurement', 'value', 'unit', 'norm_mean',
+        'norm_sd', 'deviation', 'flag', 'ground_truth', 'error'
+    ]
+    keys = supported_measurements(landmark_names('isbi2015'))
+    assert len(rows) == 3 * len(keys)
+    assert [r['measurement'] for r in rows[:len(keys)]] == keys
+    sna = rows[0]
+    assert (sna['analysis'], sna['unit'], sna['norm_mean']) == ('Steiner',
+                                                                'deg', '82')
+    assert float(sna['ground_truth']) > 0
+    # the spacing came from the annotation file: mm measures have values
+    ans_me = next(r for r in rows if r['measurement'] == 'ANS-Me')
+    assert ans_me['unit'] == 'mm' and float(ans_me['ground_truth']) > 0
 
 
 def test_overlay_shows_prediction_and_ground_truth(infer_run):

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from ceph_landmarks.apis import ImagePrediction, Landmark, LandmarkPredictor
+from ceph_landmarks.evaluation.functional import supported_measurements
 from ceph_landmarks.metainfo import landmark_names
 from helpers import TINY_CONFIG
 
@@ -48,11 +49,17 @@ def test_predict_returns_the_documented_structure(trained, tiny_data):
         assert math.isfinite(lm.confidence)
     assert result.keypoints.shape == (19, 2)
     assert result.confidences.shape == (19, )
-    assert list(result.measurements) == ['SNA', 'SNB', 'ANB', 'FMA']
+    assert [m.key for m in result.measurements] == supported_measurements(ISBI)
 
     record = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert set(record) == {
-        'image', 'width', 'height', 'spacing', 'landmarks', 'measurements'
+        'image', 'width', 'height', 'spacing', 'spacing_source', 'landmarks',
+        'measurements'
+    }
+    assert record['spacing_source'] == 'spacing argument'
+    assert set(record['measurements'][0]) == {
+        'key', 'analysis', 'name', 'value', 'unit', 'norm_mean', 'norm_sd',
+        'norm_source', 'deviation', 'flag'
     }
     assert set(record['landmarks'][0]) == {
         'name', 'x', 'y', 'x_mm', 'y_mm', 'confidence'
@@ -70,6 +77,11 @@ def test_spacing_per_axis_and_unknown(predictor, tiny_data):
     assert unknown.spacing is None
     assert all(lm.x_mm is None and lm.y_mm is None for lm in unknown.landmarks)
     assert unknown.to_dict()['landmarks'][0]['x_mm'] is None
+    # mm measures need the spacing; angles do not
+    by_key = {m.key: m for m in unknown.measurements}
+    assert by_key['ANS-Me'].value is None and by_key['ANS-Me'].unit == 'mm'
+    assert by_key['ANS-Me'].flag == 'not measured: needs the pixel spacing'
+    assert {m.key: m.value for m in result.measurements}['ANS-Me'] is not None
 
 
 def test_batch_equals_single_and_accepts_arrays(trained, tiny_data):
