@@ -3,7 +3,7 @@
 Usage:
     python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
-        [--labelme [--review-below C]]
+        [--labelme] [--report] [--review-below C]
         [--checkpoints C [C ...]] [--ensemble heatmap|points]
         [--refine-config CFG --refine-checkpoints C [C ...]] [--flip-test]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
@@ -40,6 +40,12 @@ the points, save, and convert the folder with data_converters/labelme.py
 --ann-dirs DIR/labelme: no --spacing needed. An image LabelMe cannot show
 (16-bit, DICOM) gets an 8-bit PNG rendition beside its JSON. Corrected
 LabelMe files are never overwritten, even with --overwrite.
+
+--report also writes DIR/report/<stem>.html per image, a self-contained
+page (overlay, landmark table in px and mm with confidence and review
+marks, the analyses with norms and flags, with --ann-file the errors), and
+DIR/report/index.html linking them (MRE, number of flagged measurements,
+failed images).
 
 A DIR holding the results of an earlier run is refused unless --overwrite,
 which removes them all first (files that are not outputs are kept). An
@@ -100,12 +106,16 @@ def parse_args() -> argparse.Namespace:
         help='also write labelme/<stem>.json per image: the predicted points '
         'as a LabelMe file to correct and convert back')
     parser.add_argument(
+        '--report',
+        action='store_true',
+        help='also write report/<stem>.html per image and report/index.html')
+    parser.add_argument(
         '--review-below',
         type=float,
         default=DEFAULT_REVIEW_BELOW,
         metavar='C',
-        help='--labelme flags points with a heatmap confidence below C for '
-        f'review (default {DEFAULT_REVIEW_BELOW})')
+        help='--labelme and --report flag points with a heatmap confidence '
+        f'below C for review (default {DEFAULT_REVIEW_BELOW})')
     parser.add_argument(
         '--checkpoints',
         nargs='+',
@@ -143,7 +153,11 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     check_output_folder(
-        args.out, args.images, args.overwrite, labelme=args.labelme)
+        args.out,
+        args.images,
+        args.overwrite,
+        labelme=args.labelme,
+        report=args.report)
     predictor = LandmarkPredictor(
         args.config, [args.checkpoint, *args.checkpoints],
         args.device,
@@ -167,17 +181,20 @@ def main() -> int:
                 batch_size=args.batch_size,
                 overwrite=args.overwrite,
                 labelme=args.labelme,
-                review_below=args.review_below),
+                review_below=args.review_below,
+                report=args.report),
             total=len(args.images),
             desc='infer',
             unit='image'))
 
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
-    labelme = ', labelme/<stem>.json' if args.labelme else ''
+    extra = ', labelme/<stem>.json' if args.labelme else ''
+    extra += ', report/<stem>.html and report/index.html' \
+        if args.report else ''
     print(f'Predicted {len(done)} of {len(outcomes)} images into {args.out} '
           '(landmarks.csv, measurements.csv, one JSON and overlay PNG per '
-          f'image{labelme})')
+          f'image{extra})')
     no_spacing = [o.image for o in done if o.prediction.spacing is None]
     if no_spacing:
         print(f'No pixel spacing for {len(no_spacing)} image(s), mm columns '

@@ -20,6 +20,10 @@ Files written into ``out_dir``:
 * with ``labelme=True``, ``labelme/<stem>.json`` (and ``labelme/<stem>.png``
   for an image LabelMe cannot show): the prediction as a LabelMe file to
   correct (:mod:`.labelme_export`).
+* with ``report=True``, ``report/<stem>.html`` (a self-contained page:
+  overlay, landmarks in px and mm with confidence, analyses with norms and
+  flags, errors against the ground truth) and ``report/index.html``
+  linking them (:mod:`.report_export`).
 
 ``<stem>`` is the image's file name without extension, with ``_2``,
 ``_3``... added when two inputs share it. An image that cannot be read is
@@ -49,9 +53,10 @@ from ..visualization.overlay import draw_landmark_overlay
 from .ground_truth import GroundTruth, compare_with_ground_truth
 from .inputs import Spacing, load_image, normalize_spacing
 from .labelme_export import DEFAULT_REVIEW_BELOW, write_labelme_file
-from .output_folder import check_output_folder, output_stems
+from .output_folder import REPORT_FOLDER, check_output_folder, output_stems
 from .prediction import ImagePrediction
 from .predictor import LandmarkPredictor
+from .report_export import index_entry, write_index, write_report_page
 from .spacing_source import resolve_spacing
 
 __all__ = [
@@ -107,8 +112,8 @@ def predict_to_folder(predictor: LandmarkPredictor,
                       overwrite: bool = False,
                       spacing_table_name: Optional[str] = None,
                       labelme: bool = False,
-                      review_below: float = DEFAULT_REVIEW_BELOW
-                      ) -> Iterator[InferenceOutcome]:
+                      review_below: float = DEFAULT_REVIEW_BELOW,
+                      report: bool = False) -> Iterator[InferenceOutcome]:
     """Predict every image and write JSON, overlays and CSVs into a folder.
 
     Returns a generator that yields one :class:`InferenceOutcome` per image,
@@ -137,8 +142,11 @@ def predict_to_folder(predictor: LandmarkPredictor,
             recorded as the spacing source.
         labelme (bool): Also write ``labelme/<stem>.json`` per image
             (:func:`~.labelme_export.write_labelme_file`).
-        review_below (float): LabelMe points with a lower confidence are
-            flagged for review.
+        review_below (float): LabelMe points and report rows with a lower
+            confidence are flagged for review.
+        report (bool): Also write ``report/<stem>.html`` per image and
+            ``report/index.html`` (:mod:`.report_export`); the index is
+            written when the generator is exhausted.
 
     Returns:
         Iterator[InferenceOutcome]: The result of each image.
@@ -149,7 +157,8 @@ def predict_to_folder(predictor: LandmarkPredictor,
             ``overwrite``.
     """
     spacing = normalize_spacing(spacing)
-    earlier = check_output_folder(out_dir, images, overwrite, labelme=labelme)
+    earlier = check_output_folder(
+        out_dir, images, overwrite, labelme=labelme, report=report)
     for path in earlier:
         os.remove(path)
     if earlier:
@@ -159,8 +168,8 @@ def predict_to_folder(predictor: LandmarkPredictor,
             logger='current',
             level=logging.WARNING)
     mkdir_or_exist(out_dir)
-    writer = _FolderWriter(out_dir, predictor.labels,
-                           review_below if labelme else None)
+    writer = _FolderWriter(out_dir, predictor.labels, review_below, labelme,
+                           report)
     spacing_of = functools.partial(
         resolve_spacing,
         spacing=spacing,
@@ -198,11 +207,12 @@ def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
             predictions = dict(zip(ids, results))
             for i in chunk:
                 if i in failed:
-                    yield InferenceOutcome(images[i], error=failed[i])
+                    yield writer.failed(images[i], failed[i])
                     continue
                 yield writer.write(predictions[i], loaded[i], truths[i],
                                    stems[i])
             writer.flush()
+        writer.finish()
 
 
 class _FolderWriter:
@@ -211,17 +221,24 @@ class _FolderWriter:
     Args:
         out_dir (str): The output folder.
         labels (Sequence[str]): Short landmark labels for the overlays.
-        review_below (float, optional): Write LabelMe files, flagging
-            points below this confidence; ``None`` writes none.
+        review_below (float): Points below this confidence are flagged
+            for review (LabelMe files, report).
+        labelme (bool): Write the LabelMe files.
+        report (bool): Write the report pages and index.
     """
 
     def __init__(self, out_dir: str, labels: Sequence[str],
-                 review_below: Optional[float]) -> None:
+                 review_below: float, labelme: bool, report: bool) -> None:
         self.out_dir = out_dir
         self.labels = labels
         self.review_below = review_below
+        self.labelme = labelme
+        self.report_dir = osp.join(out_dir, REPORT_FOLDER) if report else None
+        self.index: List[dict] = []
 
     def __enter__(self) -> '_FolderWriter':
+        if self.report_dir:
+            mkdir_or_exist(self.report_dir)
         self._files = [
             open(osp.join(self.out_dir, name), 'w', newline='')
             for name in ('landmarks.csv', 'measurements.csv')
@@ -240,6 +257,16 @@ class _FolderWriter:
         for f in self._files:
             f.flush()
 
+    def finish(self) -> None:
+        """Write the report's index (after the last image)."""
+        if self.report_dir:
+            write_index(self.report_dir, self.index)
+
+    def failed(self, image: str, error: str) -> InferenceOutcome:
+        """Record an image that could not be predicted."""
+        self.index.append(index_entry(image, None, error=error))
+        return InferenceOutcome(image, error=error)
+
     def write(self, prediction: ImagePrediction, image: np.ndarray,
               truth: Optional[GroundTruth], stem: str) -> InferenceOutcome:
         """Write the files and CSV rows of one image."""
@@ -250,13 +277,18 @@ class _FolderWriter:
         json_file = osp.join(self.out_dir, f'{stem}.json')
         with open(json_file, 'w') as f:
             json.dump(record, f, indent=2)
-        files = [
-            json_file,
-            self._write_overlay(prediction, image, truth, comparison, stem)
-        ]
-        if self.review_below is not None:
+        overlay_file, overlay_png = self._write_overlay(
+            prediction, image, truth, comparison, stem)
+        files = [json_file, overlay_file]
+        if self.labelme:
             files += write_labelme_file(prediction, image, self.out_dir, stem,
                                         self.review_below)
+        if self.report_dir:
+            files.append(
+                write_report_page(self.report_dir, stem, prediction,
+                                  overlay_png, comparison, self.review_below))
+            self.index.append(
+                index_entry(prediction.image, stem, prediction, comparison))
         self._write_rows(prediction, comparison)
         return InferenceOutcome(
             prediction.image,
@@ -266,8 +298,10 @@ class _FolderWriter:
 
     def _write_overlay(self, prediction: ImagePrediction, image: np.ndarray,
                        truth: Optional[GroundTruth],
-                       comparison: Optional[dict], stem: str) -> str:
-        """Draw the landmarks (and the ground truth) on the image."""
+                       comparison: Optional[dict],
+                       stem: str) -> Tuple[str, bytes]:
+        """Draw the landmarks (and the ground truth) on the image; return
+        the file written and its bytes."""
         title = osp.basename(prediction.image)
         if comparison is not None:
             if comparison['MRE_mm'] is not None:
@@ -281,9 +315,12 @@ class _FolderWriter:
             gt_visible=truth.visible if truth is not None else None,
             title=title)
         overlay_file = osp.join(self.out_dir, f'{stem}_overlay.png')
-        if not cv2.imwrite(overlay_file, overlay):
-            raise OSError(f'cannot write {overlay_file}')
-        return overlay_file
+        encoded, png = cv2.imencode('.png', overlay)
+        if not encoded:
+            raise OSError(f'cannot encode the overlay of {prediction.image}')
+        with open(overlay_file, 'wb') as f:
+            f.write(png.tobytes())
+        return overlay_file, png.tobytes()
 
     def _write_rows(self, prediction: ImagePrediction,
                     comparison: Optional[dict]) -> None:
