@@ -13,7 +13,7 @@ from ceph_landmarks.apis import (LandmarkPredictor, labelme_labels,
                                  predict_to_folder)
 from ceph_landmarks.metainfo import landmark_names
 from data_converters import labelme as labelme_cli
-from helpers import TINY_CONFIG, load_split, run_tool
+from helpers import TINY_CONFIG, load_split, run_tool, write_dicom
 
 NAMES = landmark_names('isbi2015')
 
@@ -241,3 +241,36 @@ def test_infer_tool_labelme_round_trip(untrained_checkpoint, images, tmp_path):
             round(min(max(lm[c], 0), 96), 3) for c in 'xy'
         ] for lm in record['landmarks']]
         assert spacing == 0.1
+
+
+@pytest.mark.slow
+def test_infer_tool_on_dicom_scans(untrained_checkpoint, images, tmp_path):
+    """``tools/infer.py CONFIG CKPT 'scans/*.dcm' --out DIR --labelme
+    --report``: the header's spacing reaches every output and comes back
+    through the converter."""
+    grey = cv2.imread(images[0], cv2.IMREAD_GRAYSCALE)
+    write_dicom(
+        str(tmp_path / 'scans' / 'p1.dcm'),
+        (4095 - grey.astype(np.uint16) * 16),
+        bits_stored=12,
+        photometric='MONOCHROME1',
+        imager_pixel_spacing=(0.1584, 0.1584),
+        magnification=1.1)
+    out = tmp_path / 'results'
+    run_tool('infer.py', TINY_CONFIG, untrained_checkpoint,
+             str(tmp_path / 'scans' / '*.dcm'), '--out', str(out), '--labelme',
+             '--report')
+    source = 'DICOM Imager Pixel Spacing / magnification 1.1'
+    record = json.load(open(out / 'p1.json'))
+    assert record['spacing'] == pytest.approx([0.144, 0.144])
+    assert record['spacing_source'] == source
+    labelme = json.load(open(out / 'labelme' / 'p1.json'))
+    assert labelme['imagePath'] == 'p1.png'  # LabelMe cannot open DICOM
+    assert labelme['spacing_source'] == source
+    assert source in (out / 'report' / 'p1.html').read_text()
+    keypoints, spacing = convert(out / 'labelme',
+                                 tmp_path / 'dataset')['p1.png']
+    assert spacing == pytest.approx(0.144)
+    assert keypoints[:, :2].tolist() == [[
+        round(min(max(lm[c], 0), 96), 3) for c in 'xy'
+    ] for lm in record['landmarks']]

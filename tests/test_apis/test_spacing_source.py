@@ -132,3 +132,32 @@ def test_predict_on_a_dicom_uses_its_header(predictor, folder):
     assert np.array_equal(given.keypoints, result.keypoints)
     png = predictor.predict(str(folder / 'b.png'))
     assert png.spacing is None and png.spacing_source is None
+
+
+def test_monochrome1_dicom_equals_the_png_with_its_spacing(
+        predictor, tiny_data, tmp_path):
+    """A 12-bit MONOCHROME1 DICOM with Imager Pixel Spacing 0.1584 mm and
+    magnification 1.1 predicts what its 8-bit PNG does with --spacing
+    0.144: the same landmarks and measurements, the spacing from the
+    header."""
+    png = osp.join(tiny_data, 'images', 'val_0000.png')
+    grey = cv2.imread(png, cv2.IMREAD_GRAYSCALE).astype(np.float64)
+    stored = 4095 - np.round(grey * 4095 / 255)  # 0 is white
+    dcm = write_dicom(
+        str(tmp_path / 'scan.dcm'),
+        stored.astype(np.uint16),
+        bits_stored=12,
+        photometric='MONOCHROME1',
+        imager_pixel_spacing=(0.1584, 0.1584),
+        magnification=1.1)
+    from_dicom = predictor.predict(dcm)
+    from_png = predictor.predict(png, spacing=0.144)
+    assert from_dicom.spacing == pytest.approx((0.144, 0.144))
+    assert from_dicom.spacing_source == \
+        'DICOM Imager Pixel Spacing / magnification 1.1'
+    np.testing.assert_array_equal(from_dicom.keypoints, from_png.keypoints)
+    for a, b in zip(from_dicom.measurements, from_png.measurements):
+        assert a.key == b.key
+        assert (a.value is None) == (b.value is None)
+        if a.value is not None:
+            assert a.value == pytest.approx(b.value, rel=1e-9)
