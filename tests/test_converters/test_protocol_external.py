@@ -15,11 +15,11 @@ DOCTORS = ('farhadifar', 'mollabashi')
 pytestmark = [needs_hamedan, pytest.mark.slow]
 
 
-def labelme_folders(root, stems, doctors=DOCTORS):
+def labelme_folders(root, stems):
     """Copy the doctors' LabelMe files of ``stems`` into ``root/<doctor>``.
     """
     folders = []
-    for doctor in doctors:
+    for doctor in DOCTORS:
         target = root / doctor
         target.mkdir(parents=True)
         for stem in stems:
@@ -30,12 +30,11 @@ def labelme_folders(root, stems, doctors=DOCTORS):
     return folders
 
 
-def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
+def run_external_protocol(tmp_path, *options):
     """Train on four images (011-014), test on two others (015, 016)."""
     ann_dirs = labelme_folders(tmp_path / 'train_set',
                                ('011', '012', '013', '014'))
-    test_dirs = labelme_folders(tmp_path / 'test_set', ('015', '016'),
-                                test_doctors)
+    test_dirs = labelme_folders(tmp_path / 'test_set', ('015', '016'))
     out = tmp_path / 'protocol'
     images = osp.join(HAMEDAN, 'images')
     proc = run_tool('run_protocol.py', TINY_HAMEDAN, '--ann-dirs', *ann_dirs,
@@ -47,13 +46,24 @@ def run_external_protocol(tmp_path, *options, test_doctors=DOCTORS):
     return out, proc
 
 
-def test_external_test_set_on_real_images(tmp_path):
-    out, proc = run_external_protocol(tmp_path, '--seeds', '3')
+def test_external_test_set_with_refinement_and_flip(tmp_path):
+    """One run of the whole recipe on the external set: one seed, the
+    refinement stage and the flip test (several seeds and their ensemble:
+    test_protocol.py with fake tools, test_cascade_tools.py through the
+    real tools)."""
+    out, proc = run_external_protocol(tmp_path, '--seeds', '3', '--flip-test',
+                                      '--refine-config', REFINE_CONFIG,
+                                      '--refine-train-args', '--epochs 1')
     summary = json.load(open(out / 'summary.json'))
-    assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary
-            ] == [('external', gt, 'seed3') for gt in ('mean', *DOCTORS)]
+    variants = ['seed3', 'seed3+flip', 'seed3+refined', 'seed3+refined+flip']
+    assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary] == [
+        ('external', gt, v) for gt in ('mean', *DOCTORS) for v in variants
+    ]
     for row in summary:
         assert 0 < row['MRE'] < 200 and 0 <= row['SDR@2mm'] <= 100
+    rows = {(r['ground_truth'], r['variant']): r for r in summary}
+    assert rows[('mean', 'seed3')]['MRE'] != \
+        rows[('mean', 'seed3+refined')]['MRE']
     # trained on all four images, tested on the two others with their own
     # spacing
     train = json.load(open(out / 'data' / 'mean' / 'annotations' / 'all.json'))
@@ -72,30 +82,5 @@ def test_external_test_set_on_real_images(tmp_path):
     assert f'test.py {dumped} {work / "epoch_1.pth"}' in proc.stdout
     assert list((work / 'report').glob('*.png'))
     assert (work / 'metrics_farhadifar.json').is_file()
-
-
-def test_external_refinement_and_flip_on_real_images(tmp_path):
-    """The two-stage recipe on the external set, with and without the flip
-    test (seeds and their ensemble: test_protocol.py with fake tools, and
-    test_cascade_tools.py through the real tools)."""
-    out, _ = run_external_protocol(
-        tmp_path,
-        '--flip-test',
-        '--refine-config',
-        REFINE_CONFIG,
-        '--refine-train-args',
-        '--epochs 1',
-        test_doctors=DOCTORS[:1])
-    summary = json.load(open(out / 'summary.json'))
-    variants = [
-        'coarse', 'coarse+flip', 'coarse+refined', 'coarse+refined+flip'
-    ]
-    assert [(r['ground_truth'], r['variant']) for r in summary
-            ] == [(gt, v) for gt in ('mean', DOCTORS[0]) for v in variants]
-    for row in summary:
-        assert 0 < row['MRE'] < 200 and 0 <= row['SDR@2mm'] <= 100
-    rows = {(r['ground_truth'], r['variant']): r for r in summary}
-    assert rows[('mean', 'coarse')]['MRE'] != \
-        rows[('mean', 'coarse+refined')]['MRE']
-    assert (out / 'external' / 'metrics_mean_refined_flip.json').is_file()
-    assert (out / 'external' / 'refine' / 'epoch_1.pth').is_file()
+    assert (work / 'metrics_mean_refined_flip.json').is_file()
+    assert (work / 'refine' / 'epoch_1.pth').is_file()
