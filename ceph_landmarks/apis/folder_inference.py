@@ -127,13 +127,14 @@ def predict_to_folder(predictor: LandmarkPredictor,
         images (Sequence[str]): Image files.
         out_dir (str): Output folder, created if needed.
         spacing (float | tuple[float, float], optional): Pixel spacing of
-            every image in mm/px.
+            every image in mm/px; it overrides a DICOM header's (logged).
         spacing_table (dict, optional): Spacings by image name
             (:func:`~ceph_landmarks.apis.read_spacing_csv`), used when
             ``spacing`` is ``None``.
         ground_truth (dict[str, GroundTruth], optional): Annotations by
             image file name (:func:`load_ground_truth`); their spacing is
-            used for images that get none from ``spacing`` or the table.
+            used for images that get none from ``spacing``, the table or
+            their DICOM header (:func:`.spacing_source.resolve_spacing`).
         batch_size (int): Images per forward pass.
         overwrite (bool): Replace the results of an earlier run in
             ``out_dir`` (:func:`check_output_folder`) instead of refusing
