@@ -7,7 +7,9 @@ the install fails without it), and skips the test with the command to run
 where it cannot (not root, no ``apt-get``, offline).
 :func:`screenshot` renders a local HTML file into a PNG.
 """
+import fcntl
 import os
+import os.path as osp
 import shutil
 import subprocess
 import tempfile
@@ -78,7 +80,13 @@ def chromium_or_skip() -> str:
     if found:
         return found
     if _install_failure is None:
-        _install_failure = _install_chromium() or ''
+        # one install at a time: pytest-xdist workers share the machine
+        with open(
+                osp.join(tempfile.gettempdir(), 'ceph_landmarks_apt.lock'),
+                'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            found = find_chromium()  # installed by another worker
+            _install_failure = '' if found else _install_chromium() or ''
         found = find_chromium()
         if found:
             return found
