@@ -15,14 +15,20 @@ from helpers import (REFINE_CONFIG, TINY_CONFIG, build_tiny_model,
 #: Fixtures that train in a subprocess: a test that uses one is ``slow``.
 SLOW_FIXTURES = frozenset({'tiny_checkpoint', 'tiny_refine_checkpoint'})
 
+#: The longest test files (several minutes each, real-data protocols): run
+#: first, so that `make test`'s pytest-xdist workers do not end waiting on
+#: one of them.
+LONGEST_FIRST = ('test_protocol_external.py', 'test_protocol.py')
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Mark ``slow`` every test that needs a trained checkpoint (before
-    ``-m`` selects)."""
+    ``-m`` selects), and put the longest files first."""
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, 'fixturenames', ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
 
 
 @pytest.fixture(scope='session')
