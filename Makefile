@@ -13,7 +13,7 @@ demo: install
 	CONFIG=$(CONFIG) DATA_ROOT=$(DATA_ROOT) WORK_DIR=$(WORK_DIR) bash tools/demo.sh
 
 test: install
-	$(PY) -m pytest tests -q -n 2 --dist loadfile
+	$(PY) -m pytest tests -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # flake8, isort, yapf and codespell with the settings in setup.cfg (seconds)
 LINTED := ceph_landmarks configs data_converters tests tools setup.py

@@ -16,8 +16,9 @@ from helpers import (REFINE_CONFIG, TINY_CONFIG, build_tiny_model,
 SLOW_FIXTURES = frozenset({'tiny_checkpoint', 'tiny_refine_checkpoint'})
 
 #: The longest test files (several minutes each, real-data protocols): run
-#: first, so that `make test`'s pytest-xdist workers do not end waiting on
-#: one of them.
+#: first, one on each of `make test`'s two pytest-xdist workers (which keep
+#: this order with --no-loadscope-reorder), so that neither ends the run
+#: alone on one of them.
 LONGEST_FIRST = ('test_protocol_external.py', 'test_protocol.py')
 
 
