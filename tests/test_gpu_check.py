@@ -1,0 +1,161 @@
+"""``tools/gpu_check.sh``: the step runner (fast, with stand-in steps) and
+the whole check in its ``--cpu-smoke`` mode (slow)."""
+import importlib.util
+import json
+import os.path as osp
+import subprocess
+
+import pytest
+
+from helpers.paths import REPO_ROOT
+
+
+def load_gpu_check():
+    spec = importlib.util.spec_from_file_location(
+        'gpu_check', osp.join(REPO_ROOT, 'tools', 'gpu_check.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gpu_check = load_gpu_check()
+
+
+def make_check(tmp_path, budget_s=100.0):
+    return gpu_check.Check(
+        out=str(tmp_path / 'out'),
+        cpu_smoke=True,
+        bundle=str(tmp_path / 'no_bundle'),
+        data=str(tmp_path / 'no_data'),
+        budget_s=budget_s,
+        work=str(tmp_path / 'work'))
+
+
+def read_summary(check):
+    with open(osp.join(check.out, 'gpu_check.json')) as f:
+        return json.load(f)
+
+
+def test_steps_run_in_order_and_the_json_is_rewritten_after_each(
+        tmp_path, monkeypatch):
+    seen = {}
+
+    def first(check, timeout):
+        return dict(value=1)
+
+    def broken(check, timeout):
+        seen['first_in_json'] = read_summary(check)['first']['status']
+        raise ValueError('boom')
+
+    def slow(check, timeout):
+        return check.sh(['sleep', '5'], 0.5)
+
+    def never(check, timeout):  # needs 'broken'
+        raise AssertionError('must be skipped')
+
+    def huge(check, timeout):  # min_s over the budget
+        raise AssertionError('must be skipped')
+
+    monkeypatch.setattr(gpu_check, 'STEPS', [
+        gpu_check.Step('first', 10, first, min_s=0),
+        gpu_check.Step('broken', 10, broken, min_s=0),
+        gpu_check.Step('slow', 10, slow, min_s=0),
+        gpu_check.Step('never', 10, never, min_s=0),
+        gpu_check.Step('huge', 10, huge, min_s=1000),
+    ])
+    monkeypatch.setattr(gpu_check, 'NEEDS', dict(never=['broken']))
+    check = make_check(tmp_path)
+    assert gpu_check.run_check(check) == 4
+    summary = read_summary(check)
+    assert seen['first_in_json'] == 'ok'
+    assert summary['first'] == dict(
+        status='ok', result=dict(value=1), seconds=summary['first']['seconds'])
+    assert summary['broken']['status'] == 'failed'
+    assert summary['broken']['error'] == 'ValueError: boom'
+    assert summary['slow']['status'] == 'timeout'
+    assert summary['never'] == dict(status='skipped', reason='needs broken')
+    assert summary['huge']['status'] == 'skipped'
+    assert summary['huge']['reason'].startswith('time budget')
+    assert '$ sleep 5' in open(check.log_path).read()
+
+
+def test_a_failing_command_reports_its_exit_status_and_output(tmp_path):
+    check = make_check(tmp_path)
+    gpu_check.os.makedirs(check.out)
+    with pytest.raises(RuntimeError, match=r'exit 3: oops'):
+        check.sh(['bash', '-c', 'echo oops; exit 3'], 10)
+
+
+def test_training_figures_from_mmengine_scalars():
+    scalars = [
+        dict(loss=1.0, time=9.0, epoch=1, step=1),  # first epoch: not timed
+        dict(loss=0.5, time=0.2, epoch=2, step=2),
+        dict(loss=0.4, time=0.4, epoch=2, step=3),
+        dict(loss=0.3, time=0.25, epoch=2, step=4),
+        {
+            'ceph/MRE': 2.0,
+            'ceph/SDR@2mm': 50.0,
+            'time': 1.0,
+            'step': 2
+        },
+        {
+            'ceph/MRE': 1.5,
+            'ceph/SDR@2mm': 70.0,
+            'time': 1.0,
+            'step': 4
+        },
+    ]
+    figures = gpu_check.training_figures(scalars, batch_size=8)
+    assert figures['samples_per_s'] == pytest.approx(8 / 0.25)
+    assert figures['validations'] == 2
+    assert figures['last'] == {'ceph/MRE': 1.5, 'ceph/SDR@2mm': 70.0}
+    assert figures['best_MRE'] == 1.5
+
+
+def test_result_line_takes_the_last_one():
+    out = 'noise\nRESULT {"a": 1}\nRESULT {"a": 2}\n'
+    assert gpu_check.result_line(out) == dict(a=2)
+    with pytest.raises(RuntimeError, match='no RESULT'):
+        gpu_check.result_line('nothing')
+
+
+def test_the_shell_wrapper_needs_an_output_folder():
+    proc = subprocess.run(['bash', 'tools/gpu_check.sh'],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert 'usage: bash tools/gpu_check.sh OUT_DIR' in proc.stderr
+
+
+@pytest.mark.slow
+def test_cpu_smoke_runs_every_step(tmp_path):
+    """Every step of the GPU check passes on CPU with tiny sizes (the CUDA
+    tests are collected and skipped)."""
+    out = tmp_path / 'out'
+    proc = subprocess.run([
+        'bash', 'tools/gpu_check.sh',
+        str(out), '--cpu-smoke', '--work-dir',
+        str(tmp_path / 'work'), '--data',
+        str(tmp_path / 'no_data'), '--budget-s', '900'
+    ],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=1200)
+    summary = json.loads((out / 'gpu_check.json').read_text())
+    log = (out / 'gpu_check.log').read_text()
+    statuses = {name: summary[name]['status'] for name in summary['steps']}
+    assert proc.returncode == 0, (statuses, proc.stdout[-3000:], log[-5000:])
+    assert set(statuses.values()) == {'ok'}
+    assert summary['matmul']['result']['tflops'] > 0
+    rows = summary['benchmark_w48_512']['result']['results']
+    modes = {(r['mode'], r['runner']) for r in rows}
+    assert {('training', 'framework'), ('training', 'bare'),
+            ('inference', 'framework'), ('data', 'dataloader')} <= modes
+    assert all(r['samples_per_s'] > 0 for r in rows if not r['error'])
+    cuda = summary['cuda_tests']['result']
+    assert cuda['tests'] > 0 and cuda['skipped'] == cuda['tests']
+    train = summary['train_hamedan']['result']
+    assert train['validations'] >= 1 and train['last']['ceph/MRE'] > 0
+    assert summary['dist_train']['result']['checkpoints']
