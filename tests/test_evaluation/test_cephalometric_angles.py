@@ -153,3 +153,114 @@ def test_degenerate_policy_raise_or_nan():
     assert angles['FMA'][1] == pytest.approx(30.0)  # not touched by S, N
     with pytest.raises(ValueError, match="on_degenerate must be"):
         cephalometric_angles(kpts, names, on_degenerate='ignore')
+
+
+# Outputs of the angle interface recorded before it became a wrapper over
+# MEASUREMENT_SPECS (commit 17779df): the wrapper must give the same keys,
+# types and values, ``nan`` policy and messages included.
+RECORDED = {
+    'isbi2015': {
+        'SNA': 107.26927779252756,
+        'SNB': 4.116110886289202,
+        'ANB': 103.15316690623835,
+        'FMA': 11.343000446212255
+    },
+    'aariz': {
+        'SNA': 20.660654978302283,
+        'SNB': 105.82984358855538,
+        'ANB': -85.16918861025309,
+        'FMA': 64.12487970344812,
+        'U1-SN': 123.68298872943647,
+        'IMPA': 160.10413321417482,
+        'U1-L1': 158.61461132118325
+    },
+}
+# cldetection2023 shares its first 19 landmarks with isbi2015
+RECORDED['cldetection2023'] = dict(
+    RECORDED['isbi2015'], **{
+        'U1-SN': 55.272631160526515,
+        'IMPA': 59.13440060552305,
+        'U1-L1': 108.10748658217376
+    })
+NAN = math.nan
+# cldetection2023 landmarks stretched vertically by 1.0, 1.1... 1.5, shaped
+# (2, 3); image [0, 1] has no menton (nan), image [1, 2] has N on S
+RECORDED_BATCH = {
+    'SNA': [[107.26927779252756, 103.1111412664811, 99.29140997047082],
+            [95.76448394998098, 92.49244439226352, NAN]],
+    'SNB': [[4.116110886289202, 3.9927672429250474, 3.856761887291998],
+            [3.7155654585551656, 3.5740588572638994, NAN]],
+    'ANB': [[103.15316690623835, 99.11837402355606, 95.43464808317883],
+            [92.04891849142582, 88.91838553499963, NAN]],
+    'FMA': [[11.343000446212255, NAN, 10.746659692546114],
+            [10.40082500592699, 10.045186133517536, 9.689653841618352]],
+    'U1-SN': [[55.272631160526515, 51.0375266198596, 47.36763522065646],
+              [44.16286683969761, 41.34423695404399, NAN]],
+    'IMPA': [[59.13440060552305, NAN, 64.17116568354406],
+             [66.2767849536257, 68.16457901371753, 69.86789498747771]],
+    'U1-L1': [[108.10748658217376, 106.1662878382289, 104.4841754614907],
+              [103.00818183649614, 101.6984977208081, 100.52473050802506]],
+}
+
+
+def _spread_keypoints(num: int) -> np.ndarray:
+    """Landmarks spread over a 100 x 90 field, no two alike: [num, 2]."""
+    k = np.arange(num)
+    return np.stack([10. + (37 * k) % 89, 5. + (53 * k) % 83], axis=-1)
+
+
+@pytest.mark.parametrize('landmark_set', list(RECORDED))
+def test_angles_equal_the_recorded_ones(landmark_set):
+    names = landmark_names(landmark_set)
+    angles = cephalometric_angles(_spread_keypoints(len(names)), names)
+    assert list(angles) == list(RECORDED[landmark_set])
+    assert available_measurements(names) == list(RECORDED[landmark_set])
+    for key, value in angles.items():
+        assert isinstance(value, np.ndarray) and value.shape == ()
+        assert value.dtype == np.float64
+        assert float(value) == pytest.approx(
+            RECORDED[landmark_set][key], rel=1e-12)
+
+
+def _recorded_batch():
+    names = landmark_names('cldetection2023')
+    base = _spread_keypoints(len(names))
+    batch = np.stack([base * (1., 1. + 0.1 * m) for m in range(6)])
+    batch = batch.reshape(2, 3, len(names), 2)
+    batch[0, 1, names.index('menton')] = np.nan
+    batch[1, 2, names.index('nasion')] = batch[1, 2, names.index('sella')]
+    return names, batch
+
+
+def test_batch_with_missing_and_coinciding_landmarks_as_recorded():
+    names, batch = _recorded_batch()
+    angles = cephalometric_angles(batch, names, on_degenerate='nan')
+    assert list(angles) == list(RECORDED_BATCH)
+    for key, value in angles.items():
+        assert value.shape == (2, 3) and value.dtype == np.float64
+        np.testing.assert_allclose(
+            value, RECORDED_BATCH[key], rtol=1e-12, err_msg=key)
+    with pytest.raises(
+            ValueError,
+            match=r'^SNA is undefined: zero-length segment N-S at index '
+            r'\[1, 2\]: its two landmarks coincide'):
+        cephalometric_angles(batch, names)
+    with pytest.raises(
+            ValueError,
+            match='^FMA is undefined: segment Go-Me: non-finite coordinates$'):
+        cephalometric_angles(batch[0], names)
+
+
+def test_requested_angles_in_the_requested_order():
+    names = landmark_names('cldetection2023')
+    kpts = _spread_keypoints(len(names))
+    angles = cephalometric_angles(kpts, names, ['U1-L1', 'SNA'])
+    assert list(angles) == ['U1-L1', 'SNA']
+    assert float(angles['U1-L1']) == pytest.approx(108.10748658217376)
+    assert cephalometric_angles(kpts[None], names,
+                                ['U1-L1'])['U1-L1'].shape == (1, )
+    assert cephalometric_angles(kpts, names, []) == {}
+    # aliases: a_point / b_point / upper_incisor_tip are found by name
+    assert available_measurements(
+        ['sella', 'nasion', 'a_point', 'b_point',
+         'upper_incisor_tip']) == ['SNA', 'SNB', 'ANB']
