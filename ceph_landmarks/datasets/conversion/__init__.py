@@ -6,7 +6,8 @@ package: each format module (:mod:`.isbi2015`, :mod:`.cldetection2023`,
 records, and :func:`convert_samples` does the rest the same way for all:
 invalid annotations stop the conversion or are skipped and reported,
 images are read by content and re-encoded as PNG, annotators are averaged,
-and the output folder appears only once complete.
+and the output folder appears only once complete. :mod:`.downscale`
+writes a shrunk copy of a LabelMe dataset, still in LabelMe format.
 """
 from ..image_io import (ImageReadError, LoadedImage, decode_image, encode_png,
                         read_image)
@@ -15,6 +16,8 @@ from .cldetection2023 import (MhaStack, cldetection2023_samples,
                               read_cldetection_labels, remove_zero_padding)
 from .combine import combine_annotators
 from .defects import DEFECT_KINDS, ConversionError, Defect, DefectReport
+from .downscale import (DownscaleResult, downscale_image, downscale_labelme,
+                        downscale_labelme_folders, effective_spacing)
 from .folds import (kfold_parts, merge_annotations, subset_annotations,
                     write_kfold_annotations)
 from .isbi2015 import isbi2015_samples, read_isbi_points
@@ -37,5 +40,7 @@ __all__ = [
     'labelme_samples', 'load_label_map', 'read_labelme', 'AnnotatorPoints',
     'collect_landmarks', 'points_outside_image', 'CocoDatasetWriter',
     'StagedOutputDir', 'write_json_atomic', 'ConversionResult', 'Sample',
-    'convert_samples', 'seeded_split', 'split_fractions'
+    'convert_samples', 'seeded_split', 'split_fractions', 'DownscaleResult',
+    'downscale_image', 'downscale_labelme', 'downscale_labelme_folders',
+    'effective_spacing'
 ]
