@@ -4,10 +4,17 @@ CONFIG ?= configs/synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py
 DATA_ROOT ?=
 WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo test lint
+.PHONY: install demo test lint bundle
 
 install:
 	bash tools/install.sh
+
+# Offline bundle for `bash tools/install.sh --offline $(BUNDLE_DIR)` on a
+# machine without network access (needs the network here)
+PYTHON_VERSION ?= 3.12
+BUNDLE_DIR ?= bundle
+bundle:
+	PYTHON_VERSION=$(PYTHON_VERSION) BUNDLE_DIR=$(BUNDLE_DIR) bash tools/make_bundle.sh
 
 demo: install
 	CONFIG=$(CONFIG) DATA_ROOT=$(DATA_ROOT) WORK_DIR=$(WORK_DIR) bash tools/demo.sh
