@@ -95,8 +95,10 @@ def main(argv: Optional[List[str]] = None) -> DownscaleResult:
         if not ann_dirs:
             raise SystemExit(f'error: no annotator folder in '
                              f'{osp.join(args.src, "annotations")}')
+    given = sys.argv[1:] if argv is None else list(argv)
+    # the README records how to make the copy again (in a new folder)
     command = shlex.join(['python', 'data_converters/downscale_labelme.py'] +
-                         (sys.argv[1:] if argv is None else list(argv)))
+                         [a for a in given if a != '--overwrite'])
     try:
         result = downscale_labelme_folders(
             ann_dirs,

@@ -109,6 +109,8 @@ def test_image_is_area_averaged_with_rounded_size():
     small = downscale_image(pixels, 0.5)
     assert small.dtype == np.uint16 and small.shape == (15, 20)
     assert small[1, 2] == pixels[2:4, 4:6].mean()
+    with pytest.raises(ValueError, match='x.png: a 41 x 1 px image shrinks'):
+        downscale_image(pixels[:1], 0.4, 'x.png')
 
 
 def test_copy_of_a_folder(dataset, tmp_path, capsys):
@@ -155,9 +157,7 @@ def test_refuses_to_overwrite_without_overwrite(dataset, tmp_path):
         run(dataset, out)
     assert digests(str(out)) == first
     run(dataset, out, '--overwrite')  # an earlier copy is replaced
-    again = digests(str(out))
-    assert again.pop('README.md') != first.pop('README.md')  # the command
-    assert again == first
+    assert digests(str(out)) == first
     assert not list(tmp_path.glob('out.*'))  # nothing left aside
     other = tmp_path / 'other'
     other.mkdir()

@@ -89,24 +89,35 @@ def effective_spacing(spacing: float, scale: float) -> float:
 
 
 def scaled_size(width: int, height: int, scale: float) -> Size:
-    """``(width, height)`` after :func:`downscale_image` (at least 1 x 1)."""
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    """``(width, height)`` after :func:`downscale_image`: rounded half to
+    even, as OpenCV rounds."""
+    return round(width * scale), round(height * scale)
 
 
-def downscale_image(pixels: np.ndarray, scale: float) -> np.ndarray:
+def downscale_image(pixels: np.ndarray,
+                    scale: float,
+                    source: str = '<array>') -> np.ndarray:
     """Shrink an image by ``scale`` with area averaging.
 
     Args:
         pixels (np.ndarray): ``[H, W]`` or ``[H, W, C]``, uint8 or uint16.
         scale (float): Factor in (0, 1].
+        source (str): The image's name in messages.
 
     Returns:
         np.ndarray: ``[H', W'(, C)]`` of the same dtype, with
         ``(W', H') = scaled_size(W, H, scale)``.
+
+    Raises:
+        ValueError: If a side would shrink to less than half a pixel.
     """
     scale = check_scale(scale)
     if scale == 1:
         return pixels.copy()
+    if round(min(pixels.shape[:2]) * scale) < 1:
+        raise ValueError(f'{source}: a {pixels.shape[1]} x '
+                         f'{pixels.shape[0]} px image shrinks to nothing at '
+                         f'scale {scale:g}')
     out = cv2.resize(
         pixels, (0, 0), fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     expected = scaled_size(pixels.shape[1], pixels.shape[0], scale)
@@ -389,7 +400,7 @@ def _write_copy(root: str, files: Sequence[_LabelmeFile],
         real = osp.realpath(item.image)
         if real not in sizes:
             image = read_image(item.image)
-            small = downscale_image(image.pixels, scale)
+            small = downscale_image(image.pixels, scale, item.image)
             if image.format_mismatch:
                 notes.append(f'{item.image}: {image.format} data under a '
                              f'{image.expected_format} file name, written '
