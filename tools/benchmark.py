@@ -1,31 +1,39 @@
-"""Benchmark a config's model: training / inference samples/s and peak
-memory (framework step against a bare PyTorch loop), and the data pipeline.
+"""Benchmark a config's model: training / inference samples/s, peak memory
+and MFU (framework step against a bare PyTorch loop, for cumulative
+variants), and the data pipeline (with and without the image cache).
 
 Usage:
     python tools/benchmark.py CONFIG [--mode training|inference|data|both]
-        [--device cuda] [--batch-size N] [--variants fp32 amp ...]
-        [--iters 5] [--out benchmark_results.json] [--cfg-options ...]
+        [--device cuda] [--batch-size N] [--infer-batch-size N]
+        [--variants fp32 amp_bf16 amp_bf16+channels_last+compile ...]
+        [--warmup 2] [--iters 3] [--rounds 3] [--num-workers N]
+        [--cache-images] [--measure-matmul | --peak-tflops T]
+        [--out benchmark_results.json] [--cfg-options ...]
 
-Writes a JSON (``benchmark_results.json`` in the work dir by default) and
-prints a table. The config's dataset must exist (e.g. point it at the
-synthetic set with ``--cfg-options``).
+Variant names are a precision (``fp32``, ``amp_bf16``, ``amp_fp16``) then
+optional ``channels_last`` and ``compile``, joined by ``+``; ``amp``,
+``channels_last`` and ``compile`` alone still mean ``amp_fp16``,
+``fp32+channels_last`` and ``fp32+compile``. Default on CUDA: ``fp32
+amp_bf16 amp_fp16 amp_bf16+channels_last amp_bf16+channels_last+compile``;
+on CPU: ``fp32 fp32+channels_last``.
 
-Peak memory is measured per measurement, as the peak above the level at its
-start (CUDA: reset peak statistics; CPU: the resident-set high-water mark,
-reset through ``/proc/self/clear_refs``, or no figure where the system does
-not allow it). The JSON's ``peak_memory`` and the printed lines say which.
+Writes a JSON (``benchmark_results.json`` in the work dir by default; its
+fields are described in :mod:`ceph_landmarks.engine.benchmark_report`),
+rewritten after each measured variant so that a run cut short leaves what
+it measured, and prints a table. The config's dataset must exist (e.g.
+point it at the synthetic set with ``--cfg-options``).
 """
 import argparse
 import json
 import os
 import os.path as osp
-import platform
 
 import torch
 from mmengine.config import Config, DictAction
 
 from ceph_landmarks.cli import run_tool
-from ceph_landmarks.engine import benchmark as bm
+from ceph_landmarks.engine.benchmark_report import (MODES, report_lines,
+                                                    run_benchmark)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,19 +41,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument(
         '--mode',
-        choices=['training', 'inference', 'data', 'both'],
+        choices=list(MODES),
         default='both',
         help="'both' runs training, inference and data")
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--batch-size', type=int, help='training batch size')
+    parser.add_argument(
+        '--batch-size', type=int, help='training and data batch size')
     parser.add_argument(
         '--infer-batch-size', type=int, default=1, help='inference batch size')
     parser.add_argument(
         '--variants',
         nargs='+',
-        choices=['fp32', 'channels_last', 'amp', 'compile'],
-        help='default: every variant the device supports')
+        help='e.g. fp32 amp_bf16+channels_last+compile (default: the '
+        "device's list)")
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument(
         '--iters', type=int, default=3, help='timed iterations per round')
@@ -54,7 +63,20 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=3,
         help='alternating framework/bare rounds (the best round counts)')
-    parser.add_argument('--num-workers', type=int)
+    parser.add_argument('--num-workers', type=int, help='data mode workers')
+    parser.add_argument(
+        '--cache-images',
+        action='store_true',
+        help='data mode: a second row with the dataset image cache')
+    peak = parser.add_mutually_exclusive_group()
+    peak.add_argument(
+        '--measure-matmul',
+        action='store_true',
+        help='measure the dense matmul rate MFU is relative to')
+    peak.add_argument(
+        '--peak-tflops',
+        type=float,
+        help='the matmul rate for MFU, in TFLOP/s (no measuring)')
     parser.add_argument('--out', help='JSON output path')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -65,48 +87,35 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    variants = args.variants or bm.supported_variants(args.device)
-    results = []
-    if args.mode in ('training', 'both'):
-        results += bm.benchmark_training(cfg, args.device, args.batch_size,
-                                         variants, args.warmup, args.iters,
-                                         args.rounds)
-    if args.mode in ('inference', 'both'):
-        results += bm.benchmark_inference(cfg, args.device,
-                                          args.infer_batch_size, variants,
-                                          args.warmup, args.iters, args.rounds)
-    if args.mode in ('data', 'both'):
-        results.append(
-            bm.benchmark_data(cfg, args.batch_size, args.num_workers,
-                              max(args.iters * args.rounds, 5)))
-    summary = bm.summarise(results)
     out = args.out or osp.join(
         cfg.get('work_dir')
         or osp.join('work_dirs',
                     osp.splitext(osp.basename(args.config))[0]),
         'benchmark_results.json')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    report = dict(
-        config=args.config,
+
+    def save(report: dict) -> None:
+        with open(out, 'w') as f:
+            json.dump(report, f, indent=2)
+
+    report = run_benchmark(
+        cfg,
+        args.config,
+        mode=args.mode,
         device=args.device,
-        device_name=(torch.cuda.get_device_name()
-                     if args.device.startswith('cuda') else
-                     platform.processor() or platform.machine()),
-        torch=torch.__version__,
-        num_threads=torch.get_num_threads(),
-        input_size=list(cfg.codec.input_size) if 'codec' in cfg else None,
-        peak_memory=dict(
-            model=bm.peak_memory_method(args.device),
-            data=bm.peak_memory_method('cpu')),
-        results=[r.to_dict() for r in results],
-        summary=summary)
-    with open(out, 'w') as f:
-        json.dump(report, f, indent=2)
-    print(bm.format_table(results))
-    for part, method in report['peak_memory'].items():
-        print(f'peak MB ({part}): {method}')
-    for key, value in summary.items():
-        print(f'{key}: {value:.3f}')
+        batch_size=args.batch_size,
+        infer_batch_size=args.infer_batch_size,
+        variants=args.variants,
+        warmup=args.warmup,
+        iters=args.iters,
+        rounds=args.rounds,
+        num_workers=args.num_workers,
+        cache_images=args.cache_images,
+        peak_tflops=args.peak_tflops,
+        measure_matmul=args.measure_matmul,
+        progress=save)
+    save(report)
+    print('\n'.join(report_lines(report)))
     print(f'written to {out}')
 
 

@@ -4,12 +4,14 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.fileio import exists
+from mmengine.logging import print_log
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from ..metainfo import get_landmark_set
 from .annotations import (check_annotated_image, image_source, read_coco_file,
                           spacing_value)
+from .image_cache import ImageCache
 
 
 @DATASETS.register_module()
@@ -37,6 +39,12 @@ class CephalometricDataset(BaseCocoStyleDataset):
             when ``metainfo`` is not given. Defaults to ``'isbi2015'``.
         metainfo (dict, optional): Explicit MMPose metainfo; overrides
             ``landmark_set``.
+        cache_images (bool): Decode every image once when the dataset is
+            built and give each sample its pixels in ``img`` (which
+            ``LoadCephalogram`` takes instead of reading the file); see
+            :mod:`ceph_landmarks.datasets.image_cache` for the memory it
+            takes (logged) and how DataLoader workers share it. Defaults
+            to False.
         **kwargs: Passed to :class:`BaseCocoStyleDataset` (``ann_file``,
             ``data_root``, ``data_prefix``, ``pipeline``, ``test_mode``...).
 
@@ -53,10 +61,39 @@ class CephalometricDataset(BaseCocoStyleDataset):
     def __init__(self,
                  landmark_set: str = 'isbi2015',
                  metainfo: Optional[dict] = None,
+                 cache_images: bool = False,
                  **kwargs) -> None:
         if metainfo is None:
             metainfo = get_landmark_set(landmark_set)
+        self.cache_images = cache_images
+        self._image_cache: Optional[ImageCache] = None
         super().__init__(metainfo=metainfo, **kwargs)
+
+    def full_init(self) -> None:
+        """Load the annotations, then (``cache_images``) decode the images.
+
+        Runs where the dataset is built, in the main process before the
+        DataLoader's workers start (unless ``lazy_init``: then in the
+        process of the first access).
+        """
+        super().full_init()
+        if self.cache_images and self._image_cache is None:
+            self._image_cache = ImageCache(
+                self.get_data_info(i)['img_path'] for i in range(len(self)))
+            print_log(
+                f'{type(self).__name__} ({self.ann_file}): '
+                f'{len(self._image_cache)} images decoded into memory, '
+                f'{self._image_cache.nbytes / 2**20:.1f} MiB (cache_images; '
+                'shared by forked DataLoader workers)',
+                logger='current')
+
+    def get_data_info(self, idx: int) -> dict:
+        """The data info of sample ``idx``, with its decoded image in
+        ``img`` once the image cache is built."""
+        info = super().get_data_info(idx)
+        if self._image_cache is not None:
+            info['img'] = self._image_cache.get(info['img_path'])
+        return info
 
     def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
         """Read and check the annotation file, then parse each image.
