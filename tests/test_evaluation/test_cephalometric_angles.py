@@ -1,4 +1,10 @@
-"""Cephalometric angles against hand-computed values, resolution by name."""
+"""Cephalometric angles against hand-computed values, resolution by name.
+
+Also the deprecated angle-only interface (``cephalometric_angles``,
+``available_measurements``, ``MEASUREMENTS``): its outputs as recorded
+before it became a wrapper over ``MEASUREMENT_SPECS``, and its warnings.
+"""
+import importlib
 import math
 
 import numpy as np
@@ -9,7 +15,17 @@ from ceph_landmarks.evaluation.functional import (available_measurements,
                                                   vector_angle)
 from ceph_landmarks.evaluation.functional.cephalometric_angles import (
     anb, fma, impa, interincisal_angle, sna, snb, upper_incisor_to_sn)
+from ceph_landmarks.evaluation.functional.cephalometric_measurements import (
+    MEASUREMENT_SPECS, measurement_values)
+from ceph_landmarks.evaluation.functional.legacy_angle_interface import \
+    MEASUREMENTS
 from ceph_landmarks.metainfo import landmark_names
+
+# the calls of the deprecated interface warn; test_deprecation_warnings
+# checks the warnings, the other tests its results
+pytestmark = pytest.mark.filterwarnings(
+    'ignore:(cephalometric_angles|available_measurements) is deprecated'
+    ':DeprecationWarning')
 
 P = np.array  # a point (x, y); image axes: x right, y down
 
@@ -264,3 +280,54 @@ def test_requested_angles_in_the_requested_order():
     assert available_measurements(
         ['sella', 'nasion', 'a_point', 'b_point',
          'upper_incisor_tip']) == ['SNA', 'SNB', 'ANB']
+
+
+def test_deprecation_warnings_name_the_replacement():
+    names = landmark_names('isbi2015')
+    with pytest.warns(
+            DeprecationWarning,
+            match='cephalometric_angles is deprecated: use '
+            'measurement_values'):
+        cephalometric_angles(_spread_keypoints(len(names)), names)
+    with pytest.warns(
+            DeprecationWarning,
+            match='available_measurements is deprecated: use '
+            'supported_measurements'):
+        available_measurements(names)
+
+
+def test_measurements_come_from_the_measurement_table():
+    table = {spec.key: spec for spec in MEASUREMENT_SPECS}
+    assert list(MEASUREMENTS) == [
+        'SNA', 'SNB', 'ANB', 'FMA', 'U1-SN', 'IMPA', 'U1-L1'
+    ]
+    for key, (function, points) in MEASUREMENTS.items():
+        if key == 'U1-SN':  # the one angle the table does not list
+            assert (function, points) == (upper_incisor_to_sn, ('S', 'N', 'U1',
+                                                                'U1A'))
+        else:
+            assert (function, points) == (table[key].function,
+                                          table[key].points)
+
+
+def test_angles_equal_measurement_values():
+    names = landmark_names('aariz')
+    kpts = _spread_keypoints(len(names))
+    values = measurement_values(kpts, names)
+    for key, angle in cephalometric_angles(kpts, names).items():
+        if key != 'U1-SN':
+            assert float(angle) == values[key]
+
+
+def test_old_module_path_still_exports_the_moved_names():
+    functional = 'ceph_landmarks.evaluation.functional'
+    old = importlib.import_module(f'{functional}.cephalometric_angles')
+    for name, module in [('MEASUREMENTS', 'legacy_angle_interface'),
+                         ('cephalometric_angles', 'legacy_angle_interface'),
+                         ('available_measurements', 'legacy_angle_interface'),
+                         ('resolve_landmarks', 'cephalometric_landmarks'),
+                         ('LANDMARK_ALIASES', 'cephalometric_landmarks')]:
+        new = importlib.import_module(f'{functional}.{module}')
+        assert getattr(old, name) is getattr(new, name)
+    with pytest.raises(AttributeError, match="no attribute 'XYZ'"):
+        old.XYZ

@@ -1,7 +1,6 @@
 """Pure numpy evaluation functions."""
 from .cephalometric_analysis import MeasurementResult, cephalometric_analysis
-from .cephalometric_angles import (available_measurements,
-                                   cephalometric_angles, vector_angle)
+from .cephalometric_geometry import vector_angle
 from .cephalometric_measurements import (measurement_values,
                                          supported_measurements)
 from .cephalometric_norms import NORMS, classify_deviation
@@ -9,6 +8,8 @@ from .collapse import (PAIR_RECORD_KEYS, TOUCH_MM, collapsed_pairs,
                        landmark_pair_distances)
 from .crop_offsets import relative_error_spread
 from .interobserver import interobserver_agreement
+from .legacy_angle_interface import (available_measurements,
+                                     cephalometric_angles)
 from .radial_error import (mean_radial_error, mre_standard_error,
                            per_image_mre, per_landmark_errors,
                            radial_errors_mm, sdr_key, success_detection_rates)

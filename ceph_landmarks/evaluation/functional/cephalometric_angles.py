@@ -17,36 +17,55 @@ Conventions used throughout:
 
 The reference norms of these angles and the analyses they belong to
 (Steiner, Downs, Tweed, Jarabak) are in :mod:`.cephalometric_norms` and
-:mod:`.cephalometric_analysis`. This module also keeps the original
-angle-only interface, :func:`cephalometric_angles` over
-:data:`MEASUREMENTS` (seven angles), which the inference API uses.
-
-Landmarks are found by **name** (:data:`LANDMARK_ALIASES`), never by channel
-index, so every landmark set that contains the points gets the measurements
-(the 19 ISBI 2015 landmarks give SNA, SNB, ANB and FMA of
-:data:`MEASUREMENTS`; CL-Detection 2023 and 'Aariz, which add the incisor
-apices, give all seven).
+:mod:`.cephalometric_analysis`; which points each measurement takes, found
+by landmark name, is in
+:data:`~.cephalometric_measurements.MEASUREMENT_SPECS`. The older
+angle-only interface (``cephalometric_angles``, ``MEASUREMENTS``,
+``available_measurements``), deprecated, is in
+:mod:`.legacy_angle_interface` and stays importable from here.
 
 Examples:
     >>> s, n, a = np.array([0., 0.]), np.array([10., 0.]), np.array([10., 10.])
     >>> float(sna(s, n, a))
     90.0
 """
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+import importlib
+from typing import Any
 
 import numpy as np
 
 from .cephalometric_geometry import (angle_at, segment, signed_distance,
                                      vector_angle)
-from .cephalometric_landmarks import LANDMARK_ALIASES, resolve_landmarks
 
 __all__ = [
-    'vector_angle', 'sna', 'snb', 'anb', 'fma', 'upper_incisor_to_sn', 'impa',
+    'sna', 'snb', 'anb', 'fma', 'upper_incisor_to_sn', 'impa',
     'interincisal_angle', 'sn_mandibular_plane', 'upper_incisor_to_na',
     'lower_incisor_to_nb', 'facial_angle', 'angle_of_convexity', 'y_axis',
-    'fmia', 'gonial_angle', 'LANDMARK_ALIASES', 'MEASUREMENTS',
-    'resolve_landmarks', 'available_measurements', 'cephalometric_angles'
+    'fmia', 'gonial_angle'
 ]
+
+#: Names this module used to define, and the module that holds each now.
+_MOVED = {
+    'LANDMARK_ALIASES': 'cephalometric_landmarks',
+    'resolve_landmarks': 'cephalometric_landmarks',
+    'MEASUREMENTS': 'legacy_angle_interface',
+    'available_measurements': 'legacy_angle_interface',
+    'cephalometric_angles': 'legacy_angle_interface',
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names that moved out of this module, looked up on first use.
+
+    Imported lazily (PEP 562) because the legacy interface is built on
+    the measurement table, which imports this module; any other name
+    (``__path__``, which ``from ... import`` probes while the table is
+    half imported) fails without importing anything.
+    """
+    if name not in _MOVED:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(
+        importlib.import_module(f'.{_MOVED[name]}', __package__), name)
 
 
 def sna(s: np.ndarray, n: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -409,121 +428,3 @@ def gonial_angle(ar: np.ndarray, go: np.ndarray, me: np.ndarray) -> np.ndarray:
         ValueError: If Go coincides with Ar or Me.
     """
     return angle_at(go, ar, me, ('Go', 'Ar', 'Me'))
-
-
-#: Each measurement: its function and the points it takes, in argument
-#: order (keys of :data:`LANDMARK_ALIASES`).
-MEASUREMENTS: Dict[str, Tuple[Callable[..., np.ndarray], Tuple[str, ...]]] = {
-    'SNA': (sna, ('S', 'N', 'A')),
-    'SNB': (snb, ('S', 'N', 'B')),
-    'ANB': (anb, ('S', 'N', 'A', 'B')),
-    'FMA': (fma, ('Po', 'Or', 'Go', 'Me')),
-    'U1-SN': (upper_incisor_to_sn, ('S', 'N', 'U1', 'U1A')),
-    'IMPA': (impa, ('Go', 'Me', 'L1', 'L1A')),
-    'U1-L1': (interincisal_angle, ('U1', 'U1A', 'L1', 'L1A')),
-}
-
-
-def available_measurements(names: Sequence[str]) -> List[str]:
-    """Measurements whose landmarks are all in a landmark list.
-
-    Args:
-        names (Sequence[str]): Landmark names in channel order.
-
-    Returns:
-        list[str]: Keys of :data:`MEASUREMENTS`, in their order.
-
-    Examples:
-        >>> from ceph_landmarks.metainfo import landmark_names
-        >>> available_measurements(landmark_names('isbi2015'))
-        ['SNA', 'SNB', 'ANB', 'FMA']
-    """
-    found = resolve_landmarks(names)
-    return [
-        key for key, (_, points) in MEASUREMENTS.items()
-        if all(p in found for p in points)
-    ]
-
-
-def _measure_each(function: Callable[..., np.ndarray],
-                  points: List[np.ndarray]) -> np.ndarray:
-    """Apply ``function`` point set by point set, ``nan`` where undefined."""
-    shape = np.broadcast_shapes(*(p.shape[:-1] for p in points))
-    points = [np.broadcast_to(p, shape + (2, )) for p in points]
-    out = np.full(shape, np.nan)
-    for idx in np.ndindex(*shape):
-        try:
-            out[idx] = function(*(p[idx] for p in points))
-        except ValueError:
-            pass
-    return out
-
-
-def cephalometric_angles(keypoints: np.ndarray,
-                         names: Sequence[str],
-                         measurements: Optional[Sequence[str]] = None,
-                         on_degenerate: str = 'raise'
-                         ) -> Mapping[str, np.ndarray]:
-    """Every requested cephalometric angle of one or many images.
-
-    Args:
-        keypoints (np.ndarray[..., K, 2]): Landmarks in an isotropic frame
-            (mm, or pixels when the pixels are square), channel order of
-            ``names``.
-        names (Sequence[str]): The ``K`` landmark names.
-        measurements (Sequence[str], optional): Keys of
-            :data:`MEASUREMENTS`; ``None`` measures all that ``names``
-            allow (:func:`available_measurements`).
-        on_degenerate (str): ``'raise'`` raises ``ValueError`` when a
-            segment has zero length; ``'nan'`` gives ``nan`` for that
-            angle of that image instead.
-
-    Returns:
-        dict[str, np.ndarray[...]]: Angle in degrees per measurement, with
-        the leading shape of ``keypoints`` (a 0-d array for one image).
-
-    Raises:
-        ValueError: If ``keypoints`` does not match ``names``, a requested
-            measurement is unknown or its landmarks are not in ``names``,
-            ``on_degenerate`` is invalid, or (with ``'raise'``) a segment
-            has zero length.
-
-    Examples:
-        >>> from ceph_landmarks.metainfo import landmark_names
-        >>> names = landmark_names('isbi2015')
-        >>> kpts = np.random.default_rng(0).uniform(0, 100, (19, 2))
-        >>> sorted(cephalometric_angles(kpts, names))
-        ['ANB', 'FMA', 'SNA', 'SNB']
-    """
-    if on_degenerate not in ('raise', 'nan'):
-        raise ValueError("on_degenerate must be 'raise' or 'nan', but got "
-                         f'{on_degenerate!r}')
-    keypoints = np.asarray(keypoints, dtype=np.float64)
-    if keypoints.ndim < 2 or keypoints.shape[-2:] != (len(names), 2):
-        raise ValueError(f'keypoints must have shape [..., {len(names)}, 2] '
-                         f'for {len(names)} landmark names, but got '
-                         f'{keypoints.shape}')
-    found = resolve_landmarks(names)
-    if measurements is None:
-        measurements = available_measurements(names)
-    results = {}
-    for key in measurements:
-        if key not in MEASUREMENTS:
-            raise ValueError(f'unknown measurement {key!r}; known '
-                             f'measurements are {list(MEASUREMENTS)}')
-        function, points = MEASUREMENTS[key]
-        missing = [p for p in points if p not in found]
-        if missing:
-            raise ValueError(f'{key} needs the landmarks ' + ', '.join(
-                f'{p} ({" or ".join(LANDMARK_ALIASES[p])})'
-                for p in missing) + ', which are not in the landmark '
-                             'list')
-        args = [keypoints[..., found[p], :] for p in points]
-        if on_degenerate == 'raise':
-            try:
-                results[key] = np.asarray(function(*args))
-            except ValueError as err:
-                raise ValueError(f'{key} is undefined: {err}') from err
-        else:
-            results[key] = _measure_each(function, args)
-    return results
