@@ -134,6 +134,85 @@ def _patch_weights_only_globals() -> None:
         add_safe_globals(mmengine_checkpoint_safe_globals())
 
 
+def _patch_dist_init_on_cpu() -> bool:
+    """Let ``--launcher pytorch`` (``tools/dist_train.sh``) run on CPU.
+
+    Problem: mmengine 0.10.7's ``_init_dist_pytorch`` calls
+    ``torch.cuda.set_device(LOCAL_RANK)`` unconditionally on a machine
+    without an NPU / MLU / MUSA, and the configs inherit MMPose's
+    ``env_cfg.dist_cfg.backend='nccl'``. Without CUDA the first raises
+    ``AssertionError: Torch not compiled with CUDA enabled`` (or "no CUDA
+    GPUs are available") and NCCL cannot be initialised anyway.
+
+    Condition: mmengine runs on the CPU (``mmengine.device.get_device()``
+    is ``'cpu'``: no CUDA, NPU, MLU, MPS, DIPU or MUSA device). Then the
+    process group is initialised without selecting a device, with ``gloo``
+    in place of ``nccl`` (a warning says so);
+    other backends and ``init_backend`` values go to mmengine unchanged.
+    With a CUDA device this patch does nothing and NCCL stays the default.
+
+    Returns:
+        bool: Whether mmengine's function was wrapped.
+    """
+    from mmengine.device import get_device
+    from mmengine.dist import utils as dist_utils
+    if get_device() != 'cpu':
+        return False
+    original = dist_utils._init_dist_pytorch
+
+    def init_dist_pytorch_cpu(backend: str,
+                              init_backend: str = 'torch',
+                              **kwargs) -> None:
+        if init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        cpu_backend = 'gloo' if backend == 'nccl' else backend
+        if cpu_backend != backend:
+            from mmengine.logging import print_log
+            print_log(
+                f'env_cfg.dist_cfg.backend={backend!r} needs CUDA, which '
+                f'is not available: using {cpu_backend!r} on the CPU',
+                logger='current',
+                level=logging.WARNING)
+        torch.distributed.init_process_group(backend=cpu_backend, **kwargs)
+
+    init_dist_pytorch_cpu.__wrapped__ = original
+    dist_utils._init_dist_pytorch = init_dist_pytorch_cpu
+    return True
+
+
+def _patch_ddp_device_ids_on_cpu() -> bool:
+    """Let the Runner wrap a CPU model in ``MMDistributedDataParallel``.
+
+    Problem: mmengine 0.10.7's ``Runner.wrap_model`` always passes
+    ``device_ids=[LOCAL_RANK]``, and torch's ``DistributedDataParallel``
+    refuses them for a module on the CPU (``ValueError: ...
+    device_ids and output_device arguments only work with single-device/
+    multiple-device GPU modules or CPU modules``).
+
+    Condition: mmengine runs on the CPU (as in
+    :func:`_patch_dist_init_on_cpu`). Then ``device_ids`` given to
+    ``MMDistributedDataParallel`` is dropped when every parameter of the
+    module is on the CPU, which is what DDP expects for a CPU module.
+
+    Returns:
+        bool: Whether the wrapper's ``__init__`` was wrapped.
+    """
+    from mmengine.device import get_device
+    from mmengine.model import MMDistributedDataParallel
+    if get_device() != 'cpu':
+        return False
+    original = MMDistributedDataParallel.__init__
+
+    def init_on_cpu(self, module: torch.nn.Module, *args, **kwargs) -> None:
+        if all(p.device.type == 'cpu' for p in module.parameters()):
+            kwargs.pop('device_ids', None)
+        original(self, module, *args, **kwargs)
+
+    init_on_cpu.__wrapped__ = original
+    MMDistributedDataParallel.__init__ = init_on_cpu
+    return True
+
+
 _APPLIED = False
 
 
@@ -144,4 +223,6 @@ def apply_patches() -> None:
         return
     _patch_torchvision_ops()
     _patch_weights_only_globals()
+    _patch_dist_init_on_cpu()
+    _patch_ddp_device_ids_on_cpu()
     _APPLIED = True

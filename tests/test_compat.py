@@ -1,12 +1,18 @@
-"""Compatibility patches: torchvision import and weights_only loading."""
+"""Compatibility patches: torchvision import, weights_only loading and
+distributed training on the CPU."""
 import os
 import pickle
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
+from mmengine import device as mmengine_device
+from mmengine.dist import utils as dist_utils
 from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.model import MMDistributedDataParallel
 
+from ceph_landmarks import compat
 from ceph_landmarks.engine import load_local_checkpoint
 
 
@@ -87,3 +93,66 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
             RuntimeError, match=r"getattr\(.*'tofile'\) is not "
             'allowed'):
         load_local_checkpoint(str(path))
+
+
+def _cuda_set_device(device):
+    raise AssertionError(f'torch.cuda.set_device({device}) called')
+
+
+def test_dist_init_on_cpu_uses_gloo_and_no_cuda_device(monkeypatch):
+    calls = []
+    monkeypatch.setattr(mmengine_device, 'get_device', lambda: 'cpu')
+    monkeypatch.setattr(
+        dist_utils, '_init_dist_pytorch', lambda *args, **kwargs: calls.append(
+            ('mmengine', args, kwargs)))
+    monkeypatch.setattr(torch.cuda, 'set_device', _cuda_set_device)
+    monkeypatch.setattr(dist, 'init_process_group',
+                        lambda **kwargs: calls.append(('torch', (), kwargs)))
+    assert compat._patch_dist_init_on_cpu()
+
+    dist_utils._init_dist_pytorch('nccl', timeout=5)
+    dist_utils._init_dist_pytorch('mpi')
+    dist_utils._init_dist_pytorch('nccl', init_backend='deepspeed')
+    assert calls == [
+        ('torch', (), dict(backend='gloo', timeout=5)),
+        ('torch', (), dict(backend='mpi')),
+        ('mmengine', ('nccl', ), dict(init_backend='deepspeed')),
+    ]
+
+
+def test_dist_init_with_cuda_is_left_to_mmengine(monkeypatch):
+    original = dist_utils._init_dist_pytorch
+    monkeypatch.setattr(mmengine_device, 'get_device', lambda: 'cuda')
+    assert not compat._patch_dist_init_on_cpu()
+    assert dist_utils._init_dist_pytorch is original
+
+
+@pytest.fixture
+def one_rank_gloo(tmp_path):
+    """A gloo process group of one rank."""
+    dist.init_process_group(
+        'gloo', init_method=f'file://{tmp_path}/store', rank=0, world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+def test_ddp_of_a_cpu_model_drops_device_ids(monkeypatch, one_rank_gloo):
+    init = MMDistributedDataParallel.__init__
+    mmengine_init = getattr(init, '__wrapped__', init)
+    monkeypatch.setattr(MMDistributedDataParallel, '__init__', mmengine_init)
+    # the problem: what Runner.wrap_model passes for a CPU model
+    with pytest.raises(ValueError, match='device_ids'):
+        MMDistributedDataParallel(torch.nn.Linear(2, 2), device_ids=[0])
+
+    monkeypatch.setattr(mmengine_device, 'get_device', lambda: 'cpu')
+    assert compat._patch_ddp_device_ids_on_cpu()
+    model = MMDistributedDataParallel(torch.nn.Linear(2, 2), device_ids=[0])
+    assert model.device_ids is None
+    assert model(torch.ones(1, 2)).shape == (1, 2)
+
+
+def test_ddp_with_cuda_is_left_to_mmengine(monkeypatch):
+    init = MMDistributedDataParallel.__init__
+    monkeypatch.setattr(mmengine_device, 'get_device', lambda: 'cuda')
+    assert not compat._patch_ddp_device_ids_on_cpu()
+    assert MMDistributedDataParallel.__init__ is init

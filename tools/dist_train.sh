@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Multi-GPU training through torchrun: tools/dist_train.sh CONFIG GPUS [ARGS]
+# Distributed training through torchrun: tools/dist_train.sh CONFIG NPROC [ARGS]
+# NPROC processes on this node, one per GPU (NCCL); without CUDA they train
+# on the CPU with gloo (see ceph_landmarks/compat.py). ARGS go to
+# tools/train.py. Environment: PYTHON (default python), PORT (the master's
+# port, default 29500), NNODES, NODE_RANK, MASTER_ADDR.
 set -euo pipefail
 CONFIG=$1
-GPUS=$2
+NPROC=$2
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
@@ -11,5 +15,5 @@ PYTHON=${PYTHON:-python}
 
 "$PYTHON" -m torch.distributed.run \
   --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-  --nproc_per_node="$GPUS" --master_port="$PORT" \
+  --nproc_per_node="$NPROC" --master_port="$PORT" \
   "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch "${@:3}"

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from mmengine.dataset import worker_init_fn as mmengine_worker_init_fn
 from mmengine.dist import all_gather_object, get_rank, get_world_size
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmpose.registry import HOOKS
 
 from ..worker_init import epoch_worker_init_fn
@@ -52,16 +52,30 @@ class RandomStateHook(Hook):
     warns. A checkpoint written without this hook still resumes, with a
     warning that the run is then not exact.
 
+    In distributed training only rank 0 writes checkpoints (mmengine's
+    ``Runner.save_checkpoint`` is ``master_only``), so
+    ``before_save_checkpoint`` cannot gather the other ranks' states (a
+    collective on one rank waits forever). Every rank gathers them instead
+    just before ``CheckpointHook`` may save: after each training epoch,
+    before validation (the best checkpoint) and, when a ``CheckpointHook``
+    saves by iteration, after each training iteration.
+
     Examples:
         >>> default_hooks = dict(random_state=dict(type='RandomStateHook'))
     """
 
-    # Last in every stage: it restores the generators after the other
-    # hooks' ``before_train`` and ``after_val``.
-    priority = 'LOWEST'
+    # Last in every stage but for ``CheckpointHook`` (VERY_LOW, 90, which
+    # draws no random numbers): it restores the generators after the other
+    # hooks' ``before_train`` and ``after_val``, and gathers every rank's
+    # states before ``CheckpointHook`` saves them.
+    priority = 85
 
     def __init__(self) -> None:
         self._train_states: Optional[RandomStates] = None
+        # distributed: every rank's states at iteration ``_gathered_iter``
+        self._gathered: Optional[List[RandomStates]] = None
+        self._gathered_iter: Optional[int] = None
+        self._gather_every_iter = False
         self._resume_iter: Optional[int] = None
         self._resume_states: Optional[List[RandomStates]] = None
 
@@ -72,6 +86,9 @@ class RandomStateHook(Hook):
         Args:
             runner (Runner): The runner of the training process.
         """
+        self._gather_every_iter = get_world_size() > 1 and any(
+            isinstance(hook, CheckpointHook) and not hook.by_epoch
+            for hook in runner.hooks)
         loader = runner.train_dataloader
         init_fn = loader.worker_init_fn
         if init_fn is None or (isinstance(init_fn, partial)
@@ -114,6 +131,41 @@ class RandomStateHook(Hook):
             runner (Runner): The runner of the validation process.
         """
         self._train_states = _capture()
+        self._gather(runner, self._train_states)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        """Distributed, with checkpoints by iteration: gather every rank's
+        states for the checkpoint ``CheckpointHook`` may save next.
+
+        Args:
+            runner (Runner): The runner of the training process.
+            batch_idx (int): Index of the batch in the epoch (unused).
+            data_batch (dict, optional): The batch (unused).
+            outputs (dict, optional): The model's outputs (unused).
+        """
+        if self._gather_every_iter:
+            self._gather(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        """Distributed: gather every rank's states for the checkpoint
+        ``CheckpointHook`` may save next.
+
+        Args:
+            runner (Runner): The runner of the training process.
+        """
+        self._gather(runner)
+
+    def _gather(self, runner, states: Optional[RandomStates] = None) -> None:
+        """Keep the states of all ranks (``states``, by default the current
+        ones, on this rank) for ``before_save_checkpoint`` on rank 0. A
+        collective, which every rank calls; nothing when not distributed."""
+        if get_world_size() > 1:
+            self._gathered = all_gather_object(states or _capture())
+            self._gathered_iter = runner.iter
 
     def after_val(self, runner) -> None:
         """Put back the training generators stashed before validation.
@@ -129,14 +181,25 @@ class RandomStateHook(Hook):
         """Write every rank's generator states into ``checkpoint``.
 
         During validation (the best checkpoint) these are the training
-        states stashed before it.
+        states stashed before it. Distributed, this runs on rank 0 alone
+        and writes the states all ranks gathered at this iteration (see
+        :meth:`_gather`).
 
         Args:
             runner (Runner): The runner of the training process.
             checkpoint (dict): The checkpoint about to be saved.
         """
-        states = self._train_states or _capture()
-        checkpoint['random_states'] = all_gather_object(states)
+        own = [self._train_states or _capture()]
+        if get_world_size() == 1:
+            checkpoint['random_states'] = own
+        elif self._gathered_iter == runner.iter:
+            checkpoint['random_states'] = self._gathered
+        else:
+            runner.logger.warning(
+                f'Checkpoint at iteration {runner.iter} saved where the '
+                'ranks did not gather their random states: it holds rank '
+                '0\'s alone, so resuming from it is not exact.')
+            checkpoint['random_states'] = own
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Keep the checkpoint's generator states for ``before_train``.
