@@ -262,8 +262,10 @@ def _benchmark(check: Check, timeout: float, config: str, tiny: str,
     else:
         cmd += [
             config, '--device', 'cuda', '--batch-size',
-            str(batch), '--variants', *CUMULATIVE_VARIANTS, '--warmup', '3',
-            '--iters', '10', '--rounds', '2', '--num-workers', workers
+            str(batch), '--infer-batch-size',
+            str(batch), '--variants', *CUMULATIVE_VARIANTS, '--infer-variants',
+            'fp32', 'amp_bf16+channels_last', '--warmup', '3', '--iters', '10',
+            '--rounds', '2', '--num-workers', workers
         ]
     cmd += ['--mode', 'both', '--cache-images', '--out', out]
     if peak:
