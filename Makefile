@@ -4,7 +4,7 @@ CONFIG ?= configs/synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py
 DATA_ROOT ?=
 WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo test lint bundle
+.PHONY: install demo test lint bundle compact-data gpu-check-smoke
 
 install:
 	bash tools/install.sh
@@ -15,6 +15,18 @@ PYTHON_VERSION ?= 3.12
 BUNDLE_DIR ?= bundle
 bundle:
 	PYTHON_VERSION=$(PYTHON_VERSION) BUNDLE_DIR=$(BUNDLE_DIR) bash tools/make_bundle.sh
+
+# A half-size copy of the development X-rays (25 MB, 0.288 mm/px) that can
+# travel to a GPU machine with the repository (tools/gpu_check.sh reads it)
+HAMEDAN ?= ../shared/data/hamedan
+compact-data: install
+	$(PY) data_converters/downscale_labelme.py --src $(HAMEDAN) \
+	  --out data/hamedan_compact --scale 0.5 --spacing 0.144
+
+# The GPU check's steps on CPU with tiny sizes (a few minutes)
+gpu-check-smoke: install
+	bash tools/gpu_check.sh work_dirs/gpu_check_smoke --cpu-smoke \
+	  --work-dir work_dirs/gpu_check_smoke/work
 
 demo: install
 	CONFIG=$(CONFIG) DATA_ROOT=$(DATA_ROOT) WORK_DIR=$(WORK_DIR) bash tools/demo.sh
