@@ -6,6 +6,7 @@ Usage:
     python tools/benchmark.py CONFIG [--mode training|inference|data|both]
         [--device cuda] [--batch-size N] [--infer-batch-size N]
         [--variants fp32 amp_bf16 amp_bf16+channels_last+compile ...]
+        [--infer-variants fp32 amp_bf16 ...]
         [--warmup 2] [--iters 3] [--rounds 3] [--num-workers N]
         [--cache-images] [--measure-matmul | --peak-tflops T]
         [--out benchmark_results.json] [--cfg-options ...]
@@ -55,6 +56,10 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         help='e.g. fp32 amp_bf16+channels_last+compile (default: the '
         "device's list)")
+    parser.add_argument(
+        '--infer-variants',
+        nargs='+',
+        help='inference variants, if not those of --variants')
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument(
         '--iters', type=int, default=3, help='timed iterations per round')
@@ -106,6 +111,7 @@ def main() -> None:
         batch_size=args.batch_size,
         infer_batch_size=args.infer_batch_size,
         variants=args.variants,
+        infer_variants=args.infer_variants,
         warmup=args.warmup,
         iters=args.iters,
         rounds=args.rounds,

@@ -7,7 +7,8 @@ The report (a JSON-serialisable dict):
 
 * ``config``, ``device``, ``device_name``, ``torch``, ``cuda`` (CUDA
   version torch was built with, or ``None``), ``num_threads``,
-  ``input_size`` (``[W, H]`` or ``None``), ``variants`` (canonical names);
+  ``input_size`` (``[W, H]`` or ``None``), ``variants`` and
+  ``infer_variants`` (canonical names, training and inference);
 * ``peak_memory``: ``{'model': ..., 'data': ...}``, how peak memory was
   measured (a sentence each);
 * ``model_gflops_per_sample``: GFLOPs of one forward pass of one sample
@@ -91,6 +92,7 @@ def run_benchmark(cfg: Config,
                   batch_size: Optional[int] = None,
                   infer_batch_size: int = 1,
                   variants: Optional[Sequence[str]] = None,
+                  infer_variants: Optional[Sequence[str]] = None,
                   warmup: int = 2,
                   iters: int = 3,
                   rounds: int = 3,
@@ -111,6 +113,8 @@ def run_benchmark(cfg: Config,
         infer_batch_size (int): Inference batch size.
         variants (Sequence[str], optional): Variant names; defaults to
             :func:`.benchmark_variants.default_variants`.
+        infer_variants (Sequence[str], optional): Inference variants, if
+            not ``variants`` (say without ``compile``, slow to build).
         warmup, iters, rounds (int): See :func:`.benchmark.
             benchmark_training`; the data mode times
             ``max(iters * rounds, 5)`` batches.
@@ -138,6 +142,8 @@ def run_benchmark(cfg: Config,
         parse_variant(name).name
         for name in (variants or default_variants(device))
     ]
+    infer_names = [parse_variant(name).name
+                   for name in infer_variants] if infer_variants else names
     parts = MODES[mode]
     rate, matmul = _matmul_rate(device, peak_tflops, measure_matmul)
     flops, flops_error = None, None
@@ -155,6 +161,7 @@ def run_benchmark(cfg: Config,
         num_threads=torch.get_num_threads(),
         input_size=list(cfg.codec.input_size) if 'codec' in cfg else None,
         variants=names,
+        infer_variants=infer_names,
         peak_memory=dict(
             model=peak_memory_method(device), data=peak_memory_method('cpu')),
         model_gflops_per_sample=None if flops is None else flops / 1e9,
@@ -176,12 +183,9 @@ def run_benchmark(cfg: Config,
         if progress is not None:
             progress(report)
 
-    if 'training' in parts:
-        bm.benchmark_training(cfg, device, batch_size, names, warmup, iters,
-                              rounds, add)
-    if 'inference' in parts:
-        bm.benchmark_inference(cfg, device, infer_batch_size, names, warmup,
-                               iters, rounds, add)
+    # the data rows first: quick and bounded (a run cut short in a slow
+    # compile keeps them), and their workers are gone before the model is
+    # timed
     if 'data' in parts:
         data_iters = max(iters * rounds, 5)
         for cached in (False, True)[:1 + cache_images]:
@@ -189,6 +193,12 @@ def run_benchmark(cfg: Config,
                 bm.benchmark_data(cfg, batch_size, num_workers, data_iters,
                                   cached)
             ])
+    if 'training' in parts:
+        bm.benchmark_training(cfg, device, batch_size, names, warmup, iters,
+                              rounds, add)
+    if 'inference' in parts:
+        bm.benchmark_inference(cfg, device, infer_batch_size, infer_names,
+                               warmup, iters, rounds, add)
     report['complete'] = True
     return report
 

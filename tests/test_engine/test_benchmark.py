@@ -156,7 +156,7 @@ def test_report_fields_and_mfu(tiny_data):
         rounds=1,
         peak_tflops=0.5,
         progress=lambda r: partial.append(json.loads(json.dumps(r))))
-    assert report['variants'] == ['fp32']
+    assert report['variants'] == report['infer_variants'] == ['fp32']
     assert report['matmul_tflops'] == 0.5
     assert report['matmul'] == dict(source='given', dtype=None, n=None)
     gflops = report['model_gflops_per_sample']
@@ -268,6 +268,7 @@ def test_benchmark_tool_writes_results(tiny_data, tmp_path):
     proc = run_tool('benchmark.py', TINY_CONFIG, '--device', 'cpu',
                     '--iters', '1', '--rounds', '1', '--warmup', '1', '--out',
                     str(out), '--cache-images', '--measure-matmul',
+                    '--infer-variants', 'fp32', 'channels_last',
                     *data_options(tiny_data))
     report = json.load(open(out))
     rows = {
@@ -293,6 +294,9 @@ def test_benchmark_tool_writes_results(tiny_data, tmp_path):
     assert summary['data_vs_training_cache'] > 0
     assert report['matmul']['source'] == 'measured'
     assert report['matmul_tflops'] > 0 and report['complete']
+    assert report['variants'] == report['infer_variants'] == [
+        'fp32', 'fp32+channels_last'
+    ]
     assert report['model_gflops_per_sample'] > 0
     method = peak_memory_method('cpu')
     assert report['peak_memory'] == dict(model=method, data=method)
