@@ -50,10 +50,11 @@ one, and on CPU the resident-set high-water mark is reset through
 ``/proc/self/clear_refs`` (``None`` where that is impossible); see
 :mod:`ceph_landmarks.engine.peak_memory`.
 """
+import contextlib
 import copy
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, ContextManager, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
@@ -139,11 +140,11 @@ def _batch(cfg: Config, loader: str, batch_size: int) -> dict:
     return pseudo_collate(samples)
 
 
-def _autocast(device: str, variant: Variant):
-    return torch.autocast(
-        device_type=device.split(':')[0],
-        dtype=variant.amp_dtype or torch.float32,
-        enabled=variant.amp)
+def _autocast(device: str, variant: Variant) -> ContextManager:
+    """Autocast to the variant's dtype; nothing for fp32."""
+    if not variant.amp:
+        return contextlib.nullcontext()
+    return torch.autocast(device.split(':')[0], dtype=variant.amp_dtype)
 
 
 def _compiled(fn: Callable, variant: Variant) -> Callable:
