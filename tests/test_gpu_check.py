@@ -79,6 +79,23 @@ def test_steps_run_in_order_and_the_json_is_rewritten_after_each(
     assert '$ sleep 5' in open(check.log_path).read()
 
 
+def test_a_step_cut_short_keeps_what_it_measured(tmp_path, monkeypatch):
+
+    def cut(check, timeout):
+        raise gpu_check.PartialResult(
+            subprocess.TimeoutExpired(['benchmark'], 1), dict(rows=[1]))
+
+    monkeypatch.setattr(gpu_check, 'STEPS',
+                        [gpu_check.Step('cut', 10, cut, min_s=0)])
+    monkeypatch.setattr(gpu_check, 'NEEDS', {})
+    check = make_check(tmp_path)
+    assert gpu_check.run_check(check) == 1
+    entry = read_summary(check)['cut']
+    assert entry['status'] == 'timeout'
+    assert entry['result'] == dict(rows=[1])
+    assert entry['error'].startswith('TimeoutExpired')
+
+
 def test_a_failing_command_reports_its_exit_status_and_output(tmp_path):
     check = make_check(tmp_path)
     gpu_check.os.makedirs(check.out)

@@ -163,6 +163,14 @@ class Check:
         return self.sh([VENV_PY] + args, timeout, **kwargs)
 
 
+class PartialResult(Exception):
+    """A step that failed or ran out of time after measuring something."""
+
+    def __init__(self, error: Exception, result: dict) -> None:
+        super().__init__(str(error))
+        self.error, self.result = error, result
+
+
 def result_line(output: str) -> dict:
     """The JSON printed after ``RESULT`` by a snippet."""
     lines = [ln for ln in output.splitlines() if ln.startswith('RESULT ')]
@@ -271,11 +279,21 @@ def _benchmark(check: Check, timeout: float, config: str, tiny: str,
     if peak:
         cmd += ['--peak-tflops', str(peak)]
     cmd += ['--cfg-options', *_dataset_options(check, True)]
-    check.py(cmd, timeout)
+    try:
+        check.py(cmd, timeout)
+    except (RuntimeError, subprocess.TimeoutExpired) as err:
+        if not osp.isfile(out):
+            raise
+        with open(out) as f:  # rewritten after each variant: keep those
+            raise PartialResult(err, _benchmark_result(json.load(f)))
     with open(out) as f:
-        report = json.load(f)
+        return _benchmark_result(json.load(f))
+
+
+def _benchmark_result(report: dict) -> dict:
     return dict(
-        config=config if not check.cpu_smoke else tiny,
+        config=report['config'],
+        complete=report.get('complete', True),
         results=report['results'],
         summary=report.get('summary'),
         model_gflops_per_sample=report.get('model_gflops_per_sample'),
@@ -457,6 +475,13 @@ def run_check(check: Check) -> int:
             start = time.monotonic()
             try:
                 entry = dict(status='ok', result=step.run(check, limit))
+            except PartialResult as partial:
+                entry = dict(
+                    status='timeout'
+                    if isinstance(partial.error, subprocess.TimeoutExpired)
+                    else 'failed',
+                    error=f'{type(partial.error).__name__}: {partial.error}',
+                    result=partial.result)
             except subprocess.TimeoutExpired:
                 entry = dict(status='timeout', error=f'over {limit:.0f} s')
             except Exception as err:  # recorded; the next step runs
