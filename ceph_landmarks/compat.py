@@ -213,6 +213,49 @@ def _patch_ddp_device_ids_on_cpu() -> bool:
     return True
 
 
+def _patch_mmpose_to_numpy_bfloat16() -> bool:
+    """Let MMPose turn bfloat16 tensors into numpy arrays.
+
+    Problem: mmpose 1.3.2's ``to_numpy`` (``mmpose/utils/tensor_utils.py``)
+    calls ``tensor.numpy()``, and numpy has no bfloat16. Under AMP with
+    ``dtype='bfloat16'`` the heads' outputs are bfloat16, so
+    ``HeatmapHead.loss`` (its accuracy) and every head's ``decode`` fail
+    with ``TypeError: Got unsupported ScalarType BFloat16``: training and
+    inference with bfloat16 AMP cannot run.
+
+    Condition: ``to_numpy`` raises that error for a bfloat16 tensor. Then a
+    wrapper converts a bfloat16 tensor to float32 first (exact: every
+    bfloat16 value is a float32 value) and calls the original; any other
+    input goes to the original unchanged. The wrapper replaces the function
+    in ``mmpose.utils.tensor_utils`` (which its own recursion and every
+    later ``from ... import to_numpy`` reads) and in every loaded MMPose
+    module that imported it by name.
+
+    Returns:
+        bool: Whether the function was wrapped.
+    """
+    from mmpose.utils import tensor_utils
+    original = tensor_utils.to_numpy
+    try:
+        original(torch.zeros(1, dtype=torch.bfloat16))
+        return False
+    except TypeError:
+        pass
+
+    def to_numpy(x, *args, **kwargs):
+        if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16:
+            x = x.float()
+        return original(x, *args, **kwargs)
+
+    to_numpy.__wrapped__ = original
+    to_numpy.__doc__ = original.__doc__
+    for name, module in list(sys.modules.items()):
+        if (name.split('.')[0] == 'mmpose'
+                and getattr(module, 'to_numpy', None) is original):
+            module.to_numpy = to_numpy
+    return True
+
+
 _APPLIED = False
 
 
@@ -225,4 +268,5 @@ def apply_patches() -> None:
     _patch_weights_only_globals()
     _patch_dist_init_on_cpu()
     _patch_ddp_device_ids_on_cpu()
+    _patch_mmpose_to_numpy_bfloat16()
     _APPLIED = True
