@@ -157,19 +157,24 @@ for folder in site.getsitepackages():
   log "$VENV sees the packages of $("$PYTHON" -c 'import sys; print(sys.prefix)')"
 }
 
-# Fail unless .venv's Python imports every module of ENV_MODULES.
+# Fail unless .venv's Python imports torch and finds the other modules of
+# ENV_MODULES (torchvision is not imported: ceph_landmarks.compat mends the
+# import of a CUDA torchvision next to a CPU torch).
 check_env_modules() {
   local missing
   missing=$("$PY" - "${ENV_MODULES[@]}" <<'EOF'
-import importlib
 import sys
+from importlib.util import find_spec
 
 for entry in sys.argv[1:]:
     module, name = entry.split(':')
-    try:
-        importlib.import_module(module)
-    except ImportError:
+    if find_spec(module) is None:
         print(name)
+if find_spec('torch') is not None:
+    try:
+        import torch  # noqa: F401
+    except Exception as err:  # a CUDA build without its libraries, say
+        print(f'torch ({type(err).__name__}: see python -c "import torch")')
 EOF
   ) || die "$PY does not run"
   [[ -z "$missing" ]] ||

@@ -81,11 +81,16 @@ platform_options() {
 }
 
 # A Python that can prepare the sdists' metadata without build isolation
-# (xtcocotools' setup.py imports numpy, mmcv's imports pkg_resources): $1 when
-# it can, else a throwaway venv under $2 with setuptools 80.9.0 and numpy.
+# (xtcocotools' setup.py imports numpy, mmcv's imports pkg_resources, and
+# either needs bdist_wheel): $1 when it can, else a throwaway venv under $2
+# with setuptools 80.9.0 and numpy.
 sdist_python() {
   local py=$1 tmp=$2
-  if "$py" -c 'import numpy, pkg_resources' 2>/dev/null; then
+  if "$py" -c '
+import numpy, pkg_resources
+from importlib.util import find_spec
+assert find_spec("setuptools.command.bdist_wheel") or find_spec("wheel")
+' 2>/dev/null; then
     echo "$py"
     return
   fi
