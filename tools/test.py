@@ -25,6 +25,7 @@ import os.path as osp
 
 import mmengine
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
@@ -132,7 +133,7 @@ class SaveMetricsHook(Hook):
         self.out_file = out_file
 
     def after_test_epoch(self, runner, metrics=None) -> None:
-        if metrics is not None:
+        if metrics is not None and is_main_process():
             mmengine.dump(metrics, self.out_file)
 
 
