@@ -314,7 +314,7 @@ def step_cuda_tests(check: Check, timeout: float) -> dict:
     xml = osp.join(check.work, 'cuda_tests.xml')
     try:
         check.py([
-            '-m', 'pytest', 'tests', '-m', 'cuda', '-q', '-rs', '-p',
+            '-m', 'pytest', 'tests/test_cuda', '-m', 'cuda', '-q', '-rs', '-p',
             'no:cacheprovider', f'--junitxml={xml}'
         ], timeout)
         failed = False
