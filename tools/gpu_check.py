@@ -86,8 +86,9 @@ MATMUL_SNIPPET = r'''
 import json, sys, torch
 from ceph_landmarks.engine.benchmark import matmul_tflops
 device, n = sys.argv[1], int(sys.argv[2])
-rates = [matmul_tflops(device, torch.bfloat16, n) for _ in range(2)]
-print('RESULT ' + json.dumps(dict(device=device, n=n, dtype='bfloat16',
+dtype = torch.bfloat16 if device == 'cuda' else torch.float32
+rates = [matmul_tflops(device, dtype, n) for _ in range(2)]
+print('RESULT ' + json.dumps(dict(device=device, n=n, dtype=str(dtype),
                                   tflops=max(rates), runs=rates)))
 '''
 
@@ -200,7 +201,7 @@ def step_environment(check: Check, timeout: float) -> dict:
 
 
 def step_matmul(check: Check, timeout: float) -> dict:
-    n = '512' if check.cpu_smoke else '8192'
+    n = '256' if check.cpu_smoke else '8192'  # fp32 on CPU
     return result_line(
         check.py(['-c', MATMUL_SNIPPET, check.device, n], timeout))
 
