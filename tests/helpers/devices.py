@@ -1,9 +1,10 @@
 """The same check on the CPU and on a CUDA GPU (``tests/test_cuda``).
 
-A check is a function of the device (and dtype); the tests run it once per
-device. The CUDA variants carry the ``cuda`` marker (``pytest -m cuda``
-selects them alone) and are skipped, with the reason, where there is no GPU,
-so the logic of each check is proven by its CPU variant on any machine.
+A check is a function of the device (and dtype); a test runs it for each
+case of its ``parametrize`` list. The CUDA cases, made with
+:func:`on_cuda`, carry the ``cuda`` marker (``pytest -m cuda`` selects them
+alone) and are skipped, with the reason, where there is no GPU, so the
+logic of each check is proven by its CPU case on any machine.
 
 Also here: one framework training step (``model.train_step``) that records
 the loss and the gradients before the update, and mmengine's
@@ -12,7 +13,7 @@ the loss and the gradients before the update, and mmengine's
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import pytest
 import torch
@@ -29,13 +30,10 @@ NEEDS_CUDA = pytest.mark.skipif(
     '(run `pytest -m cuda` on a machine with one)')
 
 
-def on_cuda(*values, id: str = None) -> 'pytest.param':
-    """A ``parametrize`` case marked ``cuda`` and skipped without a GPU."""
+def on_cuda(*values: Any, id: Optional[str] = None) -> Any:
+    """A ``parametrize`` case (``pytest.param``) marked ``cuda`` and skipped
+    without a GPU."""
     return pytest.param(*values, marks=(pytest.mark.cuda, NEEDS_CUDA), id=id)
-
-
-#: ``parametrize('device', DEVICES)``: the CPU always, CUDA where present.
-DEVICES = [pytest.param('cpu', id='cpu'), on_cuda('cuda', id='cuda')]
 
 
 def train_batch(config: str, data_root: str, batch_size: int = 2) -> dict:
