@@ -7,11 +7,15 @@ import pytest
 
 from helpers import REPO_ROOT
 
+CONVERTING = ['--out', '--skip-invalid']
 CONVERTERS = {
-    'isbi2015': ['--root', '--annotator'],
-    'cldetection2023': ['--stack', '--labels', '--seed'],
-    'aariz': ['--root', '--spacing-csv'],
-    'labelme': ['--ann-dirs', '--spacing', '--label-map', '--img-dir'],
+    'isbi2015': ['--root', '--annotator', *CONVERTING],
+    'cldetection2023': ['--stack', '--labels', '--seed', *CONVERTING],
+    'aariz': ['--root', '--spacing-csv', *CONVERTING],
+    'labelme':
+    ['--ann-dirs', '--spacing', '--label-map', '--img-dir', *CONVERTING],
+    # copies LabelMe files at a smaller scale: nothing to skip
+    'downscale_labelme': ['--src', '--ann-dirs', '--scale', '--out'],
 }
 
 
@@ -34,5 +38,5 @@ def test_help_of_every_converter():
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, f'{name}.py --help failed:\n{err}'
         assert out.startswith(f'usage: {name}.py')
-        for option in CONVERTERS[name] + ['--out', '--skip-invalid']:
+        for option in CONVERTERS[name]:
             assert option in out, f'{name}.py --help lacks {option}'
