@@ -384,6 +384,7 @@ def step_train(check: Check, timeout: float) -> dict:
         '--epochs',
         str(epochs), *extra, '--cfg-options',
         f'train_cfg.val_interval={max(1, epochs // 4)}',
+        'train_dataloader.dataset.cache_images=True',
         *_dataset_options(check, False)
     ], timeout)
     figures = training_figures(_scalars(work_dir), batch)
