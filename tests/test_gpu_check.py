@@ -79,6 +79,23 @@ def test_steps_run_in_order_and_the_json_is_rewritten_after_each(
     assert '$ sleep 5' in open(check.log_path).read()
 
 
+def test_skipped_steps_count_as_met_needs(tmp_path, monkeypatch):
+    ran = []
+    monkeypatch.setattr(gpu_check, 'STEPS', [
+        gpu_check.Step(
+            name, 10, lambda check, t, n=name: ran.append(n), min_s=0)
+        for name in ('install', 'bench', 'train')
+    ])
+    monkeypatch.setattr(gpu_check, 'NEEDS', dict(train=['install']))
+    check = make_check(tmp_path)
+    check.skip = ('install', 'bench')
+    assert gpu_check.run_check(check) == 0
+    assert ran == ['train']
+    summary = read_summary(check)
+    assert summary['bench']['reason'] == 'not asked for (--skip)'
+    assert summary['train']['status'] == 'ok'
+
+
 def test_a_step_cut_short_keeps_what_it_measured(tmp_path, monkeypatch):
 
     def cut(check, timeout):
