@@ -1,24 +1,14 @@
 """``tools/gpu_check.sh``: the step runner (fast, with stand-in steps) and
 the whole check in its ``--cpu-smoke`` mode (slow)."""
-import importlib.util
 import json
 import os.path as osp
 import subprocess
 
 import pytest
 
-from helpers.paths import REPO_ROOT
+from helpers import REPO_ROOT, load_tool
 
-
-def load_gpu_check():
-    spec = importlib.util.spec_from_file_location(
-        'gpu_check', osp.join(REPO_ROOT, 'tools', 'gpu_check.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gpu_check = load_gpu_check()
+gpu_check = load_tool('gpu_check.py')
 
 
 def make_check(tmp_path, budget_s=100.0):

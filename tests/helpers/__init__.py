@@ -23,7 +23,7 @@ from .html_page import HtmlPage, read_html_page
 from .paths import (CONFIG_DIR, HAMEDAN, REFINE_CONFIG, REPO_ROOT, TINY_CONFIG,
                     TINY_HAMEDAN, TINY_SRPOSE, TINY_SRPOSE_FT, needs_hamedan)
 from .tools import (assert_one_error_line, data_options, last_run_scalars,
-                    run_tool)
+                    load_tool, run_tool)
 
 __all__ = [
     'build_tiny_model', 'save_runner_checkpoint', 'build_dataset', 'digests',
@@ -31,7 +31,8 @@ __all__ = [
     'random_points', 'save_image', 'write_labelme', 'write_landmark_variant',
     'CONFIG_DIR', 'HAMEDAN', 'REFINE_CONFIG', 'REPO_ROOT', 'TINY_CONFIG',
     'TINY_HAMEDAN', 'TINY_SRPOSE', 'TINY_SRPOSE_FT', 'needs_hamedan',
-    'assert_one_error_line', 'data_options', 'last_run_scalars', 'run_tool'
+    'assert_one_error_line', 'data_options', 'last_run_scalars', 'load_tool',
+    'run_tool'
 ]
 __all__ += [
     'chromium_or_skip', 'find_chromium', 'screenshot', 'HtmlPage',

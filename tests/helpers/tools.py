@@ -1,5 +1,7 @@
-"""Running ``tools/*.py`` in a subprocess and reading what a run wrote."""
+"""Running ``tools/*.py`` in a subprocess (or loading one as a module) and
+reading what a run wrote."""
 import glob
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -8,6 +10,16 @@ import sys
 from typing import List
 
 from .paths import REPO_ROOT
+
+
+def load_tool(script: str):
+    """``tools/<script>`` as a module (``tools/`` is not a package)."""
+    name = osp.splitext(script)[0]
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO_ROOT, 'tools', script))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(script: str,

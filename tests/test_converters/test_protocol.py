@@ -3,7 +3,6 @@
 seeds / ensemble / refinement / flip / external-set handling with its
 subprocesses replaced by fakes."""
 import csv
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -14,7 +13,7 @@ import pytest
 
 from ceph_landmarks.datasets.conversion import (kfold_parts, merge_annotations,
                                                 subset_annotations)
-from helpers import HAMEDAN, REPO_ROOT, TINY_HAMEDAN, needs_hamedan, run_tool
+from helpers import HAMEDAN, TINY_HAMEDAN, load_tool, needs_hamedan, run_tool
 
 
 def test_kfold_parts_are_disjoint_and_seeded():
@@ -99,17 +98,7 @@ def test_protocol_two_folds_on_six_images(tmp_path):
 # argument handling and summary maths, with `run` replaced by FakeTools (no
 # conversion, training or testing happens)
 
-
-def load_protocol():
-    """tools/run_protocol.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        'run_protocol', osp.join(REPO_ROOT, 'tools', 'run_protocol.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-protocol = load_protocol()
+protocol = load_tool('run_protocol.py')
 
 
 def option(cmd, name):
