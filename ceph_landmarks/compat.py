@@ -256,6 +256,46 @@ def _patch_mmpose_to_numpy_bfloat16() -> bool:
     return True
 
 
+def _patch_mmpose_image_to_tensor() -> bool:
+    """Pack images into CHW tensors with numpy's transposing copy.
+
+    Problem: MMPose's ``PackPoseInputs`` turns each HWC image into a CHW
+    tensor with ``torch.from_numpy(img).permute(2, 0, 1).contiguous()``
+    (``image_to_tensor`` in ``mmpose/datasets/transforms/formatting.py``).
+    torch does that strided uint8 copy about 10 times slower than numpy
+    (3.4 ms against 0.3 ms for a 512 x 512 x 3 image, measured in one run
+    on this project's CPU machine), which made it the largest part of the
+    CL-Detection data pipeline per sample (about 40 %, with the affine warp
+    about 33 %).
+
+    Condition: always where MMPose has that function; the replacement
+    returns an equal tensor (same shape, dtype and values, a copy for
+    several channels, as before) for a single array, and leaves sequences
+    of arrays to the original, which stacks through the module's
+    ``image_to_tensor`` and so through this one.
+
+    Returns:
+        bool: Whether the function was replaced.
+    """
+    import numpy as np
+    from mmpose.datasets.transforms import formatting
+    original = getattr(formatting, 'image_to_tensor', None)
+    if original is None or hasattr(original, '__wrapped__'):
+        return False
+
+    def image_to_tensor(img):
+        if not isinstance(img, np.ndarray):
+            return original(img)
+        if img.ndim < 3:
+            img = img[..., None]
+        return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+
+    image_to_tensor.__wrapped__ = original
+    image_to_tensor.__doc__ = original.__doc__
+    formatting.image_to_tensor = image_to_tensor
+    return True
+
+
 _APPLIED = False
 
 
@@ -269,4 +309,5 @@ def apply_patches() -> None:
     _patch_dist_init_on_cpu()
     _patch_ddp_device_ids_on_cpu()
     _patch_mmpose_to_numpy_bfloat16()
+    _patch_mmpose_image_to_tensor()
     _APPLIED = True

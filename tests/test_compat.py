@@ -156,3 +156,32 @@ def test_ddp_with_cuda_is_left_to_mmengine(monkeypatch):
     monkeypatch.setattr(mmengine_device, 'get_device', lambda: 'cuda')
     assert not compat._patch_ddp_device_ids_on_cpu()
     assert MMDistributedDataParallel.__init__ is init
+
+
+def test_to_numpy_converts_bfloat16_through_float32():
+    from mmpose.models.heads import base_head
+    from mmpose.utils.tensor_utils import to_numpy
+    assert base_head.to_numpy is to_numpy  # modules that imported it by name
+    values = torch.tensor([1.5, -2.25, 3.0e5], dtype=torch.bfloat16)
+    with pytest.raises(TypeError, match='BFloat16'):
+        to_numpy.__wrapped__(values)  # the MMPose bug the patch works around
+    array = to_numpy(values)
+    assert array.dtype == np.float32
+    assert array.tolist() == values.float().tolist()
+    listed = to_numpy([values, values.float()])
+    assert [a.dtype for a in listed] == [np.float32, np.float32]
+
+
+@pytest.mark.parametrize('shape', [(5, 7, 3), (5, 7), (5, 7, 1)])
+def test_packed_image_tensor_equals_mmpose_original(shape):
+    from mmpose.datasets.transforms import PackPoseInputs, formatting
+    img = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    fast = formatting.image_to_tensor(img)
+    slow = formatting.image_to_tensor.__wrapped__(img)
+    assert fast.shape == slow.shape and fast.dtype == slow.dtype
+    assert torch.equal(fast, slow)
+    assert fast.is_contiguous()
+    stacked = formatting.image_to_tensor([img, img])
+    assert torch.equal(stacked, torch.stack([slow, slow]))
+    packed = PackPoseInputs(meta_keys=())(dict(img=img))
+    assert torch.equal(packed['inputs'], slow)
