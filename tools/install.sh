@@ -224,7 +224,9 @@ install_offline() {
   build_mmcv "${pip[@]}" --no-build-isolation "$mmcv"
   "${pip[@]}" --no-build-isolation "$xtcocotools"
   "${pip[@]}" "$dir"/*.whl
-  "${pip[@]}" --no-build-isolation -e "$ROOT"
+  # --use-pep517: an older pip (23.2 of Python 3.11's venv) would run
+  # `setup.py develop`, which calls pip again, with build isolation
+  "${pip[@]}" --no-build-isolation --use-pep517 -e "$ROOT"
 
   "$PY" -c "import ceph_landmarks, mmcv.ops, xtcocotools" ||
     die "the installed stack does not import (see the traceback above)"
