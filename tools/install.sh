@@ -191,6 +191,16 @@ bundle_file() {
   echo "$found"
 }
 
+# Exit 0 when .venv has the version of the sdist $1 (NAME-VERSION.tar.gz):
+# pip would compile it again (after an install that failed later, say).
+sdist_installed() {
+  local base
+  base=$(basename "$1" .tar.gz)
+  "$PY" -c 'import sys; from importlib.metadata import version
+sys.exit(version(sys.argv[1]) != sys.argv[2])' "${base%-*}" "${base##*-}" \
+    2>/dev/null
+}
+
 install_offline() {
   local dir=$1 stamp="$VENV/.ceph_landmarks_offline" hash py_version want
   [[ -d "$dir" ]] || die "bundle folder $dir does not exist (make it with" \
@@ -221,8 +231,10 @@ install_offline() {
 
   # setuptools 80.9.0 first: mmcv's setup.py and mmengine import pkg_resources
   "${pip[@]}" "$setuptools"
-  build_mmcv "${pip[@]}" --no-build-isolation "$mmcv"
-  "${pip[@]}" --no-build-isolation "$xtcocotools"
+  sdist_installed "$mmcv" ||
+    build_mmcv "${pip[@]}" --no-build-isolation "$mmcv"
+  sdist_installed "$xtcocotools" ||
+    "${pip[@]}" --no-build-isolation "$xtcocotools"
   "${pip[@]}" "$dir"/*.whl
   # --use-pep517: an older pip (23.2 of Python 3.11's venv) would run
   # `setup.py develop`, which calls pip again, with build isolation
