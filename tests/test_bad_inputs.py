@@ -21,7 +21,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pytest
-import SimpleITK as sitk
 import torch
 from PIL import Image
 
@@ -140,6 +139,8 @@ def cldetection_inputs(ctx: Ctx) -> Tuple[Path, Path]:
         for z in range(2) for k in range(38)
     ]
     stack_path = ctx.inputs / 'train_stack.mha'
+    sitk = pytest.importorskip(
+        'SimpleITK', reason='SimpleITK is not installed')
     sitk.WriteImage(
         sitk.GetImageFromArray(stack, isVector=True), str(stack_path))
     labels_path = ctx.inputs / 'train-gt.json'
