@@ -86,6 +86,15 @@ def test_skipped_steps_count_as_met_needs(tmp_path, monkeypatch):
     assert summary['train']['status'] == 'ok'
 
 
+def test_step_limits_from_the_command_line():
+    assert gpu_check.step_limits(['install=1500', 'matmul=5']) == dict(
+        install=1500.0, matmul=5.0)
+    with pytest.raises(SystemExit, match="no step 'instal'"):
+        gpu_check.step_limits(['instal=10'])
+    with pytest.raises(SystemExit, match='not STEP=SECONDS'):
+        gpu_check.step_limits(['install=soon'])
+
+
 def test_a_step_cut_short_keeps_what_it_measured(tmp_path, monkeypatch):
 
     def cut(check, timeout):

@@ -113,6 +113,7 @@ class Check:
     data: str
     budget_s: float
     skip: Tuple[str, ...] = ()
+    limits: Dict[str, float] = field(default_factory=dict)
     work: str = osp.join(ROOT, 'work_dirs', 'gpu_check')
     started: float = field(default_factory=time.monotonic)
     summary: Dict[str, object] = field(default_factory=dict)
@@ -471,7 +472,7 @@ def run_check(check: Check) -> int:
             if check.summary.get(n, {}).get('status') != 'ok'
             and n not in check.skip
         ]
-        limit = min(step.limit_s, check.left_s())
+        limit = min(check.limits.get(step.name, step.limit_s), check.left_s())
         if step.name in check.skip:
             entry['reason'] = 'not asked for (--skip)'
         elif failed_needs:
@@ -525,6 +526,22 @@ def format_summary(summary: dict) -> str:
     return '\n'.join(lines)
 
 
+def step_limits(items: List[str]) -> Dict[str, float]:
+    """``STEP=SECONDS`` items as a dict, each step name checked."""
+    names = [s.name for s in STEPS]
+    limits = {}
+    for item in items:
+        name, _, seconds = item.partition('=')
+        try:
+            limits[name] = float(seconds)
+        except ValueError:
+            raise SystemExit(f'error: --limit {item}: not STEP=SECONDS')
+        if name not in names:
+            raise SystemExit(f'error: --limit {item}: no step {name!r} '
+                             f'(steps: {", ".join(names)})')
+    return limits
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='folder for gpu_check.json and the log')
@@ -555,6 +572,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='steps to leave out (a rerun on a machine that has the install '
         'and the data, say)')
     parser.add_argument(
+        '--limit',
+        nargs='+',
+        default=[],
+        metavar='STEP=SECONDS',
+        help='another time limit for a step (install=1500 where mmcv '
+        'compiles on few cores, say)')
+    parser.add_argument(
         '--work-dir',
         default=osp.join(ROOT, 'work_dirs', 'gpu_check'),
         help='intermediate files (data, checkpoints, benchmark JSONs)')
@@ -570,6 +594,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         data=osp.abspath(args.data),
         budget_s=args.budget_s,
         skip=tuple(args.skip),
+        limits=step_limits(args.limit),
         work=osp.abspath(args.work_dir))
     return 1 if run_check(check) else 0
 
