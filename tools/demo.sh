@@ -35,8 +35,12 @@ import json, sys, time
 metrics = json.load(open(sys.argv[1]))
 print(f'\nDemo finished in {time.time() - float(sys.argv[3]):.0f} s; '
       f'best checkpoint {sys.argv[2]}')
+def unit(key):
+    if 'MRE' in key or key.endswith('_mm'):
+        return 'mm'
+    if key.endswith('_MAE'):
+        return 'deg'
+    return '%' if 'SDR' in key or key.endswith('_pct') else ''
 for key, value in metrics.items():
-    unit = ('mm' if 'MRE' in key else 'deg' if key.endswith('_MAE') else
-            '%')
-    print(f'  {key:<16} {value:8.3f} {unit}')
+    print(f'  {key:<16} {value:8.3f} {unit(key)}')
 PYEOF
