@@ -11,7 +11,7 @@ setup(
     version='0.1.0',
     description='MMPose plugin for cephalometric landmark detection',
     packages=find_packages(include=['ceph_landmarks', 'ceph_landmarks.*']),
-    package_data={'ceph_landmarks': ['metainfo/*.py']},
+    package_data={'ceph_landmarks': ['core/metainfo/*.py']},
     python_requires='>=3.9',
     install_requires=[],
 )

@@ -1,8 +1,12 @@
 """Compatibility patches for running the 2023-2024 OpenMMLab stack on a
 current torch. Applied once, when :mod:`ceph_landmarks` is imported.
 
-Each patch states the upstream problem and the condition under which it is
-applied; none of them changes behaviour where the problem does not occur.
+Each patch fixes a failure of the pinned stack (torch 2.13, torchvision
+0.28, mmengine 0.10.7, mmpose 1.3.2), names the upstream issue or fix it
+mirrors, and is applied only where that failure occurs (checked by version
+or by the symptom itself); a call that works without the patch behaves as
+before. Speed-ups are not patched in here: they are opt-in parts of the
+package (for example the ``PackCephalogramInputs`` transform).
 """
 import importlib.util
 import logging
@@ -18,6 +22,12 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
+#: The last mmengine release whose checkpoint loaders call ``torch.load``
+#: without ``weights_only`` (fixed on mmengine's main branch after it).
+_MMENGINE_WITHOUT_WEIGHTS_ONLY = '0.10.7'
+#: The first torch whose ``torch.load`` defaults to ``weights_only=True``.
+_TORCH_WEIGHTS_ONLY_DEFAULT = '2.6.0'
+
 
 def _patch_torchvision_ops() -> bool:
     """Let the pure-Python part of torchvision import without its C++ ops.
@@ -29,8 +39,13 @@ def _patch_torchvision_ops() -> bool:
     with ``RuntimeError: operator torchvision::nms does not exist``. MMPose's
     visualizer imports torchvision, so building a Runner fails.
 
-    Condition: torchvision is installed and importing it raises exactly that
-    error. Then the schemas of the two operators that
+    Upstream: reported as pytorch/pytorch#122494 and #157648 (answered by
+    installing a matching torchvision build); no upstream fix known:
+    torchvision's ``_meta_registrations`` does not check that its
+    extension loaded.
+
+    Condition (symptom): torchvision is installed and importing it raises
+    exactly that error. Then the schemas of the two operators that
     ``_meta_registrations`` needs (``nms`` and ``qnms``) are defined without
     any kernel and torchvision is imported again. Calling those operators
     still fails (nothing in this package does); with a working extension
@@ -95,7 +110,9 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
     weights), ``message_hub`` holds mmengine ``HistoryBuffer`` objects with
     numpy arrays and their statistics methods (pickled through
     ``getattr``, see :func:`history_buffer_getattr`), and numpy scalars
-    appear in logged values.
+    appear in logged values. The package's own loader
+    (:func:`ceph_landmarks.models.checkpoint_loader.load_local_checkpoint`)
+    allows exactly these while it loads.
     """
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
@@ -114,24 +131,60 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
     ] + dtype_classes
 
 
-def _patch_weights_only_globals() -> None:
+def weights_only_globals_needed(torch_version: str,
+                                mmengine_version: str) -> bool:
+    """Whether mmengine's loaders need the allow-list on these versions.
+
+    torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine
+    up to 0.10.7 calls ``torch.load`` without ``weights_only``; later
+    mmengine passes ``weights_only=False`` itself (see
+    :func:`_patch_weights_only_globals`).
+
+    Args:
+        torch_version (str): ``torch.__version__``, e.g. ``'2.13.0+cpu'``.
+        mmengine_version (str): ``mmengine.__version__``.
+
+    Returns:
+        bool: True for torch >= 2.6 together with mmengine <= 0.10.7.
+    """
+    from mmengine.utils import digit_version
+    return (digit_version(torch_version)
+            >= digit_version(_TORCH_WEIGHTS_ONLY_DEFAULT)
+            and digit_version(mmengine_version)
+            <= digit_version(_MMENGINE_WITHOUT_WEIGHTS_ONLY))
+
+
+def _patch_weights_only_globals() -> bool:
     """Allow-list exactly the globals mmengine checkpoints need.
 
     Problem: since torch 2.6 ``torch.load`` defaults to ``weights_only=True``
-    and mmengine 0.10.7 does not pass ``weights_only``, so every Runner
-    checkpoint fails with ``Unsupported global: GLOBAL
+    and mmengine 0.10.7's ``load_from_local`` (used by ``load_checkpoint``,
+    MMPose's ``init_model``, ``init_cfg=dict(type='Pretrained')`` and a
+    Runner's ``load_from`` / ``resume``) does not pass ``weights_only``, so
+    every Runner checkpoint fails with ``Unsupported global: GLOBAL
     numpy._core.multiarray._reconstruct``.
 
-    Condition: torch provides ``torch.serialization.add_safe_globals``
-    (torch >= 2.5, which accepts ``(object, name)`` pairs). The allow-list
-    names numpy's array reconstruction, dtypes, mmengine's ``HistoryBuffer``
-    and a ``getattr`` restricted to its statistics; ``weights_only`` stays on,
-    so a checkpoint that pickles any other callable (``os.system``...) is
-    still refused.
+    Upstream: open-mmlab/mmengine#1655, fixed on mmengine's main branch by
+    open-mmlab/mmengine#1670 (commit 151a87ab, October 2025, after 0.10.7
+    and unreleased), which passes ``weights_only=False`` instead.
+
+    Condition (version): torch >= 2.6 and mmengine <= 0.10.7 (see
+    :func:`weights_only_globals_needed`). The allow-list names numpy's
+    array reconstruction, dtypes, mmengine's ``HistoryBuffer`` and a
+    ``getattr`` restricted to its statistics; ``weights_only`` stays on, so
+    a checkpoint that pickles any other callable (``os.system``...) is
+    still refused. The package's own loader does not depend on this patch
+    (it allows the same globals only while it loads).
+
+    Returns:
+        bool: Whether the globals were allow-listed.
     """
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is not None:
-        add_safe_globals(mmengine_checkpoint_safe_globals())
+    import mmengine
+    if not weights_only_globals_needed(torch.__version__,
+                                       mmengine.__version__):
+        return False
+    torch.serialization.add_safe_globals(mmengine_checkpoint_safe_globals())
+    return True
 
 
 def _patch_dist_init_on_cpu() -> bool:
@@ -144,12 +197,18 @@ def _patch_dist_init_on_cpu() -> bool:
     ``AssertionError: Torch not compiled with CUDA enabled`` (or "no CUDA
     GPUs are available") and NCCL cannot be initialised anyway.
 
-    Condition: mmengine runs on the CPU (``mmengine.device.get_device()``
-    is ``'cpu'``: no CUDA, NPU, MLU, MPS, DIPU or MUSA device). Then the
-    process group is initialised without selecting a device, with ``gloo``
-    in place of ``nccl`` (a warning says so);
-    other backends and ``init_backend`` values go to mmengine unchanged.
-    With a CUDA device this patch does nothing and NCCL stays the default.
+    Upstream: no upstream fix known; ``mmengine/dist/utils.py`` on
+    mmengine's main branch (commit 25434293) still calls
+    ``torch.cuda.set_device`` there.
+
+    Condition (symptom): mmengine runs on the CPU
+    (``mmengine.device.get_device()`` is ``'cpu'``: no CUDA, NPU, MLU, MPS,
+    DIPU or MUSA device), where mmengine's function always fails in
+    ``torch.cuda.set_device``. Then the process group is initialised
+    without selecting a device, with ``gloo`` in place of ``nccl`` (a
+    warning says so); other ``init_backend`` values go to mmengine
+    unchanged. With a device this patch does nothing and NCCL stays the
+    default.
 
     Returns:
         bool: Whether mmengine's function was wrapped.
@@ -189,10 +248,13 @@ def _patch_ddp_device_ids_on_cpu() -> bool:
     device_ids and output_device arguments only work with single-device/
     multiple-device GPU modules or CPU modules``).
 
-    Condition: mmengine runs on the CPU (as in
+    Upstream: no upstream fix known; ``Runner.wrap_model`` on mmengine's
+    main branch (commit 25434293) still passes ``device_ids``.
+
+    Condition (symptom): mmengine runs on the CPU (as in
     :func:`_patch_dist_init_on_cpu`). Then ``device_ids`` given to
     ``MMDistributedDataParallel`` is dropped when every parameter of the
-    module is on the CPU, which is what DDP expects for a CPU module.
+    module is on the CPU, the one case in which torch refuses them.
 
     Returns:
         bool: Whether the wrapper's ``__init__`` was wrapped.
@@ -213,8 +275,26 @@ def _patch_ddp_device_ids_on_cpu() -> bool:
     return True
 
 
+#: The MMPose modules whose ``to_numpy`` gets bfloat16 head outputs in the
+#: package's models: ``BaseHead.decode`` (every head's prediction, the
+#: ``SRPoseHead``'s too) and ``HeatmapHead.loss`` (its training accuracy).
+TO_NUMPY_BFLOAT16_MODULES = ('mmpose.models.heads.base_head',
+                             'mmpose.models.heads.heatmap_heads.heatmap_head')
+
+
+def _bfloat16_as_float32(x: object) -> object:
+    """``x`` with bfloat16 tensors (alone or in a list/tuple) as float32."""
+    if isinstance(x, torch.Tensor):
+        return x.float() if x.dtype == torch.bfloat16 else x
+    if isinstance(x, (list, tuple)) and any(
+            isinstance(t, torch.Tensor) and t.dtype == torch.bfloat16
+            for t in x):
+        return type(x)(_bfloat16_as_float32(t) for t in x)
+    return x
+
+
 def _patch_mmpose_to_numpy_bfloat16() -> bool:
-    """Let MMPose turn bfloat16 tensors into numpy arrays.
+    """Let MMPose's heads turn bfloat16 outputs into numpy arrays.
 
     Problem: mmpose 1.3.2's ``to_numpy`` (``mmpose/utils/tensor_utils.py``)
     calls ``tensor.numpy()``, and numpy has no bfloat16. Under AMP with
@@ -223,17 +303,29 @@ def _patch_mmpose_to_numpy_bfloat16() -> bool:
     with ``TypeError: Got unsupported ScalarType BFloat16``: training and
     inference with bfloat16 AMP cannot run.
 
-    Condition: ``to_numpy`` raises that error for a bfloat16 tensor. Then a
-    wrapper converts a bfloat16 tensor to float32 first (exact: every
-    bfloat16 value is a float32 value) and calls the original; any other
-    input goes to the original unchanged. The wrapper replaces the function
-    in ``mmpose.utils.tensor_utils`` (which its own recursion and every
-    later ``from ... import to_numpy`` reads) and in every loaded MMPose
-    module that imported it by name.
+    Upstream: no upstream fix known; ``to_numpy`` on MMPose's main branch
+    (commit 759b39c1) is unchanged, and torch keeps bfloat16 out of numpy
+    (pytorch/pytorch#110285).
+
+    Condition (symptom): ``to_numpy`` raises that error for a bfloat16
+    tensor. Then the modules of :data:`TO_NUMPY_BFLOAT16_MODULES` get a
+    wrapper that converts bfloat16 tensors (alone, or in the list or tuple
+    that ``unzip=True`` takes) to float32 first (exact: every bfloat16 value
+    is a float32 value) and calls the original; any other input goes to the
+    original unchanged.
+
+    Why rebinding a module's name: those modules do ``from
+    mmpose.utils.tensor_utils import to_numpy`` and call their own module
+    global, so replacing ``tensor_utils.to_numpy`` would not reach them,
+    and the heads that call it are MMPose's own classes (no package
+    subclass to override). ``tensor_utils.to_numpy`` itself and every other
+    MMPose module keep MMPose's function.
 
     Returns:
         bool: Whether the function was wrapped.
     """
+    import importlib
+
     from mmpose.utils import tensor_utils
     original = tensor_utils.to_numpy
     try:
@@ -243,56 +335,14 @@ def _patch_mmpose_to_numpy_bfloat16() -> bool:
         pass
 
     def to_numpy(x, *args, **kwargs):
-        if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16:
-            x = x.float()
-        return original(x, *args, **kwargs)
+        return original(_bfloat16_as_float32(x), *args, **kwargs)
 
     to_numpy.__wrapped__ = original
     to_numpy.__doc__ = original.__doc__
-    for name, module in list(sys.modules.items()):
-        if (name.split('.')[0] == 'mmpose'
-                and getattr(module, 'to_numpy', None) is original):
+    for name in TO_NUMPY_BFLOAT16_MODULES:
+        module = importlib.import_module(name)
+        if module.to_numpy is original:
             module.to_numpy = to_numpy
-    return True
-
-
-def _patch_mmpose_image_to_tensor() -> bool:
-    """Pack images into CHW tensors with numpy's transposing copy.
-
-    Problem: MMPose's ``PackPoseInputs`` turns each HWC image into a CHW
-    tensor with ``torch.from_numpy(img).permute(2, 0, 1).contiguous()``
-    (``image_to_tensor`` in ``mmpose/datasets/transforms/formatting.py``).
-    torch does that strided uint8 copy about 10 times slower than numpy
-    (3.4 ms against 0.3 ms for a 512 x 512 x 3 image, measured in one run
-    on this project's CPU machine), which made it the largest part of the
-    CL-Detection data pipeline per sample (about 40 %, with the affine warp
-    about 33 %).
-
-    Condition: always where MMPose has that function; the replacement
-    returns an equal tensor (same shape, dtype and values, a copy for
-    several channels, as before) for a single array, and leaves sequences
-    of arrays to the original, which stacks through the module's
-    ``image_to_tensor`` and so through this one.
-
-    Returns:
-        bool: Whether the function was replaced.
-    """
-    import numpy as np
-    from mmpose.datasets.transforms import formatting
-    original = getattr(formatting, 'image_to_tensor', None)
-    if original is None or hasattr(original, '__wrapped__'):
-        return False
-
-    def image_to_tensor(img):
-        if not isinstance(img, np.ndarray):
-            return original(img)
-        if img.ndim < 3:
-            img = img[..., None]
-        return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-
-    image_to_tensor.__wrapped__ = original
-    image_to_tensor.__doc__ = original.__doc__
-    formatting.image_to_tensor = image_to_tensor
     return True
 
 
@@ -309,5 +359,4 @@ def apply_patches() -> None:
     _patch_dist_init_on_cpu()
     _patch_ddp_device_ids_on_cpu()
     _patch_mmpose_to_numpy_bfloat16()
-    _patch_mmpose_image_to_tensor()
     _APPLIED = True

@@ -26,11 +26,12 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.datasets.annotations import read_spacing_csv
-from ceph_landmarks.datasets.conversion import (ConversionResult,
-                                                aariz_samples, convert_samples)
-from ceph_landmarks.datasets.conversion.aariz import AARIZ_SPLITS, SPACING_CSV
-from ceph_landmarks.metainfo import get_landmark_set
+from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.core.conversion import (ConversionResult, aariz_samples,
+                                            convert_samples)
+from ceph_landmarks.core.conversion.aariz import AARIZ_SPLITS, SPACING_CSV
+from ceph_landmarks.core.io.annotations import read_spacing_csv
+from ceph_landmarks.core.metainfo import get_landmark_set
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,7 +60,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> ConversionResult:
-    """Run the conversion, print its summary and return its result."""
+    """Run the conversion, print its summary and return its result.
+
+    Bad input (an unreadable file, a bad option value) ends in
+    ``SystemExit('error: <message>')``, as under
+    :func:`ceph_landmarks.cli.run_tool`.
+    """
     args = parse_args(argv)
     start = time.perf_counter()
     info = get_landmark_set('aariz')['keypoint_info']
@@ -67,7 +73,7 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
     symbols = [info[k]['abbr'] for k in sorted(info)]
     annotators = (['senior', 'junior']
                   if args.annotator == 'mean' else [args.annotator])
-    try:
+    with exit_on_input_error():
         table = read_spacing_csv(
             args.spacing_csv or osp.join(args.root, SPACING_CSV))
         samples = aariz_samples(args.root, symbols, names, annotators, table)
@@ -79,12 +85,10 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
             skip_invalid=args.skip_invalid,
             description=f"'Aariz ({args.annotator} annotation)",
             progress=functools.partial(tqdm, desc='aariz', unit='image'))
-    except (ValueError, OSError) as err:
-        raise SystemExit(f'error: {err}')
     print(result.summary())
     print(f'Done in {time.perf_counter() - start:.1f} s')
     return result
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -25,11 +25,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.datasets.conversion import (ConversionResult,
-                                                cldetection2023_samples,
-                                                convert_samples,
-                                                split_fractions)
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.core.conversion import (ConversionResult,
+                                            cldetection2023_samples,
+                                            convert_samples, split_fractions)
+from ceph_landmarks.core.metainfo import landmark_names
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -55,11 +55,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> ConversionResult:
-    """Run the conversion, print its summary and return its result."""
+    """Run the conversion, print its summary and return its result.
+
+    Bad input (an unreadable file, a bad option value) ends in
+    ``SystemExit('error: <message>')``, as under
+    :func:`ceph_landmarks.cli.run_tool`.
+    """
     args = parse_args(argv)
     start = time.perf_counter()
     names = landmark_names('cldetection2023')
-    try:
+    with exit_on_input_error():
         fractions = split_fractions(args.val_ratio, args.test_ratio)
         samples = cldetection2023_samples(args.stack, args.labels, names,
                                           fractions, args.seed)
@@ -72,12 +77,10 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
             description=f'CL-Detection 2023, seed {args.seed}',
             progress=functools.partial(
                 tqdm, desc='cldetection2023', unit='image'))
-    except (ValueError, OSError) as err:
-        raise SystemExit(f'error: {err}')
     print(result.summary())
     print(f'Done in {time.perf_counter() - start:.1f} s')
     return result
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

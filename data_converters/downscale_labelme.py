@@ -18,7 +18,7 @@ Writes (into ``--out``, new or empty; an earlier copy only with
     ``imagePath`` / ``imageWidth`` / ``imageHeight`` updated, everything
     else, annotation defects included, unchanged), ``spacing_mm.txt``
     (``--spacing / --scale``, with ``--spacing``) and ``README.md``. See
-    ``ceph_landmarks.datasets.conversion.downscale``.
+    ``ceph_landmarks.core.conversion.downscale``.
 
 Example (the Hamedan set at half resolution, 0.288 mm/px)::
 
@@ -43,8 +43,9 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.datasets.conversion import (DownscaleResult,
-                                                downscale_labelme_folders)
+from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.core.conversion import (DownscaleResult,
+                                            downscale_labelme_folders)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -84,7 +85,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> DownscaleResult:
-    """Write the copy, print its summary and return its result."""
+    """Write the copy, print its summary and return its result.
+
+    Bad input (an unreadable file, a bad option value) ends in
+    ``SystemExit('error: <message>')``, as under
+    :func:`ceph_landmarks.cli.run_tool`.
+    """
     args = parse_args(argv)
     ann_dirs = args.ann_dirs
     if args.src is not None:
@@ -99,7 +105,7 @@ def main(argv: Optional[List[str]] = None) -> DownscaleResult:
     # the README records how to make the copy again (in a new folder)
     command = shlex.join(['python', 'data_converters/downscale_labelme.py'] +
                          [a for a in given if a != '--overwrite'])
-    try:
+    with exit_on_input_error():
         result = downscale_labelme_folders(
             ann_dirs,
             args.out,
@@ -109,11 +115,9 @@ def main(argv: Optional[List[str]] = None) -> DownscaleResult:
             source=args.src,
             command=command,
             progress=functools.partial(tqdm, desc='downscale', unit='file'))
-    except (ValueError, OSError) as err:
-        raise SystemExit(f'error: {err}')
     print(result.summary())
     return result
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -22,11 +22,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.datasets.conversion import (ConversionResult,
-                                                convert_samples,
-                                                isbi2015_samples)
-from ceph_landmarks.datasets.conversion.isbi2015 import ISBI_SPLITS
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.core.conversion import (ConversionResult, convert_samples,
+                                            isbi2015_samples)
+from ceph_landmarks.core.conversion.isbi2015 import ISBI_SPLITS
+from ceph_landmarks.core.metainfo import landmark_names
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -52,13 +52,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> ConversionResult:
-    """Run the conversion, print its summary and return its result."""
+    """Run the conversion, print its summary and return its result.
+
+    Bad input (an unreadable file, a bad option value) ends in
+    ``SystemExit('error: <message>')``, as under
+    :func:`ceph_landmarks.cli.run_tool`.
+    """
     args = parse_args(argv)
     start = time.perf_counter()
     names = landmark_names('isbi2015')
     annotators = (['senior', 'junior']
                   if args.annotator == 'mean' else [args.annotator])
-    try:
+    with exit_on_input_error():
         samples = isbi2015_samples(args.root, annotators)
         result = convert_samples(
             samples,
@@ -68,12 +73,10 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
             skip_invalid=args.skip_invalid,
             description=f'ISBI 2015 ({args.annotator} annotation)',
             progress=functools.partial(tqdm, desc='isbi2015', unit='image'))
-    except (ValueError, OSError) as err:
-        raise SystemExit(f'error: {err}')
     print(result.summary())
     print(f'Done in {time.perf_counter() - start:.1f} s')
     return result
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

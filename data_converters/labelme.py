@@ -16,7 +16,7 @@ Writes (into ``--out``, which must be new):
     ``images/{stem}.png``, ``annotations/{train,val[,test]}.json`` (seeded
     split, COCO keypoints ``[x, y, v]``, per-image ``spacing``) and
     ``defects.json``. With several annotators the ground truth is their
-    mean (see ``ceph_landmarks.datasets.conversion.combine``) and the
+    mean (see ``ceph_landmarks.core.conversion.combine``) and the
     inter-observer MRE / SDR of the first two is printed.
 
 Example (the Hamedan set, both orthodontists)::
@@ -40,13 +40,12 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.datasets.annotations import read_spacing_csv
-from ceph_landmarks.datasets.conversion import (ConversionResult,
-                                                convert_samples,
-                                                labelme_samples,
-                                                load_label_map,
-                                                split_fractions)
-from ceph_landmarks.metainfo import landmark_names, list_landmark_sets
+from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.core.conversion import (ConversionResult, convert_samples,
+                                            labelme_samples, load_label_map,
+                                            split_fractions)
+from ceph_landmarks.core.io.annotations import read_spacing_csv
+from ceph_landmarks.core.metainfo import landmark_names, list_landmark_sets
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -100,7 +99,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> ConversionResult:
-    """Run the conversion, print its summary and return its result."""
+    """Run the conversion, print its summary and return its result.
+
+    Bad input (an unreadable file, a bad option value) ends in
+    ``SystemExit('error: <message>')``, as under
+    :func:`ceph_landmarks.cli.run_tool`.
+    """
     args = parse_args(argv)
     start = time.perf_counter()
     names = landmark_names(args.landmark_set)
@@ -113,7 +117,7 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
         if not ann_dirs:
             raise SystemExit(f'error: --annotator {args.annotator!r} is not '
                              f'one of the folders {args.ann_dirs}')
-    try:
+    with exit_on_input_error():
         fractions = split_fractions(args.val_ratio, args.test_ratio)
         samples = labelme_samples(
             ann_dirs,
@@ -135,12 +139,10 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
             description=f'LabelMe annotations ({args.annotator} of '
             f'{len(ann_dirs)} annotator folder(s)), seed {args.seed}',
             progress=functools.partial(tqdm, desc='labelme', unit='image'))
-    except (ValueError, OSError) as err:
-        raise SystemExit(f'error: {err}')
     print(result.summary())
     print(f'Done in {time.perf_counter() - start:.1f} s')
     return result
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -8,7 +8,7 @@ import os.path as osp
 
 import pytest
 
-from ceph_landmarks.datasets.synthetic import write_synthetic_split
+from ceph_landmarks.core.synthetic import write_synthetic_split
 from helpers import (REFINE_CONFIG, TINY_CONFIG, build_tiny_model,
                      data_options, run_tool, save_runner_checkpoint)
 

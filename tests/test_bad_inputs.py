@@ -24,7 +24,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from ceph_landmarks.models.checkpoint_loader import CheckpointError
 from helpers import (TINY_CONFIG, data_options, digests, grey_image,
                      random_points, run_tool, save_image, write_labelme)
 
@@ -176,7 +176,7 @@ def infer_tool(ctx: Ctx,
                checkpoint: Optional[Path] = None) -> Tool:
     ckpt = str(checkpoint or ctx.checkpoint)
     return Tool('infer.py', [
-        TINY_CONFIG, ckpt, *map(str, images), '--out',
+        TINY_CONFIG, *map(str, images), '--checkpoints', ckpt, '--out',
         str(ctx.scratch / 'out'), *extra
     ], names)
 
@@ -459,7 +459,7 @@ def api_spacing_csv_duplicate_image(ctx):
 
 @case
 def ground_truth_duplicate_image_ids(ctx):
-    from ceph_landmarks.apis.ground_truth import load_ground_truth
+    from ceph_landmarks.core.ground_truth import load_ground_truth
 
     def edit(coco):
         coco['images'][1]['id'] = coco['images'][0]['id']
@@ -495,7 +495,7 @@ def train_zero_byte_image(ctx):
 def evaluate_with(ctx: Ctx, checkpoint: Path, names: Sequence[str]) -> Tool:
     """``tools/test.py`` of the tiny config with ``checkpoint``."""
     return Tool('test.py', [
-        TINY_CONFIG,
+        TINY_CONFIG, '--checkpoints',
         str(checkpoint), '--work-dir',
         str(ctx.scratch), *data_options(ctx.tiny_data)
     ], names)

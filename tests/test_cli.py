@@ -1,10 +1,21 @@
-"""How tools end on bad input: ceph_landmarks.cli."""
+"""What the tools share (ceph_landmarks.cli): how they end on bad input,
+the options that name a model and ``--data-root``."""
+import argparse
+import json
+import subprocess
+import sys
+
 import pytest
+from mmengine.config import Config
 from torch.utils.data import DataLoader, Dataset
 
-from ceph_landmarks.cli import check_output_file, run_tool, user_error_message
-from ceph_landmarks.datasets.conversion import ImageReadError
-from ceph_landmarks.engine.checkpoint_loader import CheckpointError
+from ceph_landmarks.cli import (add_cascade_arguments, add_data_root_argument,
+                                check_cascade_arguments, check_output_file,
+                                exit_on_input_error, run_tool, set_data_root,
+                                user_error_message)
+from ceph_landmarks.core.conversion import ImageReadError
+from ceph_landmarks.models.checkpoint_loader import CheckpointError
+from helpers import REPO_ROOT
 
 
 class _Failing(Dataset):
@@ -77,6 +88,127 @@ def test_run_tool_exit_status_and_one_line(capsys, monkeypatch):
     monkeypatch.setenv('CEPH_LANDMARKS_TRACEBACK', '1')
     with pytest.raises(ValueError):
         run_tool(bad_input)
+
+
+def test_run_tool_takes_a_returned_result_for_success():
+    """A converter's main returns its result (for the tests): status 0."""
+    for result in (None, 0, object(), dict(images=3)):
+        with pytest.raises(SystemExit) as info:
+            run_tool(lambda: result)
+        assert info.value.code == 0
+
+
+def test_run_tool_runs_main_with_the_package_checkpoint_loader():
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from ceph_landmarks.models.checkpoint_loader import load_local_checkpoint
+    seen = []
+    with pytest.raises(SystemExit):
+        run_tool(lambda: seen.append(CheckpointLoader._schemes.get('')))
+    assert seen == [load_local_checkpoint]
+    assert CheckpointLoader._schemes.get('') is not load_local_checkpoint
+
+
+def test_exit_on_input_error_inside_a_main():
+    with pytest.raises(SystemExit) as info:
+        with exit_on_input_error():
+            raise FileNotFoundError('a.json: no such file')
+    assert info.value.code == 'error: a.json: no such file'
+    with pytest.raises(KeyError):
+        with exit_on_input_error():
+            raise KeyError('a bug')
+
+
+def test_the_shared_modules_import_no_torch():
+    """The converters end through run_tool: ceph_landmarks.cli (and the
+    converters) import where torch and OpenMMLab cannot."""
+    code = """
+import importlib, json, sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmpose'):
+            raise ModuleNotFoundError(f'{name} is blocked', name=name)
+
+sys.meta_path.insert(0, Block())
+import ceph_landmarks.cli
+import data_converters.labelme
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run([sys.executable, '-c', code],
+                         cwd=REPO_ROOT,
+                         capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    modules = json.loads(out.stdout.splitlines()[-1])
+    assert 'torch' not in modules
+
+
+def _model_parser():
+    parser = argparse.ArgumentParser(prog='tool')
+    add_cascade_arguments(parser)
+    return parser
+
+
+def test_cascade_arguments_are_the_predictor_keywords():
+    args = _model_parser().parse_args([
+        '--checkpoints', 'a.pth', 'b.pth', '--refine-config', 'r.py',
+        '--refine-checkpoints', 'r.pth', '--ensemble', 'points', '--flip-test'
+    ])
+    assert vars(args) == dict(
+        checkpoints=['a.pth', 'b.pth'],
+        refine_config='r.py',
+        refine_checkpoints=['r.pth'],
+        ensemble='points',
+        flip_test=True)
+    args = _model_parser().parse_args(['--checkpoints', 'a.pth'])
+    assert (args.refine_config, args.refine_checkpoints, args.ensemble,
+            args.flip_test) == (None, None, 'heatmap', False)
+
+
+@pytest.mark.parametrize('argv, message', [
+    ([], 'the following arguments are required: --checkpoints'),
+    (['--checkpoints', 'a.pth', '--refine-config', 'r.py'
+      ], '--refine-config and --refine-checkpoints go together'),
+    (['--checkpoints', 'a.pth', '--refine-checkpoints', 'r.pth'
+      ], '--refine-config and --refine-checkpoints go together'),
+    (['--checkpoints', 'a.pth', '--ensemble', 'median'
+      ], "argument --ensemble: invalid choice: 'median'"),
+])
+def test_cascade_arguments_refused(capsys, argv, message):
+    parser = _model_parser()
+    with pytest.raises(SystemExit) as info:
+        check_cascade_arguments(parser, parser.parse_args(argv))
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_set_data_root_sets_every_dataloader_there_is():
+    cfg = Config(
+        dict(
+            train_dataloader=dict(dataset=dict(data_root='x/', ann_file='a')),
+            val_dataloader=None,
+            test_dataloader=dict(dataset=dict(data_root='y/'))))
+    assert set_data_root(
+        cfg, 'data/mine') == ['train_dataloader', 'test_dataloader']
+    assert cfg.train_dataloader.dataset.data_root == 'data/mine/'
+    assert cfg.train_dataloader.dataset.ann_file == 'a'
+    assert cfg.test_dataloader.dataset.data_root == 'data/mine/'
+    assert cfg.val_dataloader is None
+    assert 'val_dataloader' not in set_data_root(
+        Config(dict(train_dataloader=dict(dataset=dict()))), 'd/')
+    with pytest.raises(
+            ValueError,
+            match='--data-root d/: the config has '
+            'none of the dataloaders'):
+        set_data_root(Config(dict(model=dict())), 'd')
+
+
+def test_data_root_option():
+    parser = argparse.ArgumentParser()
+    add_data_root_argument(parser)
+    assert parser.parse_args([]).data_root is None
+    assert parser.parse_args(['--data-root', 'd']).data_root == 'd'
 
 
 def test_check_output_file(tmp_path):

@@ -1,6 +1,7 @@
 """Every config in configs/ parses, loads the plugin and builds; every
-config uses its codec and landmark set throughout; the HRNet-W48 base is
-MMPose's."""
+config uses its codec and landmark set throughout; the HRNet-W48 bases are
+MMPose's; no config is more than three levels deep."""
+import ast
 import glob
 import os.path as osp
 import re
@@ -87,11 +88,13 @@ def test_codec_and_landmark_set_are_used_everywhere(path):
                 assert step.encoder == cfg.codec, name
 
 
+_MODEL_BASES = osp.join(REPO_ROOT, 'configs', '_base_', 'models')
+
+
 def test_hrnet_w48_base_is_mmposes():
     """The HRNet-W48 model base restates MMPose's (see its header)."""
-    ours = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', '_base_', 'models',
-                 'td-hm_hrnet-w48_512x512.py')).model.to_dict()
+    ours = Config.fromfile(osp.join(_MODEL_BASES,
+                                    'td-hm_hrnet-w48.py')).model.to_dict()
     theirs = get_config(
         'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
         'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py').model.to_dict()
@@ -102,3 +105,57 @@ def test_hrnet_w48_base_is_mmposes():
         assert ours['head'][key] == theirs['head'][key], key
     for key in ('flip_mode', 'shift_heatmap'):
         assert ours['test_cfg'][key] == theirs['test_cfg'][key], key
+
+
+def test_srpose_base_restates_the_same_hrnet_w48():
+    """The SRPose model base restates the backbone of the HRNet-W48 one
+    (sibling bases cannot share it), with all four branches as output."""
+    heatmap = Config.fromfile(osp.join(_MODEL_BASES, 'td-hm_hrnet-w48.py'))
+    srpose = Config.fromfile(
+        osp.join(_MODEL_BASES, 'td-hm-srpose_hrnet-w48.py'))
+    backbone = srpose.model.backbone.to_dict()
+    assert backbone['extra']['stage4'].pop('multiscale_output') is True
+    assert backbone == heatmap.model.backbone.to_dict()
+
+
+def _bases(path: str) -> list:
+    """The config files that ``path`` names in ``_base_`` (``mmpose::``
+    ones left out: MMPose's runtime counts as part of ours)."""
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(target, 'id', None) == '_base_'
+                for target in node.targets):
+            bases = ast.literal_eval(node.value)
+            bases = bases if isinstance(bases, list) else [bases]
+            return [
+                osp.normpath(osp.join(osp.dirname(path), base))
+                for base in bases if not base.startswith('mmpose::')
+            ]
+    return []
+
+
+def _depth(path: str) -> int:
+    """1 for a config without bases, else 1 + the deepest base's."""
+    return 1 + max((_depth(base) for base in _bases(path)), default=0)
+
+
+ALL_CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True) +
+    glob.glob(
+        osp.join(REPO_ROOT, 'tests', 'data', 'configs', '**', '*.py'),
+        recursive=True))
+
+
+@pytest.mark.parametrize(
+    'path', ALL_CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
+def test_config_is_at_most_three_levels_deep(path):
+    """Runtime <- task base <- leaf: a leaf lists the task base beside a
+    model base and a schedule base, which have no bases of their own; a
+    variant restates what it shares with another leaf rather than inherit
+    it. A test config adds one level: a real leaf plus the tiny sizes of
+    ``tests/data/configs/_base_/tiny.py``, so the tests run the real
+    leaves."""
+    in_tests = osp.relpath(path, REPO_ROOT).startswith('tests')
+    assert _depth(path) <= (4 if in_tests else 3)
+    if osp.basename(osp.dirname(path)) in ('models', 'schedules'):
+        assert _bases(path) == [], 'a model or schedule base has no base'

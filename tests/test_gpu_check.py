@@ -119,6 +119,34 @@ def test_a_failing_command_reports_its_exit_status_and_output(tmp_path):
         check.sh(['bash', '-c', 'echo oops; exit 3'], 10)
 
 
+def test_dataset_options_give_the_data_root_then_cfg_options(tmp_path):
+    check = make_check(tmp_path)
+    opts = gpu_check._dataset_options(check, head_channels=True)
+    assert opts[:3] == [
+        '--data-root',
+        str(tmp_path / 'work' / 'data' / 'hamedan') + '/', '--cfg-options'
+    ]
+    assert not any('data_root' in o for o in opts[3:])
+    assert 'val_dataloader.dataset.ann_file=annotations/val.json' in opts
+    assert opts[-1] == 'model.head.out_channels=19'
+
+
+@pytest.mark.slow
+def test_environment_snippet_reports_mmengine_facts_and_the_rest(tmp_path):
+    check = make_check(tmp_path)
+    gpu_check.os.makedirs(check.out)
+    info = gpu_check.step_environment(check, 120)
+    # from mmengine's collect_env
+    assert {'Python', 'PyTorch', 'MMEngine', 'CUDA available', 'GCC'} <= \
+        set(info)
+    assert 'PyTorch compiling details' not in info
+    # what it lacks
+    assert {
+        'cuda', 'cudnn', 'cpu_count', 'machine', 'mmcv', 'mmpose',
+        'ceph_landmarks'
+    } <= set(info)
+
+
 def test_training_figures_from_mmengine_scalars():
     scalars = [
         dict(loss=1.0, time=9.0, epoch=1, step=1),  # first epoch: not timed

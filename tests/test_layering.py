@@ -1,17 +1,26 @@
 """The package's layers: what imports what, and what the plugin import costs.
 
-The subpackages import each other without cycles, and evaluation never
-imports visualization (the report is a hook in visualization that uses
-evaluation). ``import ceph_landmarks`` (the plugin import of every config)
-imports neither the converters and SimpleITK, nor pydicom, nor, of the
-package's own accord, matplotlib.
+Three layers, told apart by what they import:
+
+* the core (``ceph_landmarks.core``) imports neither torch nor OpenMMLab,
+  and nothing of the package outside itself;
+* the MMPose layer (``compat``, ``datasets``, ``models``, ``engine``,
+  ``evaluation``, ``visualization``) stands on the core;
+* ``apis``, ``cli`` and ``benchmarking`` (and the tools) stand on both.
+
+Checked at module level, every import counted (a function-level import
+too): no module of a layer imports one of a higher layer, no two modules
+import each other through any chain, and the core imports in a fresh
+interpreter in which torch and OpenMMLab cannot be imported. The plugin
+import (``import ceph_landmarks``, what every config's ``custom_imports``
+does) imports neither the converters and SimpleITK, nor pydicom, nor, of
+the package's own accord, matplotlib.
 """
 import ast
 import json
 import subprocess
 import sys
-from collections import defaultdict
-from graphlib import TopologicalSorter
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Dict, Set
 
@@ -20,6 +29,10 @@ import pytest
 import ceph_landmarks
 
 PACKAGE = Path(ceph_landmarks.__file__).parent
+BLOCKED = ('torch', 'torchvision', 'mmengine', 'mmcv', 'mmpose', 'mmdet')
+MMPOSE_LAYER = ('compat', 'datasets', 'models', 'engine', 'evaluation',
+                'visualization')
+TOP_LAYER = ('apis', 'cli', 'benchmarking')
 
 
 def _module_name(path: Path) -> str:
@@ -27,11 +40,14 @@ def _module_name(path: Path) -> str:
     return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
 
 
-def _imported(path: Path) -> Set[str]:
-    """Names of the ``ceph_landmarks`` modules a file imports."""
-    package = _module_name(path)
-    if path.name != '__init__.py':
-        package = package.rsplit('.', 1)[0]
+MODULES = {_module_name(p): p for p in PACKAGE.rglob('*.py')}
+
+
+def _imports(path: Path) -> Set[str]:
+    """Every top-level name a file imports (``numpy``, ``ceph_landmarks``
+    modules by their full name), at any depth of the file."""
+    name = _module_name(path)
+    package = name if path.name == '__init__.py' else name.rsplit('.', 1)[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -40,42 +56,149 @@ def _imported(path: Path) -> Set[str]:
             module = node.module or ''
             if node.level:
                 parts = package.split('.')
-                parts = parts[:len(parts) - node.level + 1] + [module]
-                module = '.'.join(parts).rstrip('.')
-            # a name may be a module: ``from .. import visualization``
-            found.update(f'{module}.{alias.name}' for alias in node.names)
-    return {name for name in found if name.startswith('ceph_landmarks.')}
+                parts = parts[:len(parts) - node.level + 1]
+                module = '.'.join(parts + ([module] if module else []))
+            for alias in node.names:
+                # a name may be a module: ``from . import benchmark``
+                candidate = f'{module}.{alias.name}'
+                found.add(candidate if candidate in MODULES else module)
+    return found
 
 
-def _layer(module: str) -> str:
-    """The subpackage of a module; the converters count as their own.
-
-    ``datasets.conversion`` is an offline tool that uses the evaluation
-    maths (inter-observer agreement), while the datasets the plugin
-    registers are below evaluation.
-    """
-    parts = module.split('.')[1:3]
-    if parts == ['datasets', 'conversion']:
-        return 'datasets.conversion'
-    return parts[0]
+def _package_imports(path: Path) -> Set[str]:
+    """The ``ceph_landmarks`` modules a file imports, by full name."""
+    found = set()
+    for name in _imports(path):
+        while name and name not in MODULES:
+            name = name.rpartition('.')[0]
+        if name.startswith('ceph_landmarks'):
+            found.add(name)
+    return found - {_module_name(path)}
 
 
-def _layer_graph() -> Dict[str, Set[str]]:
-    graph = defaultdict(set)
-    for path in PACKAGE.rglob('*.py'):
-        source = _module_name(path)
-        if source == 'ceph_landmarks':
-            continue
-        for target in _imported(path):
-            if _layer(target) != _layer(source):
-                graph[_layer(source)].add(_layer(target))
-    return graph
+def _layer(module: str) -> int:
+    """0 for the core, 1 for the MMPose layer, 2 above."""
+    part = module.split('.')[1] if '.' in module else ''
+    if part in ('core', 'version'):
+        return 0
+    if part in MMPOSE_LAYER:
+        return 1
+    assert part in TOP_LAYER or module == 'ceph_landmarks', module
+    return 2
 
 
-def test_subpackages_import_each_other_without_cycles():
-    graph = _layer_graph()
-    assert 'visualization' not in graph['evaluation']
-    TopologicalSorter(graph).prepare()  # CycleError names a cycle
+def _graph() -> Dict[str, Set[str]]:
+    return {name: _package_imports(p) for name, p in MODULES.items()}
+
+
+def test_every_module_belongs_to_a_layer():
+    assert {_layer(name) for name in MODULES} == {0, 1, 2}
+
+
+def test_no_module_imports_a_higher_layer():
+    upward = sorted(
+        (source, target) for source, targets in _graph().items()
+        for target in targets
+        if _layer(target) > _layer(source) and source != 'ceph_landmarks')
+    assert upward == []
+
+
+def test_no_import_cycle_between_modules():
+    try:
+        TopologicalSorter(_graph()).prepare()
+    except CycleError as err:  # names the modules of the cycle
+        pytest.fail(f'import cycle: {" -> ".join(err.args[1])}')
+
+
+def test_core_imports_no_training_stack_in_its_source():
+    offenders = sorted((name, imported) for name, path in MODULES.items()
+                       if _layer(name) == 0 for imported in _imports(path)
+                       if imported.split('.')[0] in BLOCKED)
+    assert offenders == []
+
+
+def test_cycle_and_layer_checks_can_fail():
+    """The checks see a cycle and an upward import where there is one."""
+    graph = _graph()
+    graph['ceph_landmarks.core.prediction'] = {'ceph_landmarks.apis'}
+    graph['ceph_landmarks.apis'] = graph['ceph_landmarks.apis'] | {
+        'ceph_landmarks.core.prediction'
+    }
+    with pytest.raises(CycleError):
+        TopologicalSorter(graph).prepare()
+    assert _layer('ceph_landmarks.apis') > _layer(
+        'ceph_landmarks.core.prediction')
+
+
+_BLOCKING_IMPORTER = '''
+import importlib, json, sys
+
+BLOCKED = {blocked!r}
+
+
+class Block:
+    """Makes the training stack look uninstalled."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in BLOCKED:
+            raise ModuleNotFoundError(f'{{name}} is blocked', name=name)
+
+
+sys.meta_path.insert(0, Block())
+failed = {{}}
+for module in {modules!r}:
+    try:
+        importlib.import_module(module)
+    except Exception as err:
+        failed[module] = f'{{type(err).__name__}}: {{err}}'
+print(json.dumps(dict(failed=failed, modules=sorted(sys.modules))))
+'''
+
+
+def _import_blocked(modules, blocked=BLOCKED) -> dict:
+    code = _BLOCKING_IMPORTER.format(blocked=blocked, modules=list(modules))
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True,
+                         cwd=PACKAGE.parent).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def test_core_imports_without_torch_and_openmmlab():
+    core = sorted(name for name in MODULES if _layer(name) == 0)
+    found = _import_blocked(core)
+    assert found['failed'] == {}
+    loaded = {
+        name
+        for name in found['modules'] if name.startswith('ceph_landmarks.')
+    }
+    assert loaded == {name for name in core if name != 'ceph_landmarks'}
+    assert not [m for m in found['modules'] if m.split('.')[0] in BLOCKED]
+
+
+def test_blocked_import_fails_for_the_mmpose_layer():
+    """The fresh interpreter really blocks: the MMPose layer cannot load."""
+    found = _import_blocked(['ceph_landmarks.models'])
+    assert 'torch' in found['failed']['ceph_landmarks.models'] or (
+        'mm' in found['failed']['ceph_landmarks.models'])
+
+
+def test_plugin_import_without_mmpose_registers_nothing():
+    """The light runtime's environment: only the core is there."""
+    found = _import_blocked(['ceph_landmarks', 'ceph_landmarks.core.io'])
+    assert found['failed'] == {}
+    assert not [
+        name for name in found['modules']
+        if name.startswith('ceph_landmarks.') and _layer(name) > 0
+    ]
+
+
+def test_plugin_import_with_a_broken_mmpose_fails_with_its_error():
+    """MMPose installed but one of its dependencies missing is not taken
+    for "no MMPose": the import fails, naming what is missing."""
+    found = _import_blocked(['ceph_landmarks'], blocked=('mmcv', ))
+    assert "mmcv" in found['failed']['ceph_landmarks']
 
 
 @pytest.mark.slow  # a fresh interpreter imports the whole stack (~9 s)
@@ -110,8 +233,8 @@ print(json.dumps(dict(modules=sorted(sys.modules),
     modules = set(found['modules'])
     assert 'ceph_landmarks.visualization.report_hook' in modules
     assert not {
-        'SimpleITK', 'pydicom', 'ceph_landmarks.datasets.conversion',
-        'ceph_landmarks.apis'
+        'SimpleITK', 'pydicom', 'ceph_landmarks.core.conversion',
+        'ceph_landmarks.apis', 'ceph_landmarks.benchmarking'
     } & modules
     assert all(not name.startswith('ceph_landmarks')
                for name in found['matplotlib_importers'])

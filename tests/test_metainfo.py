@@ -2,8 +2,8 @@
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from ceph_landmarks.metainfo import (get_landmark_set, landmark_labels,
-                                     landmark_names, list_landmark_sets)
+from ceph_landmarks.core.metainfo import (get_landmark_set, landmark_labels,
+                                          landmark_names, list_landmark_sets)
 
 
 def test_isbi2015_names_in_order():
@@ -62,7 +62,7 @@ def test_isbi2015_p1p2_appends_two_points():
 
 
 def test_aariz_symbols_titles_and_groups():
-    from ceph_landmarks.metainfo.aariz import GROUPS, TITLES
+    from ceph_landmarks.core.metainfo.aariz import GROUPS, TITLES
     names = landmark_names('aariz')
     symbols = _abbreviations('aariz')
     assert len(names) == 29

@@ -11,7 +11,7 @@ import pickle
 
 import pytest
 
-from ceph_landmarks.engine import load_local_checkpoint
+from ceph_landmarks.models import load_local_checkpoint
 from helpers import TINY_CONFIG, data_options, last_run_scalars, run_tool
 
 pytestmark = pytest.mark.slow
@@ -41,9 +41,9 @@ def test_test_tool_reports_metrics_under_weights_only(work_dir, tiny_data,
                                                       tmp_path):
     best = glob.glob(osp.join(work_dir, 'best_ceph_MRE_epoch_*.pth'))[0]
     out = tmp_path / 'metrics.json'
-    run_tool('test.py', TINY_CONFIG, best, '--work-dir', str(tmp_path),
-             '--out', str(out), '--dump', str(tmp_path / 'preds.pkl'),
-             *data_options(tiny_data))
+    run_tool('test.py', TINY_CONFIG, '--checkpoints', best, '--work-dir',
+             str(tmp_path), '--out', str(out), '--dump',
+             str(tmp_path / 'preds.pkl'), *data_options(tiny_data))
     metrics = json.load(open(out))
     assert set(metrics) >= {'ceph/MRE', 'ceph/SDR@2mm', 'ceph/SDR@4mm'}
     assert 0 < metrics['ceph/MRE'] < 100

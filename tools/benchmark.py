@@ -9,20 +9,20 @@ Usage:
         [--infer-variants fp32 amp_bf16 ...]
         [--warmup 2] [--iters 3] [--rounds 3] [--num-workers N]
         [--cache-images] [--measure-matmul | --peak-tflops T]
-        [--out benchmark_results.json] [--cfg-options ...]
+        [--out benchmark_results.json] [--data-root DIR] [--cfg-options ...]
 
 Variant names are a precision (``fp32``, ``amp_bf16``, ``amp_fp16``) then
-optional ``channels_last`` and ``compile``, joined by ``+``; ``amp``,
-``channels_last`` and ``compile`` alone still mean ``amp_fp16``,
-``fp32+channels_last`` and ``fp32+compile``. Default on CUDA: ``fp32
+optional ``channels_last`` and ``compile``, joined by ``+``;
+``channels_last`` and ``compile`` alone mean ``fp32+channels_last`` and
+``fp32+compile``. Default on CUDA: ``fp32
 amp_bf16 amp_fp16 amp_bf16+channels_last amp_bf16+channels_last+compile``;
 on CPU: ``fp32 fp32+channels_last``.
 
 Writes a JSON (``benchmark_results.json`` in the work dir by default; its
-fields are described in :mod:`ceph_landmarks.engine.benchmark_report`),
+fields are described in :mod:`ceph_landmarks.benchmarking.benchmark_report`),
 rewritten after each measured variant so that a run cut short leaves what
 it measured, and prints a table. The config's dataset must exist (e.g.
-point it at the synthetic set with ``--cfg-options``).
+point it at the synthetic set with ``--data-root``).
 """
 import argparse
 import json
@@ -32,9 +32,9 @@ import os.path as osp
 import torch
 from mmengine.config import Config, DictAction
 
-from ceph_landmarks.cli import run_tool
-from ceph_landmarks.engine.benchmark_report import (MODES, report_lines,
-                                                    run_benchmark)
+from ceph_landmarks.benchmarking.benchmark_report import (MODES, report_lines,
+                                                          run_benchmark)
+from ceph_landmarks.cli import add_data_root_argument, run_tool, set_data_root
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,6 +83,7 @@ def parse_args() -> argparse.Namespace:
         type=float,
         help='the matmul rate for MFU, in TFLOP/s (no measuring)')
     parser.add_argument('--out', help='JSON output path')
+    add_data_root_argument(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -90,6 +91,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     out = args.out or osp.join(

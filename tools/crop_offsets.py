@@ -8,7 +8,7 @@ CHECKPOINT --dump DUMP.pkl`` on images the model was NOT trained on (the
 validation folds of a K-fold training of the training images: out-of-fold
 predictions). Prints, per landmark, the spread of the error along x and y
 as a fraction of the image's longer side (see
-``ceph_landmarks.evaluation.functional.relative_error_spread``), and the
+``ceph_landmarks.core.evaluation.relative_error_spread``), and the
 ``offset_std = [...]`` line for a refinement config's ``LandmarkCrop``.
 """
 import argparse
@@ -18,7 +18,7 @@ import mmengine
 import numpy as np
 
 from ceph_landmarks.cli import check_output_file, run_tool
-from ceph_landmarks.evaluation.functional import relative_error_spread
+from ceph_landmarks.core.evaluation import relative_error_spread
 
 
 def parse_args() -> argparse.Namespace:

@@ -10,37 +10,28 @@ WORK_DIR=${WORK_DIR:-work_dirs/demo}
 DATA_ROOT=${DATA_ROOT:-}
 
 start=$(date +%s)
-overrides=()
+data_opts=()
 if [[ -z "$DATA_ROOT" ]]; then
   if [[ ! -f data/synthetic/annotations/val.json ]]; then
     "$PY" tools/generate_synthetic.py --out data/synthetic --num-train 60 --num-val 20 --seed 0
   fi
 else
-  for loader in train_dataloader val_dataloader test_dataloader; do
-    overrides+=("$loader.dataset.data_root=${DATA_ROOT%/}/")
-  done
+  data_opts=(--data-root "$DATA_ROOT")  # every dataloader of the config
 fi
-cfg_opts=()
-[[ ${#overrides[@]} -gt 0 ]] && cfg_opts=(--cfg-options "${overrides[@]}")
 
 # --overwrite: a second `make demo` starts afresh; the earlier demo's
 # checkpoints are moved into $WORK_DIR/checkpoints_before_<time>/
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --overwrite \
-  "${cfg_opts[@]}"
+  "${data_opts[@]}"
 best=$(ls -t "$WORK_DIR"/best_ceph_MRE_*.pth | head -n 1)
-"$PY" tools/test.py "$CONFIG" "$best" --work-dir "$WORK_DIR" \
-  --out "$WORK_DIR/test_metrics.json" "${cfg_opts[@]}"
+"$PY" tools/test.py "$CONFIG" --checkpoints "$best" --work-dir "$WORK_DIR" \
+  --out "$WORK_DIR/test_metrics.json" "${data_opts[@]}"
 "$PY" - "$WORK_DIR/test_metrics.json" "$best" "$start" <<'PYEOF'
 import json, sys, time
+from ceph_landmarks.core.evaluation.metric_units import metric_unit
 metrics = json.load(open(sys.argv[1]))
 print(f'\nDemo finished in {time.time() - float(sys.argv[3]):.0f} s; '
       f'best checkpoint {sys.argv[2]}')
-def unit(key):
-    if 'MRE' in key or key.endswith('_mm'):
-        return 'mm'
-    if key.endswith('_MAE'):
-        return 'deg'
-    return '%' if 'SDR' in key or key.endswith('_pct') else ''
 for key, value in metrics.items():
-    print(f'  {key:<16} {value:8.3f} {unit(key)}')
+    print(f'  {key:<16} {value:8.3f} {metric_unit(key)}')
 PYEOF

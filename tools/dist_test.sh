@@ -18,5 +18,5 @@ PYTHON=${PYTHON:-python}
 "$PYTHON" -m torch.distributed.run \
   --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
   --nproc_per_node="$NPROC" --master_port="$PORT" \
-  "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch \
+  "$(dirname "$0")/test.py" "$CONFIG" --checkpoints "$CHECKPOINT" --launcher pytorch \
   "${@:4}"

@@ -16,8 +16,8 @@ import argparse
 import torch
 
 from ceph_landmarks.cli import check_output_file, run_tool
-from ceph_landmarks.engine import export_weights
-from ceph_landmarks.engine.checkpoint_loader import load_local_checkpoint
+from ceph_landmarks.models import export_weights
+from ceph_landmarks.models.checkpoint_loader import load_local_checkpoint
 
 
 def parse_args() -> argparse.Namespace:

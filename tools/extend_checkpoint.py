@@ -19,9 +19,9 @@ import argparse
 import torch
 
 from ceph_landmarks.cli import check_output_file, run_tool
-from ceph_landmarks.engine.checkpoint_loader import load_local_checkpoint
-from ceph_landmarks.metainfo import list_landmark_sets
+from ceph_landmarks.core.metainfo import list_landmark_sets
 from ceph_landmarks.models import extend_checkpoint
+from ceph_landmarks.models.checkpoint_loader import load_local_checkpoint
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,7 +6,7 @@ Usage:
 """
 import argparse
 
-from ceph_landmarks.datasets.synthetic import write_synthetic_split
+from ceph_landmarks.core.synthetic import write_synthetic_split
 
 
 def parse_args() -> argparse.Namespace:

@@ -59,32 +59,42 @@ CUMULATIVE_VARIANTS = [
 ]
 
 ENV_SNIPPET = r'''
-import json, os, platform, shutil, sys
+import json, os, platform
+from importlib.metadata import version
+
 import torch
-info = dict(python=sys.version.split()[0], torch=torch.__version__,
-            cuda=torch.version.cuda, cuda_available=torch.cuda.is_available(),
-            cudnn=torch.backends.cudnn.version(), cpu_count=os.cpu_count(),
-            cxx=shutil.which('c++') or shutil.which('g++'),
-            nvcc=shutil.which('nvcc'), machine=platform.machine())
+from mmengine.utils.dl_utils import collect_env
+
+# the install works; and the package's compat patches come first (the
+# torchvision it imports, as the Runner's collect_env does)
+import ceph_landmarks, mmcv.ops  # noqa
+
+# mmengine's collect_env (what the Runner logs): platform, Python, CUDA
+# available, GPU names, CUDA_HOME, NVCC, GCC, PyTorch, TorchVision, OpenCV,
+# MMEngine; its build-configuration text and numpy seed are left out
+info = {k: v for k, v in collect_env().items()
+        if k not in ('PyTorch compiling details', 'numpy_random_seed')}
+# what it lacks: torch's CUDA and cuDNN versions, CPUs, architecture, the
+# GPU's memory, capability and SMs, the other packages' versions
+info.update(cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version(),
+            cpu_count=os.cpu_count(), machine=platform.machine())
 if torch.cuda.is_available():
     p = torch.cuda.get_device_properties(0)
-    info.update(gpu=p.name, gpu_memory_gib=round(p.total_memory / 2**30, 1),
+    info.update(gpu_memory_gib=round(p.total_memory / 2**30, 1),
                 capability='%d.%d' % (p.major, p.minor),
                 multiprocessors=p.multi_processor_count)
-from importlib.metadata import version
-for name in ('mmengine', 'mmcv', 'mmpose', 'mmdet', 'xtcocotools', 'numpy',
-             'torchvision', 'opencv-python-headless', 'ceph_landmarks'):
+for name in ('mmcv', 'mmpose', 'mmdet', 'xtcocotools', 'numpy',
+             'ceph_landmarks'):
     try:
         info[name] = version(name)
     except Exception as err:
         info[name] = 'missing: %s' % err
-import ceph_landmarks, mmcv.ops  # noqa: the install works
-print('RESULT ' + json.dumps(info))
+print('RESULT ' + json.dumps(info, default=str))
 '''
 
 MATMUL_SNIPPET = r'''
 import json, sys, torch
-from ceph_landmarks.engine.benchmark import matmul_tflops
+from ceph_landmarks.benchmarking.benchmark import matmul_tflops
 device, n = sys.argv[1], int(sys.argv[2])
 dtype = torch.bfloat16 if device == 'cuda' else torch.float32
 rates = [matmul_tflops(device, dtype, n) for _ in range(2)]
@@ -241,14 +251,16 @@ def _data_root(check: Check) -> str:
 
 
 def _dataset_options(check: Check, head_channels: bool) -> List[str]:
-    """--cfg-options that point a config at the 19-landmark data (the
+    """The options of tools/train.py and tools/benchmark.py that point a
+    config at the 19-landmark data: ``--data-root`` (every loader, see
+    ``ceph_landmarks.cli.set_data_root``; this file cannot import it) and
+    ``--cfg-options`` for the landmark set and annotation files (the
     CL-Detection configs have 38 output channels: the head's last layer is
-    set to 19, a negligible part of the model's FLOPs)."""
-    root = _data_root(check)
-    opts = []
+    set to 19, a negligible part of the model's FLOPs). The list ends in
+    ``--cfg-options`` values: more may follow."""
+    opts = ['--data-root', _data_root(check), '--cfg-options']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts += [
-            f'{loader}.dataset.data_root={root}',
             f'{loader}.dataset.landmark_set=isbi2015',
             f'{loader}.dataset.ann_file=annotations/'
             f'{"train" if loader == "train_dataloader" else "val"}.json',
@@ -281,7 +293,7 @@ def _benchmark(check: Check, timeout: float, config: str, tiny: str,
     cmd += ['--mode', 'both', '--cache-images', '--out', out]
     if peak:
         cmd += ['--peak-tflops', str(peak)]
-    cmd += ['--cfg-options', *_dataset_options(check, True)]
+    cmd += _dataset_options(check, True)
     try:
         check.py(cmd, timeout)
     except (RuntimeError, subprocess.TimeoutExpired) as err:
@@ -384,10 +396,9 @@ def step_train(check: Check, timeout: float) -> dict:
     check.py([
         'tools/train.py', config, '--work-dir', work_dir, '--overwrite',
         '--epochs',
-        str(epochs), *extra, '--cfg-options',
+        str(epochs), *extra, *_dataset_options(check, False),
         f'train_cfg.val_interval={max(1, epochs // 4)}',
-        'train_dataloader.dataset.cache_images=True',
-        *_dataset_options(check, False)
+        'train_dataloader.dataset.cache_images=True'
     ], timeout)
     figures = training_figures(_scalars(work_dir), batch)
     return dict(
@@ -406,8 +417,7 @@ def step_train_rate(check: Check, timeout: float) -> dict:
     check.py([
         'tools/benchmark.py', HAMEDAN_CONFIG, '--device', 'cuda', '--mode',
         'training', '--variants', 'amp_bf16', '--warmup', '2', '--iters', '5',
-        '--rounds', '1', '--out', out, '--cfg-options',
-        *_dataset_options(check, False)
+        '--rounds', '1', '--out', out, *_dataset_options(check, False)
     ], timeout)
     with open(out) as f:
         rows = json.load(f)['results']
@@ -420,8 +430,8 @@ def step_dist_train(check: Check, timeout: float) -> dict:
     start = time.monotonic()
     check.sh([
         'bash', 'tools/dist_train.sh', TINY_CONFIG, '1', '--work-dir',
-        work_dir, '--overwrite', '--cfg-options', 'train_cfg.max_epochs=1',
-        *_dataset_options(check, False)
+        work_dir, '--overwrite', *_dataset_options(check, False),
+        'train_cfg.max_epochs=1'
     ],
              timeout,
              env=dict(PYTHON=VENV_PY, PORT=str(29500 + os.getpid() % 1000)))

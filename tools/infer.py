@@ -1,16 +1,18 @@
 """Predict landmarks on new cephalograms.
 
 Usage:
-    python tools/infer.py CONFIG CHECKPOINT INPUT... --out DIR [--overwrite]
+    python tools/infer.py CONFIG INPUT... --checkpoints C [C ...] --out DIR
+        [--refine-config CFG --refine-checkpoints C [C ...]]
+        [--ensemble heatmap|points] [--flip-test] [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
         [--labelme] [--report] [--review-below C]
-        [--checkpoints C [C ...]] [--ensemble heatmap|points]
-        [--refine-config CFG --refine-checkpoints C [C ...]] [--flip-test]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
 
-``--checkpoints`` adds further checkpoints of CONFIG (folds, seeds): all
-predict as one ensemble. ``--refine-config`` adds the high-resolution
-refinement stage, ``--flip-test`` averages with the mirrored images (see
+The model options are those of ``tools/test.py`` and of
+``LandmarkPredictor`` (``ceph_landmarks.cli.add_cascade_arguments``):
+several checkpoints of CONFIG (folds, seeds) predict as one ensemble,
+``--refine-config`` adds the high-resolution refinement stage,
+``--flip-test`` averages with the mirrored images (see
 ``ceph_landmarks.models.LandmarkCascade``).
 
 INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff/.dcm/
@@ -63,19 +65,20 @@ from ceph_landmarks.apis import (DEFAULT_REVIEW_BELOW, LandmarkPredictor,
                                  check_output_folder, collect_images,
                                  load_ground_truth, predict_to_folder,
                                  read_spacing_csv)
-from ceph_landmarks.cli import add_cascade_arguments, run_tool
+from ceph_landmarks.cli import (add_cascade_arguments, check_cascade_arguments,
+                                run_tool)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Predict cephalometric landmarks on new X-rays')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         'inputs',
         nargs='+',
         metavar='INPUT',
         help='image files, folders or glob patterns')
+    add_cascade_arguments(parser)
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
         '--overwrite',
@@ -116,14 +119,6 @@ def parse_args() -> argparse.Namespace:
         metavar='C',
         help='--labelme and --report flag points with a heatmap confidence '
         f'below C for review (default {DEFAULT_REVIEW_BELOW})')
-    parser.add_argument(
-        '--checkpoints',
-        nargs='+',
-        default=[],
-        metavar='CHECKPOINT',
-        help='further checkpoints of CONFIG, predicting with CHECKPOINT as '
-        'an ensemble')
-    add_cascade_arguments(parser)
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
@@ -136,8 +131,7 @@ def parse_args() -> argparse.Namespace:
     if args.spacing is not None and len(args.spacing) > 2:
         parser.error(f'--spacing takes one or two values, but got '
                      f'{args.spacing}')
-    if bool(args.refine_config) != bool(args.refine_checkpoints):
-        parser.error('--refine-config and --refine-checkpoints go together')
+    check_cascade_arguments(parser, args)
     if args.batch_size < 1:
         parser.error(f'--batch-size must be at least 1, but got '
                      f'{args.batch_size}')
@@ -159,13 +153,14 @@ def main() -> int:
         labelme=args.labelme,
         report=args.report)
     predictor = LandmarkPredictor(
-        args.config, [args.checkpoint, *args.checkpoints],
+        args.config,
+        args.checkpoints,
         args.device,
         args.cfg_options,
         refine_config=args.refine_config,
-        refine_checkpoint=args.refine_checkpoints or None,
-        flip_test=args.flip_test,
-        ensemble=args.ensemble)
+        refine_checkpoints=args.refine_checkpoints,
+        ensemble=args.ensemble,
+        flip_test=args.flip_test)
     truth = load_ground_truth(args.ann_file, len(predictor.landmark_names)) \
         if args.ann_file else None
     outcomes = list(

@@ -4,7 +4,7 @@ Usage:
     python tools/run_protocol.py CONFIG --ann-dirs DOCTOR_A DOCTOR_B
         --spacing 0.144 --out work_dirs/hamedan_protocol [--folds 5]
         [--seed 0] [--img-dir DIR] [--train-args "--epochs 60 ..."]
-        [--checkpoint last|best] [--overwrite | --resume]
+        [--test-checkpoint last|best] [--overwrite | --resume]
         [--seeds S [S ...]] [--ensemble heatmap|points]
         [--refine-config CFG [--refine-train-args "..."]] [--flip-test]
         [--test-ann-dirs CLINIC_A CLINIC_B --test-spacing MM
@@ -29,16 +29,17 @@ Steps, each through the package's own tools:
    (``randomness.seed=S``) into ``OUT/fold{i}/seed{S}`` (``OUT/fold{i}``
    when one seed is given). With ``--refine-config CFG`` each model's
    refinement stage is trained into its ``refine/`` subfolder by
-   ``tools/train.py CFG`` on the same training images (only the training
-   loader's data root and annotation file are set: the refinement config
-   has no validation loop; ``--refine-train-args`` adds its options);
-4. ``tools/test.py`` evaluates the last checkpoint (``--checkpoint best``:
-   the one with the best validation MRE; the validation images are the
-   reported test images, so choosing an epoch on them flatters the
-   figures), with the config the training dumped (so ``--train-args`` such
-   as ``--image-size`` apply), on the fold's validation images against
-   the mean and against each annotator, writing the metrics, the
-   per-landmark table and (for the mean) the report images. Every model
+   ``tools/train.py CFG`` on the same training images (``--data-root``
+   and the training loader's annotation file: the refinement config has
+   no validation loop; ``--refine-train-args`` adds its options);
+4. ``tools/test.py`` evaluates the last checkpoint
+   (``--test-checkpoint best``: the one with the best validation MRE; the
+   validation images are the reported test images, so choosing an epoch
+   on them flatters the figures), with the config the training dumped
+   (so ``--train-args`` such as ``--image-size`` apply), on the fold's
+   validation images against the mean and against each annotator,
+   writing the metrics, the per-landmark table and (for the mean) the
+   report images. Every model
    is tested: each seed's, and with two seeds or more their ensemble
    (all the seeds' checkpoints in one ``tools/test.py`` call, folder
    ``OUT/fold{i}/ensemble``); each alone and, with ``--refine-config``,
@@ -62,7 +63,7 @@ main set into ``OUT/test_data/{mean,A,B}`` with all their images in
 refinement, flip) is tested on the external set against its mean and each
 of its annotators. Validation during training runs on the external mean
 set for monitoring only: the last checkpoint is tested, and
-``--checkpoint best`` (an epoch chosen on the test images) and
+``--test-checkpoint best`` (an epoch chosen on the test images) and
 ``--folds`` (there is no split to make) are refused. This is how a clinic
 checks a model on its own X-rays.
 
@@ -97,15 +98,17 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from ceph_landmarks.cli import run_tool
-from ceph_landmarks.datasets.conversion import (merge_annotations,
-                                                subset_annotations,
-                                                write_json_atomic,
-                                                write_kfold_annotations)
+from mmengine.runner import find_latest_checkpoint
+
+from ceph_landmarks.cli import DATALOADERS, run_tool
+from ceph_landmarks.core.conversion import (merge_annotations,
+                                            subset_annotations,
+                                            write_json_atomic,
+                                            write_kfold_annotations)
+from ceph_landmarks.models.model_ensemble import ENSEMBLE_MODES
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(TOOLS)
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 LABELS = ('fold', 'ground_truth', 'variant')
 #: metrics whose max - min over the seeds is the seed-to-seed spread
 SPREAD_KEYS = ('MRE', 'SDR@2mm')
@@ -141,11 +144,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default='',
         help='extra tools/train.py options, as one quoted string')
     parser.add_argument(
-        '--checkpoint',
+        '--test-checkpoint',
         choices=['last', 'best'],
         default='last',
-        help='checkpoint to test: the last epoch (default; no choice made '
-        'on the test images) or the best validation MRE')
+        help='the checkpoint of each training that tools/test.py '
+        '--checkpoints gets: the last epoch (default; no choice made on the '
+        'test images) or the best validation MRE')
     earlier = parser.add_mutually_exclusive_group()
     earlier.add_argument(
         '--overwrite',
@@ -166,9 +170,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'ensemble; default: one run with the config\'s seed')
     parser.add_argument(
         '--ensemble',
-        choices=['heatmap', 'points'],
-        help='how tools/test.py averages the seeds\' models (default: its '
-        'own); needs 2+ --seeds')
+        choices=ENSEMBLE_MODES,
+        help='tools/test.py --ensemble for the seeds\' models (default: '
+        'its own); needs 2+ --seeds')
     parser.add_argument(
         '--refine-config',
         help='also train this refinement-stage config per model and test '
@@ -235,10 +239,11 @@ def check_args(parser: argparse.ArgumentParser,
                          '--ann-dirs images, but with --test-ann-dirs the '
                          'model trains on all of them and is tested on the '
                          'external set: give one or the other')
-        if args.checkpoint == 'best':
-            parser.error('--checkpoint best chooses the epoch on the '
+        if args.test_checkpoint == 'best':
+            parser.error('--test-checkpoint best chooses the epoch on the '
                          'validation images, which with --test-ann-dirs are '
-                         'the external test images; use --checkpoint last')
+                         'the external test images; use --test-checkpoint '
+                         'last')
     if args.seeds is not None:
         if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
             parser.error('--seeds must be distinct non-negative integers, '
@@ -298,34 +303,40 @@ def convert(ann_dirs: Sequence[str],
 
 
 def find_checkpoint(work: str, which: str) -> str:
-    """Return the last or the best checkpoint the training wrote."""
+    """Return the last (mmengine's ``last_checkpoint`` pointer) or the best
+    checkpoint the training wrote."""
     if which == 'best':
         found = sorted(
             glob.glob(osp.join(work, 'best_ceph_MRE_*.pth')), key=osp.getmtime)
+        found = found[-1] if found else None
     else:
-        pointer = osp.join(work, 'last_checkpoint')
-        found = []
-        if osp.isfile(pointer):
-            with open(pointer) as f:
-                found = [f.read().strip()]
-    if not found or not osp.isfile(found[-1]):
+        found = find_latest_checkpoint(work)
+    if not found or not osp.isfile(found):
         raise SystemExit(f'error: no {which} checkpoint in {work}')
-    return found[-1]
+    return found
 
 
-def loader_options(train: Optional[Data] = None,
-                   evaluation: Optional[Data] = None) -> List[str]:
-    """``--cfg-options`` pointing the training loader at ``train`` and the
-    val and test loaders at ``evaluation``."""
+def data_options(train: Optional[Data] = None,
+                 evaluation: Optional[Data] = None) -> List[str]:
+    """The options of ``tools/train.py`` and ``tools/test.py`` that point
+    the training loader at ``train`` and the val and test loaders at
+    ``evaluation`` (one of them given, at least).
+
+    ``--data-root`` (every loader) is the first given root; a loader whose
+    root differs (the external test set's, monitored during training) gets
+    its own in ``--cfg-options``, as every loader its annotation file. The
+    list ends in ``--cfg-options`` values: more may follow.
+    """
+    root = (train or evaluation)[0]
     opts = []
-    for loaders, data in ((LOADERS[:1], train), (LOADERS[1:], evaluation)):
+    for loaders, data in ((DATALOADERS[:1], train), (DATALOADERS[1:],
+                                                     evaluation)):
         if data is not None:
             for loader in loaders:
-                opts += [
-                    f'{loader}.dataset.data_root={data[0]}/',
-                    f'{loader}.dataset.ann_file={data[1]}'
-                ]
-    return opts
+                if data[0] != root:
+                    opts.append(f'{loader}.dataset.data_root={data[0]}/')
+                opts.append(f'{loader}.dataset.ann_file={data[1]}')
+    return ['--data-root', root, '--cfg-options', *opts]
 
 
 @dataclass
@@ -438,8 +449,8 @@ def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
         sys.executable,
         osp.join(TOOLS, 'train.py'), args.config, '--work-dir', folder,
         *earlier_run(args, folder), *shlex.split(args.train_args),
-        '--cfg-options', *loader_options(split.train, split.monitor),
-        *args.cfg_options, *seed_options
+        *data_options(split.train, split.monitor), *args.cfg_options,
+        *seed_options
     ])
     # the config the Runner dumped holds every --train-args override
     # (image size, ...), so testing sees the trained model's settings
@@ -447,17 +458,17 @@ def train_model(args: argparse.Namespace, split: Split, seed: Optional[int],
         name='coarse' if seed is None else f'seed{seed}',
         folder=folder,
         config=osp.join(folder, osp.basename(args.config)),
-        checkpoints=[find_checkpoint(folder, args.checkpoint)])
+        checkpoints=[find_checkpoint(folder, args.test_checkpoint)])
     if args.refine_config:
         refine = osp.join(folder, 'refine')
-        # no validation loop in a refinement config: the training loader
-        # is the only one to point at the data
+        # no validation loop in a refinement config: only the training
+        # loader's annotation file is set (--data-root skips absent loaders)
         run([
             sys.executable,
             osp.join(TOOLS,
                      'train.py'), args.refine_config, '--work-dir', refine,
             *earlier_run(args, refine), *shlex.split(args.refine_train_args),
-            '--cfg-options', *loader_options(split.train), *seed_options
+            *data_options(split.train), *seed_options
         ])
         model.refine_config = osp.join(refine,
                                        osp.basename(args.refine_config))
@@ -502,7 +513,8 @@ def evaluate_model(args: argparse.Namespace, split: Split,
             metrics_file = osp.join(model.folder, f'metrics_{name}.json')
             cmd = [
                 sys.executable,
-                osp.join(TOOLS, 'test.py'), model.config, *model.checkpoints
+                osp.join(TOOLS, 'test.py'), model.config, '--checkpoints',
+                *model.checkpoints
             ]
             if '+refined' in suffix:
                 cmd += [
@@ -523,10 +535,7 @@ def evaluate_model(args: argparse.Namespace, split: Split,
                     osp.join(model.folder,
                              f'report_{tag}' if tag else 'report')
                 ]
-            run([
-                *cmd, '--cfg-options', *loader_options(evaluation=data),
-                *args.cfg_options
-            ])
+            run([*cmd, *data_options(evaluation=data), *args.cfg_options])
             rows.append(
                 dict(
                     fold=split.fold,

@@ -1,18 +1,22 @@
 """Evaluate a checkpoint with the mmengine Runner.
 
 Usage:
-    python tools/test.py CONFIG CHECKPOINT [CHECKPOINT ...]
+    python tools/test.py CONFIG --checkpoints C [C ...]
         [--refine-config CFG --refine-checkpoints C [C ...]]
-        [--flip-test] [--ensemble heatmap|points]
+        [--ensemble heatmap|points] [--flip-test] [--data-root DIR]
         [--work-dir DIR] [--out FILE] [--dump FILE.pkl] [--show-dir DIR]
         [--report [DIR]] [--cfg-options key=value ...]
 
+The model options are those of ``tools/infer.py`` and of
+``LandmarkPredictor`` (``ceph_landmarks.cli.add_cascade_arguments``).
 Several checkpoints of CONFIG (folds, seeds) are tested as an ensemble,
 ``--refine-config`` adds the high-resolution refinement stage and
 ``--flip-test`` averages with the mirrored images: the model is then a
-``LandmarkCascade`` (see ``ceph_landmarks.engine.cascade_config``), so the
+``LandmarkCascade`` (see ``ceph_landmarks.models.cascade_config``), so the
 metrics, the dump and the report see the combined, refined points.
-``--cfg-options`` apply to CONFIG.
+``--data-root`` points every dataloader at a data folder
+(``ceph_landmarks.cli.set_data_root``); ``--cfg-options`` apply to CONFIG
+after it.
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
 and mmengine objects of a Runner checkpoint are allow-listed by the package.
@@ -29,19 +33,18 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ceph_landmarks.cli import add_cascade_arguments, run_tool
-from ceph_landmarks.engine import cascade_config
+from ceph_landmarks.cli import (add_cascade_arguments, add_data_root_argument,
+                                check_cascade_arguments, run_tool,
+                                set_data_root)
+from ceph_landmarks.models import cascade_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Test a cephalometric landmark model')
     parser.add_argument('config', help='test config file')
-    parser.add_argument(
-        'checkpoint',
-        nargs='+',
-        help='checkpoint file; several: an ensemble of models of CONFIG')
     add_cascade_arguments(parser)
+    add_data_root_argument(parser)
     parser.add_argument('--work-dir', help='folder for the test logs')
     parser.add_argument(
         '--out', help='write the metrics (ceph/MRE, ...) to this JSON file')
@@ -71,8 +74,7 @@ def parse_args() -> argparse.Namespace:
         help='job launcher (torchrun sets "pytorch")')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
-    if bool(args.refine_config) != bool(args.refine_checkpoints):
-        parser.error('--refine-config and --refine-checkpoints go together')
+    check_cascade_arguments(parser, args)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -88,17 +90,19 @@ def append_evaluator(cfg: Config, evaluator: dict) -> None:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Write the command-line options into the config."""
     cfg.launcher = args.launcher
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if len(args.checkpoint) > 1 or args.refine_config or args.flip_test:
+    if len(args.checkpoints) > 1 or args.refine_config or args.flip_test:
         refine_cfg = (
             Config.fromfile(args.refine_config)
             if args.refine_config else None)
-        cfg = cascade_config(cfg, args.checkpoint, refine_cfg,
-                             args.refine_checkpoints, args.ensemble,
+        cfg = cascade_config(cfg, args.checkpoints, refine_cfg,
+                             args.refine_checkpoints or [], args.ensemble,
                              args.flip_test)
     else:
-        cfg.load_from = args.checkpoint[0]
+        cfg.load_from = args.checkpoints[0]
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

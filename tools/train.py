@@ -1,7 +1,7 @@
 """Train a cephalometric landmark model with the mmengine Runner.
 
 Usage:
-    python tools/train.py CONFIG [--work-dir DIR]
+    python tools/train.py CONFIG [--work-dir DIR] [--data-root DIR]
         [--resume [PATH] | --overwrite]
         [--amp [float16|bfloat16]] [--accumulate N] [--ema] [--ema-decay D]
         [--clip-grad MAX_NORM] [--compile] [--warmup-epochs N] [--lr LR]
@@ -10,8 +10,10 @@ Usage:
         [--cfg-options key=value ...] [--launcher pytorch]
 
 The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
-writes a config override (see ``ceph_landmarks.engine.config_overrides``),
+writes a config override (see ``ceph_landmarks.cli.config_overrides``),
 visible in the config dumped into the work dir; the Runner does the rest.
+``--data-root`` points every dataloader at a data folder
+(``ceph_landmarks.cli.set_data_root``); ``--cfg-options`` apply last.
 
 A work dir that holds checkpoints of an earlier run is refused unless
 ``--resume`` continues that run or ``--overwrite`` starts a new one; the
@@ -33,7 +35,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from ceph_landmarks.cli import run_tool
+from ceph_landmarks.cli import add_data_root_argument, run_tool, set_data_root
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,6 +43,7 @@ def parse_args() -> argparse.Namespace:
         description='Train a cephalometric landmark model')
     parser.add_argument('config', help='training config file')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
+    add_data_root_argument(parser)
     start = parser.add_mutually_exclusive_group()
     start.add_argument(
         '--resume',
@@ -132,7 +135,7 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Write the command-line options into the config."""
-    from ceph_landmarks.engine import config_overrides as co
+    from ceph_landmarks.cli import config_overrides as co
 
     cfg.launcher = args.launcher
     if args.work_dir is not None:
@@ -144,6 +147,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
 
     if args.epochs is not None:
         co.set_epochs(cfg, args.epochs)

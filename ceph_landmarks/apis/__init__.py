@@ -3,19 +3,20 @@
 Not imported by ``import ceph_landmarks`` (training and testing do not need
 it): ``from ceph_landmarks.apis import LandmarkPredictor``.
 """
+from ..core.ground_truth import (GroundTruth, compare_with_ground_truth,
+                                 load_ground_truth)
+from ..core.io.inputs import (IMAGE_EXTENSIONS, collect_images, load_image,
+                              lookup_spacing, normalize_spacing,
+                              read_spacing_csv)
+from ..core.io.spacing_source import resolve_spacing
+from ..core.prediction import ImagePrediction, Landmark
+from ..core.writers.labelme_export import (DEFAULT_REVIEW_BELOW,
+                                           labelme_can_open, labelme_labels,
+                                           labelme_record, write_labelme_file)
+from ..core.writers.output_folder import check_output_folder, output_stems
 from .folder_inference import (LANDMARK_COLUMNS, MEASUREMENT_COLUMNS,
                                InferenceOutcome, predict_to_folder)
-from .ground_truth import (GroundTruth, compare_with_ground_truth,
-                           load_ground_truth)
-from .inputs import (IMAGE_EXTENSIONS, collect_images, load_image,
-                     lookup_spacing, normalize_spacing, read_spacing_csv)
-from .labelme_export import (DEFAULT_REVIEW_BELOW, labelme_can_open,
-                             labelme_labels, labelme_record,
-                             write_labelme_file)
-from .output_folder import check_output_folder, output_stems
-from .prediction import ImagePrediction, Landmark
 from .predictor import LandmarkPredictor
-from .spacing_source import resolve_spacing
 
 __all__ = [
     'LandmarkPredictor', 'ImagePrediction', 'Landmark', 'collect_images',

@@ -10,7 +10,7 @@ Files written into ``out_dir``:
   y, x_mm, y_mm, confidence, spacing_source`` (mm columns empty without a
   spacing).
 * ``measurements.csv``: one row per image and cephalometric measurement
-  (:class:`~ceph_landmarks.evaluation.functional.MeasurementResult`):
+  (:class:`~ceph_landmarks.core.evaluation.MeasurementResult`):
   ``image, analysis, measurement`` (its key, e.g. ``SNA``), ``value, unit``
   (``deg``, ``mm`` or ``%``), ``norm_mean, norm_sd`` (the reference norm;
   empty where none is published), ``deviation`` (``within``, ``outside 1
@@ -49,15 +49,18 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
-from ..visualization.overlay import draw_landmark_overlay
-from .ground_truth import GroundTruth, compare_with_ground_truth
-from .inputs import Spacing, load_image, normalize_spacing
-from .labelme_export import DEFAULT_REVIEW_BELOW, write_labelme_file
-from .output_folder import REPORT_FOLDER, check_output_folder, output_stems
-from .prediction import ImagePrediction
+from ..core.ground_truth import GroundTruth, compare_with_ground_truth
+from ..core.io.inputs import Spacing, load_image, normalize_spacing
+from ..core.io.spacing_source import resolve_spacing
+from ..core.prediction import ImagePrediction
+from ..core.writers.labelme_export import (DEFAULT_REVIEW_BELOW,
+                                           write_labelme_file)
+from ..core.writers.output_folder import (REPORT_FOLDER, check_output_folder,
+                                          output_stems)
+from ..core.writers.overlay import draw_landmark_overlay
+from ..core.writers.report_export import (index_entry, write_index,
+                                          write_report_page)
 from .predictor import LandmarkPredictor
-from .report_export import index_entry, write_index, write_report_page
-from .spacing_source import resolve_spacing
 
 __all__ = [
     'LANDMARK_COLUMNS', 'MEASUREMENT_COLUMNS', 'InferenceOutcome',

@@ -11,14 +11,14 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmpose.structures import PoseDataSample
 
-from ..datasets.image_loading import to_model_input
-from ..engine.cascade_config import cascade_config, config_dataset_meta
-from ..evaluation.functional import cephalometric_analysis
-from ..metainfo import landmark_labels
+from ..core.evaluation import cephalometric_analysis
+from ..core.io.image_loading import to_model_input
+from ..core.io.inputs import Spacing, load_image, normalize_spacing
+from ..core.io.spacing_source import with_header_spacing
+from ..core.metainfo import landmark_labels
+from ..core.prediction import ImagePrediction, Landmark
+from ..models.cascade_config import cascade_config, config_dataset_meta
 from ..models.landmark_cascade import LandmarkCascade
-from .inputs import Spacing, load_image, normalize_spacing
-from .prediction import ImagePrediction, Landmark
-from .spacing_source import with_header_spacing
 
 __all__ = ['LandmarkPredictor', 'ImageInput']
 
@@ -38,18 +38,19 @@ def _load_config(config: Union[str, Path, Config], name: str) -> Config:
                     f'{type(config).__name__}')
 
 
-def _as_list(checkpoint: Union[None, str, Sequence[str]]) -> list:
-    """One checkpoint (or ``None``) as a list; a sequence as it is."""
-    if checkpoint is None or isinstance(checkpoint, (str, os.PathLike)):
-        return [checkpoint]
-    return list(checkpoint)
+def _as_list(checkpoints: Union[None, str, os.PathLike,
+                                Sequence[str]]) -> list:
+    """One checkpoint (or ``None``) as a list; a sequence as a list."""
+    if checkpoints is None or isinstance(checkpoints, (str, os.PathLike)):
+        return [checkpoints]
+    return list(checkpoints)
 
 
 def _model_input(image: ImageInput, name: str) -> Union[str, np.ndarray]:
     """Check one input; convert an array to the model's 8-bit BGR input.
 
     Arrays of more than 8 bits are scaled by their data bit depth, as image
-    files are (:func:`ceph_landmarks.datasets.image_loading.to_model_input`).
+    files are (:func:`ceph_landmarks.core.io.image_loading.to_model_input`).
 
     Args:
         image (str | PathLike | np.ndarray): One input.
@@ -78,7 +79,7 @@ class LandmarkPredictor:
     The model is built from the config and loaded from the checkpoint with
     mmengine's ``load_checkpoint``, so every format the package accepts
     (Runner checkpoint, bare state dict, EMA-only checkpoint; always with
-    ``weights_only=True``, see :mod:`ceph_landmarks.engine.checkpoint_loader`)
+    ``weights_only=True``, see :mod:`ceph_landmarks.models.checkpoint_loader`)
     works, strictly: a missing or unexpected weight is an error. Each image
     goes through the config's test pipeline with the whole image as the
     box, as MMPose's ``inference_topdown`` does, and the predictions come
@@ -88,7 +89,9 @@ class LandmarkPredictor:
     a refinement config and its checkpoints add the second, high-resolution
     stage; ``flip_test`` averages with the mirrored image. All three go
     through :class:`ceph_landmarks.models.LandmarkCascade`, as in
-    ``tools/test.py``.
+    ``tools/test.py``; the arguments are the tools' options
+    (``--checkpoints``, ``--refine-config``, ``--refine-checkpoints``,
+    ``--ensemble``, ``--flip-test``).
 
     Landmark names come from the config's test dataset (its
     ``landmark_set`` or ``metainfo``); a checkpoint saved by the Runner also
@@ -96,7 +99,7 @@ class LandmarkPredictor:
 
     Args:
         config (str | Path | Config): Model config.
-        checkpoint (str | Sequence[str], optional): Checkpoint file, or
+        checkpoints (str | Sequence[str], optional): Checkpoint file, or
             several (an ensemble). ``None`` keeps the random initial
             weights (only useful for tests and timing).
         device (str): Torch device, e.g. ``'cpu'`` or ``'cuda:0'``.
@@ -104,18 +107,18 @@ class LandmarkPredictor:
         cfg_options (dict, optional): Config overrides, as
             ``--cfg-options`` of the tools.
         refine_config (str | Path | Config, optional): Config of the
-            refinement stage.
-        refine_checkpoint (str | Sequence[str], optional): Its
+            refinement stage (keyword only, as the rest).
+        refine_checkpoints (str | Sequence[str], optional): Its
             checkpoint(s); required with ``refine_config``.
-        flip_test (bool): Average with the prediction on the horizontally
-            flipped image (both stages). Defaults to False.
         ensemble (str): How several checkpoints combine: ``'heatmap'``
             (average the heatmaps) or ``'points'``. Defaults to
             ``'heatmap'``.
+        flip_test (bool): Average with the prediction on the horizontally
+            flipped image (both stages). Defaults to False.
 
     Raises:
         CheckpointError: If a checkpoint is missing, empty, truncated or
-            refused (:mod:`ceph_landmarks.engine.checkpoint_loader`).
+            refused (:mod:`ceph_landmarks.models.checkpoint_loader`).
         ValueError: If the landmark set of the config and of a checkpoint
             differ, or a model predicts a different number of landmarks.
 
@@ -139,13 +142,14 @@ class LandmarkPredictor:
 
     def __init__(self,
                  config: Union[str, Path, Config],
-                 checkpoint: Union[None, str, Sequence[str]],
+                 checkpoints: Union[None, str, Sequence[str]],
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None,
+                 *,
                  refine_config: Union[None, str, Path, Config] = None,
-                 refine_checkpoint: Union[None, str, Sequence[str]] = None,
-                 flip_test: bool = False,
-                 ensemble: str = 'heatmap') -> None:
+                 refine_checkpoints: Union[None, str, Sequence[str]] = None,
+                 ensemble: str = 'heatmap',
+                 flip_test: bool = False) -> None:
         cfg = _load_config(config, 'config')
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -153,10 +157,12 @@ class LandmarkPredictor:
         refine_cfg = None
         if refine_config is not None:
             refine_cfg = _load_config(refine_config, 'refine_config')
-            if refine_checkpoint is None:
-                raise ValueError('refine_config needs refine_checkpoint')
-        cfg = cascade_config(cfg, _as_list(checkpoint), refine_cfg,
-                             _as_list(refine_checkpoint), ensemble, flip_test)
+            if not refine_checkpoints:
+                raise ValueError('refine_config needs refine_checkpoints')
+        elif refine_checkpoints:
+            raise ValueError('refine_checkpoints need refine_config')
+        cfg = cascade_config(cfg, _as_list(checkpoints), refine_cfg,
+                             _as_list(refine_checkpoints), ensemble, flip_test)
         self.dataset_meta = config_dataset_meta(cfg)
         # built directly: the registry would prefix every error message
         model = LandmarkCascade(**{

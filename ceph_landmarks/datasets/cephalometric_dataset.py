@@ -8,9 +8,9 @@ from mmengine.logging import print_log
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
-from ..metainfo import get_landmark_set
-from .annotations import (check_annotated_image, image_source, read_coco_file,
-                          spacing_value)
+from ..core.io.annotations import (check_annotated_image, image_source,
+                                   read_coco_file, spacing_value)
+from ..core.metainfo import get_landmark_set
 from .image_cache import ImageCache
 
 
@@ -27,7 +27,7 @@ class CephalometricDataset(BaseCocoStyleDataset):
     drop one whose landmarks are all missing).
 
     Loading checks the whole file against the annotation contract
-    (:mod:`ceph_landmarks.datasets.annotations`: JSON structure, at least
+    (:mod:`ceph_landmarks.core.io.annotations`: JSON structure, at least
     one image, unique ids and file names, one annotation per image, size,
     spacing, keypoint count, finite coordinates, visible landmarks inside
     the image) and that every image file exists, raising ``ValueError``
@@ -35,7 +35,7 @@ class CephalometricDataset(BaseCocoStyleDataset):
 
     Args:
         landmark_set (str): Name of a landmark set shipped with the package
-            (see :func:`ceph_landmarks.metainfo.list_landmark_sets`), used
+            (see :func:`ceph_landmarks.core.metainfo.list_landmark_sets`), used
             when ``metainfo`` is not given. Defaults to ``'isbi2015'``.
         metainfo (dict, optional): Explicit MMPose metainfo; overrides
             ``landmark_set``.

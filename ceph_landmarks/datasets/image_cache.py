@@ -14,7 +14,7 @@ Policy:
   room to spare; the dataset logs what the cache takes. A grey image takes
   ``H x W`` bytes: the 1935 x 2400 ISBI 2015 cephalograms 4.4 MiB each,
   400 of them 1.7 GiB.
-* What is kept is exactly what :func:`.image_loading.load_cephalogram`
+* What is kept is exactly what :func:`.transforms.read_cephalogram`
   returns (the model's ``[H, W, 3]`` uint8 BGR input), so cached and
   uncached samples are identical. Grey images (three equal channels, as
   every radiograph) keep one channel, a third of the memory, and get their
@@ -35,7 +35,7 @@ from typing import Dict, Iterable, Optional
 import cv2
 import numpy as np
 
-from .image_loading import load_cephalogram
+from .transforms.load_cephalogram import read_cephalogram
 
 __all__ = ['ImageCache']
 
@@ -72,7 +72,7 @@ class ImageCache:
         for path in paths:
             if path not in self._images:
                 self._images[path] = _compact(
-                    load_cephalogram(path, backend_args))
+                    read_cephalogram(path, backend_args))
 
     def __len__(self) -> int:
         return len(self._images)

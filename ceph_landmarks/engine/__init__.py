@@ -1,12 +1,5 @@
-"""Training-loop extensions: hooks, EMA and checkpoint loading."""
-from . import hooks  # noqa: F401
-from .cascade_config import cascade_config, config_dataset_meta
-from .checkpoint_loader import load_local_checkpoint
+"""Training-loop extensions: hooks and the EMA model they average with."""
 from .decay_ema import DecayEMA, ema_decay
 from .hooks import *  # noqa: F401,F403
-from .weights_export import export_weights
 
-__all__ = [
-    'cascade_config', 'config_dataset_meta', 'load_local_checkpoint',
-    'DecayEMA', 'ema_decay', 'export_weights'
-]
+__all__ = ['DecayEMA', 'ema_decay']

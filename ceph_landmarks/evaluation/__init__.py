@@ -1,3 +1,3 @@
-"""Evaluation: pure functions and registered metrics."""
-from .functional import *  # noqa: F401,F403
+"""Metrics registered in MMPose's ``METRICS``; their maths is in
+:mod:`ceph_landmarks.core.evaluation`."""
 from .metrics import *  # noqa: F401,F403

@@ -51,7 +51,7 @@ class LandmarkCascade(BaseModel):
 
     The cascade only predicts (``mode='predict'``); each stage is trained
     with its own config. Build its config with
-    :func:`ceph_landmarks.engine.cascade_config`, which also makes the test
+    :func:`ceph_landmarks.models.cascade_config`, which also makes the test
     pipeline keep the original image (``KeepOriginalImage``) for stage 2.
     The refined points replace ``pred_instances.keypoints``; stage 1's
     points stay in ``pred_instances.coarse_keypoints``.
@@ -152,7 +152,7 @@ class LandmarkCascade(BaseModel):
                 raise ValueError(
                     'the refinement stage needs the original image in the '
                     f'data sample of {sample.get("img_path", "an image")}: '
-                    'build the config with ceph_landmarks.engine.'
+                    'build the config with ceph_landmarks.models.'
                     'cascade_config, which keeps it in the test pipeline')
             points = np.asarray(sample.pred_instances.keypoints[0])
             for k, center in enumerate(points):

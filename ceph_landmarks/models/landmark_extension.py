@@ -42,7 +42,7 @@ source order, which keeps the kept landmarks' outputs exact;
 auxiliary channels of the source), at the price of changed outputs.
 
 Examples:
-    >>> from ceph_landmarks.metainfo import landmark_names
+    >>> from ceph_landmarks.core.metainfo import landmark_names
     >>> # model: a 38-landmark (cldetection2023) model
     >>> state_dict = extend_state_dict(
     ...     model.state_dict(), landmark_names('cldetection2023'),
@@ -158,7 +158,17 @@ def map_landmarks(src_names: Sequence[str],
 
 
 def strip_module_prefix(state_dict: Mapping[str, Tensor]) -> 'OrderedDict':
-    """Remove the ``module.`` prefix a (distributed) wrapper adds to keys."""
+    """Remove the ``module.`` prefix a (distributed) wrapper adds to keys.
+
+    Kept instead of mmengine's ``revise_keys=[(r'^module\\.', '')]``: that
+    renames keys only inside ``load_checkpoint`` /
+    ``_load_checkpoint_to_model``, while a model is loaded, whereas the
+    keys are needed before (``LandmarkCheckpointHook`` compares and extends
+    the checkpoint in ``after_load_checkpoint``, which mmengine calls
+    before ``revise_keys`` applies) or without any model
+    (:func:`extend_checkpoint`). Keys without the prefix are kept, and so
+    is the ``_metadata`` (as mmengine keeps it).
+    """
     out = OrderedDict((k[7:] if k.startswith('module.') else k, v)
                       for k, v in state_dict.items())
     if hasattr(state_dict, '_metadata'):
@@ -373,7 +383,7 @@ def extend_checkpoint(checkpoint: Mapping,
     """
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-    from ..metainfo import get_landmark_set, landmark_names
+    from ..core.metainfo import get_landmark_set, landmark_names
 
     src_names = landmark_names(src_landmarks)
     dst_names = landmark_names(dst_landmarks)

@@ -6,11 +6,12 @@ import numpy as np
 import torch
 from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmpose.models.builder import build_pose_estimator
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.structures import PoseDataSample
 from torch import Tensor, nn
+
+from .checkpoint_loader import load_model_checkpoint
 
 __all__ = ['ModelEnsemble', 'load_pose_model', 'ENSEMBLE_MODES']
 
@@ -27,8 +28,22 @@ def load_pose_model(model_cfg: dict,
 
     Every checkpoint format the package accepts works (Runner checkpoint,
     bare state dict, EMA-only checkpoint; see
-    :mod:`ceph_landmarks.engine.checkpoint_loader`); a missing or
-    unexpected weight is an error.
+    :func:`ceph_landmarks.models.checkpoint_loader.load_model_checkpoint`,
+    the one function every model, ensemble member and refinement stage is
+    loaded with); a missing, unexpected or differently shaped weight is an
+    error naming the file.
+
+    Built as MMPose's ``init_model`` builds (``init_default_scope``,
+    ``build_pose_estimator``, ``revert_sync_batchnorm``, no ``train_cfg``,
+    no backbone ``init_cfg``). ``init_model`` itself is not used: in
+    mmpose 1.3.2 (``mmpose/apis/inference.py``) it takes a whole config,
+    not the ``model`` dict a cascade stage holds; it loads with
+    ``load_checkpoint(model, checkpoint, map_location='cpu')``, i.e.
+    ``strict=False`` (missing, unexpected or differently shaped tensors are
+    only logged) and without the package's named errors; without a
+    checkpoint it sets ``dataset_meta`` from the train dataset's class or
+    COCO's, with a warning; and with ``cfg_options`` it keeps the
+    backbone's ``init_cfg`` (an ``elif``), loading pretrained weights.
 
     Args:
         model_cfg (dict): The ``model`` of a config.
@@ -44,7 +59,7 @@ def load_pose_model(model_cfg: dict,
 
     Raises:
         CheckpointError: If the checkpoint is missing, empty, truncated or
-            refused.
+            refused, or its tensors do not fit the model.
         ValueError: If the checkpoint records other landmark names.
     """
     model_cfg = copy.deepcopy(model_cfg)
@@ -56,8 +71,7 @@ def load_pose_model(model_cfg: dict,
     init_default_scope('mmpose')  # as MMPose's init_model does
     model = revert_sync_batchnorm(build_pose_estimator(model_cfg))
     if checkpoint is not None:
-        ckpt = load_checkpoint(
-            model, checkpoint, map_location='cpu', strict=True)
+        ckpt = load_model_checkpoint(model, checkpoint)
         _check_checkpoint_names(ckpt, checkpoint, landmark_names)
     return model.eval()
 
@@ -144,10 +158,14 @@ class ModelEnsemble(nn.Module):
     def _predict_heatmaps(self, inputs: Tensor,
                           data_samples: List[PoseDataSample]
                           ) -> List[PoseDataSample]:
-        heatmaps = torch.stack([
+        stacked = torch.stack([
             self._member_heatmaps(member, inputs, data_samples)
             for member in self.members
-        ]).mean(dim=0)
+        ])
+        # averaged in float64: members with equal heatmaps give exactly
+        # their heatmap (a float32 mean can round apart two maxima that
+        # differ in the last bit and move the decoded peak)
+        heatmaps = stacked.mean(dim=0, dtype=torch.float64).to(stacked.dtype)
         first = self.members[0]
         return first.add_pred_to_datasample(
             first.head.decode(heatmaps), None, data_samples)

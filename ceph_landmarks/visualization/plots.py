@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 
-from ..evaluation.functional import success_detection_rates
+from ..core.evaluation import success_detection_rates
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -88,7 +88,7 @@ def plot_sdr_curve(errors: np.ndarray,
     """Success detection rate as a function of the threshold.
 
     The fraction of valid landmarks with a radial error at most ``t`` mm
-    (see :func:`~ceph_landmarks.evaluation.functional.success_detection_rates`)
+    (see :func:`~ceph_landmarks.core.evaluation.success_detection_rates`)
     for ``t`` from 0 to ``max_threshold``, with the challenge thresholds
     ``marks`` marked and labelled.
 

@@ -18,9 +18,9 @@ import numpy as np
 from mmengine.logging import MMLogger
 from mmengine.utils import mkdir_or_exist
 
-from ..evaluation.functional import (per_image_mre, per_landmark_errors,
-                                     radial_errors_mm)
-from .overlay import draw_landmark_overlay
+from ..core.evaluation import (per_image_mre, per_landmark_errors,
+                               radial_errors_mm)
+from ..core.writers.overlay import draw_landmark_overlay
 from .plots import plot_per_landmark_mre, plot_sdr_curve
 
 __all__ = ['write_evaluation_report']

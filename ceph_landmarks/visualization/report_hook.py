@@ -7,9 +7,9 @@ from mmengine.hooks import Hook
 from mmengine.structures import BaseDataElement
 from mmpose.registry import HOOKS
 
+from ..core.metainfo import landmark_labels
 from ..evaluation.metrics.landmark_records import (landmark_record,
                                                    stack_records)
-from ..metainfo import landmark_labels
 from .report import write_evaluation_report
 
 __all__ = ['EvaluationReportHook']

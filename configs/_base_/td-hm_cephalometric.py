@@ -1,7 +1,14 @@
 # What every cephalometric top-down heatmap config shares: the landmark set,
-# the codec, the heatmap head, the pipelines, the data loaders and the
-# evaluation. Model bases (models/) add a backbone; leaf configs add the data
-# root and the schedule.
+# the codec, the pipelines, the data loaders and the evaluation. A leaf
+# config lists this file, one model base (models/: the whole `model`) and
+# usually one schedule base (schedules/) as its bases, and adds the data
+# root and what differs. Configs are at most three levels deep: runtime <-
+# this file <- leaf, the model and schedule bases beside this file; a
+# variant restates what it shares with another leaf rather than inherit it.
+#
+# mmengine refuses a key set by two sibling bases and loads each base on its
+# own, so the model bases cannot see `codec` or `num_landmarks` here: every
+# leaf completes the head with `out_channels` and `decoder`.
 #
 # mmengine resolves a variable where it is written, so a config that changes
 # `codec` also restates `model.head.decoder` and the pipelines (built from
@@ -9,7 +16,7 @@
 # `num_landmarks`, the loaders' `landmark_set` and `model.head.out_channels`.
 _base_ = ['./default_runtime.py']
 
-# the 19 ISBI 2015 landmarks (ceph_landmarks/metainfo/isbi2015.py)
+# the 19 ISBI 2015 landmarks (ceph_landmarks/core/metainfo/isbi2015.py)
 landmark_set = 'isbi2015'
 num_landmarks = 19
 
@@ -19,23 +26,6 @@ codec = dict(
     input_size=(512, 512),
     heatmap_size=(128, 128),
     sigma=2)
-
-model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    head=dict(
-        type='HeatmapHead',
-        out_channels=num_landmarks,
-        deconv_out_channels=None,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec),
-    # tools/test.py --flip-test: flipped heatmaps shifted one pixel, as
-    # MMPose does for heatmaps at 1/4 of the input
-    test_cfg=dict(flip_test=False, flip_mode='heatmap', shift_heatmap=True))
 
 # 'spacing' (mm/px) must reach the metric
 meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
@@ -67,7 +57,7 @@ grey_level_augmentation = [
         prob=0.8),
     dict(type='RandomCLAHE', clip_limit=(1.0, 3.0), prob=0.5),
 ]
-pack_inputs = dict(type='PackPoseInputs', meta_keys=meta_keys)
+pack_inputs = dict(type='PackCephalogramInputs', meta_keys=meta_keys)
 
 train_pipeline = [
     *whole_image,
@@ -114,4 +104,4 @@ test_dataloader = val_dataloader
 
 val_evaluator = dict(type='CephalometricMetric')
 # testing also reports the error of the cephalometric angles (ceph/SNA_MAE...)
-test_evaluator = [val_evaluator, dict(type='CephalometricAngleMetric')]
+test_evaluator = [val_evaluator, dict(type='CephalometricMeasurementMetric')]

@@ -8,26 +8,15 @@
 # box padding 1.25 (training uses 1.0), no flip test.
 # Deviation from the original: no RandomFlip in training (a mirrored
 # lateral cephalogram is not a valid cephalogram).
-_base_ = ['../_base_/models/td-hm_hrnet-w48_512x512.py']
-
-# schedule of the original (MMPose's COCO HRNet-W48 schedule): Adam 5e-4,
-# 500-iteration warm-up, steps at 170 and 200 epochs, validation every 2
-# epochs
-train_cfg = dict(max_epochs=250, val_interval=2)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4))
-param_scheduler = [
-    dict(
-        type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=210,
-        milestones=[170, 200],
-        gamma=0.1,
-        by_epoch=True),
+_base_ = [
+    '../_base_/td-hm_cephalometric.py', '../_base_/models/td-hm_hrnet-w48.py',
+    '../_base_/schedules/adam_warmup-multistep_210e.py'
 ]
 
-# the 38 landmarks of ceph_landmarks/metainfo/cldetection2023.py
+# the original's schedule (../_base_/schedules/), validated every 2 epochs
+train_cfg = dict(max_epochs=250, val_interval=2)
+
+# the 38 landmarks of ceph_landmarks/core/metainfo/cldetection2023.py
 landmark_set = 'cldetection2023'
 num_landmarks = 38
 
@@ -39,7 +28,7 @@ model = dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmpose/'
             'pretrain_models/hrnet_w48-8ef0771d.pth')),
-    head=dict(out_channels=num_landmarks))
+    head=dict(out_channels=num_landmarks, decoder=_base_.codec))
 
 # no box augmentation; the box padded by 1.25 at test time
 test_box = [

@@ -19,7 +19,14 @@
 # Test both stages as one model:
 #   python tools/test.py configs/hamedan/...640x512.py COARSE.pth \
 #       --refine-config THIS_CONFIG --refine-checkpoints REFINE.pth
-_base_ = ['./td-hm_hrnet-w18-small_1xb8-60e_hamedan-640x512.py']
+# The bases are those of the first stage, not the first stage itself: this
+# is another task (no validation loop), so it sets to None the loops,
+# loaders and metrics that every whole-image config has.
+_base_ = [
+    '../_base_/td-hm_cephalometric.py',
+    '../_base_/models/td-hm_hrnet-w18-small.py',
+    '../_base_/schedules/adam_iter-warmup-cosine.py'
+]
 
 train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=12)
 val_cfg = None
@@ -29,10 +36,16 @@ test_cfg = None
 test_dataloader = None
 test_evaluator = None
 default_hooks = dict(checkpoint=dict(save_best=None))
-# the first stage's EMA hook is kept (cheap insurance), as there
+# EMA of the weights, as the first stage (cheap insurance)
+custom_hooks = [
+    dict(
+        type='EMAHook', ema_type='DecayEMA', decay=0.9999, update_buffers=True)
+]
 
-codec = dict(_base_.codec, input_size=(128, 128), heatmap_size=(32, 32))
-model = dict(head=dict(decoder=codec))
+# DARK (unbiased) decoding, as the first stage
+codec = dict(
+    _base_.codec, input_size=(128, 128), heatmap_size=(32, 32), unbiased=True)
+model = dict(head=dict(out_channels=_base_.num_landmarks, decoder=codec))
 
 crop_size = 0.1
 # RMS error of the first stage per landmark (x, y), fraction of the longer
@@ -63,7 +76,7 @@ offset_std = [
 ]
 
 meta_keys = (*_base_.meta_keys, 'flip_indices', 'crop_landmark', 'crop_center')
-pack_inputs = dict(type='PackPoseInputs', meta_keys=meta_keys)
+pack_inputs = dict(type='PackCephalogramInputs', meta_keys=meta_keys)
 train_pipeline = [
     dict(type='LoadCephalogram'),
     dict(type='LandmarkCrop', crop_size=crop_size, offset_std=offset_std),
@@ -87,6 +100,19 @@ test_pipeline = [
     pack_inputs,
 ]
 
+# the first stage's whole-image pipeline, unused here (no validation loop),
+# kept as it was when this config derived from the first stage's
+val_pipeline = [
+    *_base_.whole_image,
+    dict(type='TopdownAffine', input_size=(512, 640)),
+    _base_.pack_inputs,
+]
+
+# the first stage's data (see there)
+data_root = 'data/hamedan/'
 train_dataloader = dict(
     batch_size=32,
-    dataset=dict(type='CephalometricCropDataset', pipeline=train_pipeline))
+    dataset=dict(
+        type='CephalometricCropDataset',
+        data_root=data_root,
+        pipeline=train_pipeline))

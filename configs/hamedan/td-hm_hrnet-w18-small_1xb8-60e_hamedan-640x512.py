@@ -22,7 +22,8 @@
 # (plus model.backbone.init_cfg.prefix=backbone. for a whole pose model), or
 # load_from=PATH to start from a full checkpoint of this architecture.
 _base_ = [
-    '../_base_/models/td-hm_hrnet-w18-small_256x256.py',
+    '../_base_/td-hm_cephalometric.py',
+    '../_base_/models/td-hm_hrnet-w18-small.py',
     '../_base_/schedules/adam_iter-warmup-cosine.py'
 ]
 
@@ -34,8 +35,13 @@ custom_hooks = [
         type='EMAHook', ema_type='DecayEMA', decay=0.9999, update_buffers=True)
 ]
 
-codec = dict(_base_.codec, input_size=(512, 640), heatmap_size=(128, 160))
-model = dict(head=dict(decoder=codec))
+# DARK (unbiased) decoding
+codec = dict(
+    _base_.codec,
+    input_size=(512, 640),
+    heatmap_size=(128, 160),
+    unbiased=True)
+model = dict(head=dict(out_channels=_base_.num_landmarks, decoder=codec))
 
 # the box augmentation plus grey-level changes of exposure and contrast
 train_pipeline = [

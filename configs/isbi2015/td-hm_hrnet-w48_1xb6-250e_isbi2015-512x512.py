@@ -7,11 +7,14 @@
 #   --cfg-options model.backbone.init_cfg.type=Pretrained \
 #       model.backbone.init_cfg.checkpoint=path/to/hrnet_w48.pth
 _base_ = [
-    '../_base_/models/td-hm_hrnet-w48_512x512.py',
+    '../_base_/td-hm_cephalometric.py', '../_base_/models/td-hm_hrnet-w48.py',
     '../_base_/schedules/adam_warmup-cosine_250e.py'
 ]
 
 train_cfg = dict(max_epochs=_base_.max_epochs, val_interval=5)
+
+model = dict(
+    head=dict(out_channels=_base_.num_landmarks, decoder=_base_.codec))
 
 # EMA of the weights (decay 0.9999 with warm-up); validation, the best
 # checkpoint and tools/test.py use the averaged weights

@@ -9,9 +9,12 @@
 # From a 19-landmark (isbi2015) checkpoint instead: set load_from to it,
 # default_hooks.landmarks.src_landmarks='isbi2015' and
 # model.head.aux_lowres_channels=0.
+# Input, codec, pipelines and evaluation as the CL-Detection 2023 winner's
+# config (../cldetection2023/
+# td-hm-srpose_hrnet-w48_1xb4-100e_cldetection2023-1024x1024.py).
 _base_ = [
-    '../cldetection2023/'
-    'td-hm-srpose_hrnet-w48_1xb4-100e_cldetection2023-1024x1024.py'
+    '../_base_/td-hm_cephalometric.py',
+    '../_base_/models/td-hm-srpose_hrnet-w48.py'
 ]
 
 # model_pretrained_on_train_and_val.pth of 5k5000/CLdetection2023, saved
@@ -19,13 +22,13 @@ _base_ = [
 load_from = 'checkpoints/cldetection2023_srpose_hrnet-w48_1024x1024.pth'
 
 # the 19 ISBI 2015 landmarks plus p1 and p2
-# (ceph_landmarks/metainfo/isbi2015_p1p2.py)
+# (ceph_landmarks/core/metainfo/isbi2015_p1p2.py)
 landmark_set = 'isbi2015_p1p2'
 num_landmarks = 21
 
 default_hooks = dict(
     landmarks=dict(
-        src_landmarks=_base_.landmark_set, dst_landmarks=landmark_set))
+        src_landmarks='cldetection2023', dst_landmarks=landmark_set))
 
 unfreeze_epoch = 10
 custom_hooks = [
@@ -50,16 +53,47 @@ param_scheduler = [
         by_epoch=True),
 ]
 
+codec = dict(
+    _base_.codec,
+    input_size=(1024, 1024),
+    heatmap_size=(1024, 1024),
+    sigma=6,
+    unbiased=True)
+
 model = dict(
     backbone=dict(init_cfg=None),  # all weights come from load_from
     # 19 auxiliary low-resolution maps: those of the 19 dropped landmarks,
     # which the shared features of the published model depend on, so the 19
     # kept landmarks start exactly as the published model predicts them
-    head=dict(out_channels=num_landmarks, aux_lowres_channels=19))
+    head=dict(
+        out_channels=num_landmarks, aux_lowres_channels=19, decoder=codec))
+
+# the box padded by 1.25 at test time
+test_box = [
+    dict(type='LoadCephalogram'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+]
+train_pipeline = [
+    *_base_.whole_image,
+    dict(type='RandomBBoxTransform'),  # MMPose defaults
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    _base_.pack_inputs,
+]
+val_pipeline = [
+    *test_box,
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    _base_.pack_inputs,
+]
 
 # your 21-landmark data in the package's COCO-style JSON with spacing
 data_root = 'data/isbi2015_p1p2/'
 dataset = dict(landmark_set=landmark_set, data_root=data_root)
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+train_dataloader = dict(
+    batch_size=4, dataset=dict(**dataset, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4, dataset=dict(**dataset, pipeline=val_pipeline))
+test_dataloader = dict(
+    batch_size=4,
+    dataset=dict(
+        **dataset, ann_file='annotations/test.json', pipeline=val_pipeline))

@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 
-from ceph_landmarks.metainfo import get_landmark_set
+from ceph_landmarks.core.metainfo import get_landmark_set
 from .paths import TINY_CONFIG, TINY_SRPOSE
 
 

@@ -4,7 +4,7 @@ import json
 import os
 import os.path as osp
 
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.metainfo import landmark_names
 
 
 def write_landmark_variant(src_root: str, dst_root: str,

@@ -19,9 +19,9 @@ def test_test_tool_runs_the_cascade(tiny_checkpoint, tiny_refine_checkpoint,
     and the dump see the refined points, stage 1's are kept beside."""
     dump = str(tmp_path / 'pred.pkl')
     out = str(tmp_path / 'metrics.json')
-    run_tool('test.py', TINY_CONFIG, tiny_checkpoint, tiny_checkpoint,
-             '--ensemble', 'points', '--flip-test', '--refine-config',
-             REFINE_CONFIG,
+    run_tool('test.py', TINY_CONFIG, '--checkpoints', tiny_checkpoint,
+             tiny_checkpoint, '--ensemble', 'points', '--flip-test',
+             '--refine-config', REFINE_CONFIG,
              '--refine-checkpoints', tiny_refine_checkpoint, '--work-dir',
              str(tmp_path / 'work'), '--dump', dump, '--out', out,
              *data_options(tiny_data))
@@ -49,6 +49,7 @@ def test_refinement_options_go_together(tiny_checkpoint):
     proc = run_tool(
         'test.py',
         TINY_CONFIG,
+        '--checkpoints',
         tiny_checkpoint,
         '--refine-config',
         REFINE_CONFIG,
@@ -63,9 +64,10 @@ def test_infer_tool_with_ensemble_and_refinement(tiny_checkpoint,
                                                  tiny_data, tmp_path):
     image = osp.join(tiny_data, 'images', 'val_0000.png')
     plain, cascade = str(tmp_path / 'plain'), str(tmp_path / 'cascade')
-    run_tool('infer.py', TINY_CONFIG, tiny_checkpoint, image, '--out', plain)
-    run_tool('infer.py', TINY_CONFIG, tiny_checkpoint, image, '--out', cascade,
-             '--checkpoints', tiny_checkpoint, '--refine-config',
+    run_tool('infer.py', TINY_CONFIG, image, '--checkpoints', tiny_checkpoint,
+             '--out', plain)
+    run_tool('infer.py', TINY_CONFIG, image, '--checkpoints', tiny_checkpoint,
+             tiny_checkpoint, '--out', cascade, '--refine-config',
              REFINE_CONFIG, '--refine-checkpoints', tiny_refine_checkpoint)
 
     def points(folder):

@@ -8,8 +8,8 @@ import pytest
 
 from ceph_landmarks.apis import (MEASUREMENT_COLUMNS, LandmarkPredictor,
                                  load_ground_truth, predict_to_folder)
-from ceph_landmarks.evaluation.functional import supported_measurements
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.evaluation import supported_measurements
+from ceph_landmarks.core.metainfo import landmark_names
 from helpers import TINY_CONFIG
 
 KEYS = supported_measurements(landmark_names('isbi2015'))

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import supported_measurements
-from ceph_landmarks.metainfo import landmark_names
-from ceph_landmarks.visualization import GT_COLOR, PRED_COLOR
+from ceph_landmarks.core.evaluation import supported_measurements
+from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.core.writers.overlay import GT_COLOR, PRED_COLOR
 from helpers import TINY_CONFIG, run_tool
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,9 @@ def infer_run(tiny_checkpoint, tiny_data, tmp_path_factory):
     proc = run_tool(
         'infer.py',
         TINY_CONFIG,
-        tiny_checkpoint,
         str(images),
+        '--checkpoints',
+        tiny_checkpoint,
         '--out',
         out,
         '--ann-file',

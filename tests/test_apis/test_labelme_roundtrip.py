@@ -11,7 +11,7 @@ from mmengine.logging import MMLogger
 
 from ceph_landmarks.apis import (LandmarkPredictor, labelme_labels,
                                  predict_to_folder)
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.metainfo import landmark_names
 from data_converters import labelme as labelme_cli
 from helpers import TINY_CONFIG, load_split, run_tool, write_dicom
 
@@ -227,8 +227,9 @@ def test_points_outside_the_image_go_to_its_edge_for_review(
 @pytest.mark.slow
 def test_infer_tool_labelme_round_trip(untrained_checkpoint, images, tmp_path):
     out = tmp_path / 'results'
-    proc = run_tool('infer.py', TINY_CONFIG, untrained_checkpoint, *images,
-                    '--out', str(out), '--spacing', '0.1', '--labelme',
+    proc = run_tool('infer.py', TINY_CONFIG,
+                    *images, '--checkpoints', untrained_checkpoint, '--out',
+                    str(out), '--spacing', '0.1', '--labelme',
                     '--review-below', '0.3')
     assert 'labelme/<stem>.json' in proc.stdout
     coco = convert(out / 'labelme', tmp_path / 'dataset')
@@ -245,7 +246,8 @@ def test_infer_tool_labelme_round_trip(untrained_checkpoint, images, tmp_path):
 
 @pytest.mark.slow
 def test_infer_tool_on_dicom_scans(untrained_checkpoint, images, tmp_path):
-    """``tools/infer.py CONFIG CKPT 'scans/*.dcm' --out DIR --labelme
+    """``tools/infer.py CONFIG 'scans/*.dcm' --checkpoints CKPT --out DIR
+    --labelme
     --report``: the header's spacing reaches every output and comes back
     through the converter."""
     grey = cv2.imread(images[0], cv2.IMREAD_GRAYSCALE)
@@ -257,9 +259,9 @@ def test_infer_tool_on_dicom_scans(untrained_checkpoint, images, tmp_path):
         imager_pixel_spacing=(0.1584, 0.1584),
         magnification=1.1)
     out = tmp_path / 'results'
-    run_tool('infer.py', TINY_CONFIG, untrained_checkpoint,
-             str(tmp_path / 'scans' / '*.dcm'), '--out', str(out), '--labelme',
-             '--report')
+    run_tool('infer.py', TINY_CONFIG, str(tmp_path / 'scans' / '*.dcm'),
+             '--checkpoints', untrained_checkpoint, '--out', str(out),
+             '--labelme', '--report')
     source = 'DICOM Imager Pixel Spacing / magnification 1.1'
     record = json.load(open(out / 'p1.json'))
     assert record['spacing'] == pytest.approx([0.144, 0.144])

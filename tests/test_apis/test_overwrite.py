@@ -75,8 +75,9 @@ def test_infer_tool_refuses_a_folder_with_results(tiny_data, tmp_path):
     proc = run_tool(
         'infer.py',
         TINY_CONFIG,
-        str(tmp_path / 'unused.pth'),
         str(tmp_path / 'val_0000.png'),
+        '--checkpoints',
+        str(tmp_path / 'unused.pth'),
         '--out',
         str(out),
         check=False)

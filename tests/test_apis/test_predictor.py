@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from ceph_landmarks.apis import ImagePrediction, Landmark, LandmarkPredictor
-from ceph_landmarks.evaluation.functional import supported_measurements
-from ceph_landmarks.metainfo import landmark_names
-from helpers import TINY_CONFIG
+from ceph_landmarks.core.evaluation import supported_measurements
+from ceph_landmarks.core.metainfo import landmark_names
+from helpers import REFINE_CONFIG, TINY_CONFIG
 
 ISBI = landmark_names('isbi2015')
 
@@ -172,6 +172,21 @@ def test_checkpoint_of_other_landmarks_is_refused(untrained_checkpoint):
             "'isbi2015'.*but the config names.*'point_0'"):
         LandmarkPredictor(
             TINY_CONFIG, untrained_checkpoint, cfg_options=renamed)
+
+
+def test_refinement_arguments_go_together():
+    """The keywords are the tools' options: a refinement config needs its
+    checkpoints and the reverse; they are keyword-only."""
+    with pytest.raises(
+            ValueError, match='refine_config needs '
+            'refine_checkpoints'):
+        LandmarkPredictor(TINY_CONFIG, None, refine_config=REFINE_CONFIG)
+    with pytest.raises(
+            ValueError, match='refine_checkpoints need '
+            'refine_config'):
+        LandmarkPredictor(TINY_CONFIG, None, refine_checkpoints=['r.pth'])
+    with pytest.raises(TypeError):
+        LandmarkPredictor(TINY_CONFIG, None, 'cpu', None, REFINE_CONFIG)
 
 
 def test_head_and_landmark_set_must_agree():

@@ -10,8 +10,8 @@ import pytest
 
 from ceph_landmarks.apis import (LandmarkPredictor, load_ground_truth,
                                  predict_to_folder)
-from ceph_landmarks.evaluation.functional import supported_measurements
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.evaluation import supported_measurements
+from ceph_landmarks.core.metainfo import landmark_names
 from helpers import (TINY_CONFIG, chromium_or_skip, read_html_page, run_tool,
                      screenshot)
 
@@ -94,9 +94,10 @@ def test_report_files_are_replaced_only_with_overwrite(predictor, inputs,
 @pytest.mark.slow
 def test_infer_tool_report_renders(untrained_checkpoint, tiny_data, tmp_path):
     out = tmp_path / 'out'
-    run_tool('infer.py', TINY_CONFIG, untrained_checkpoint,
-             osp.join(tiny_data, 'images', 'val_0000.png'), '--out', str(out),
-             '--report', '--spacing', '0.1')
+    run_tool('infer.py', TINY_CONFIG,
+             osp.join(tiny_data, 'images',
+                      'val_0000.png'), '--checkpoints', untrained_checkpoint,
+             '--out', str(out), '--report', '--spacing', '0.1')
     page = out / 'report' / 'val_0000.html'
     assert read_html_page(str(page)).tables['analyses']
     shot = screenshot(chromium_or_skip(), str(page), str(tmp_path / 'p.png'))

@@ -10,8 +10,8 @@ from helpers import TINY_CONFIG, data_options, run_tool
 
 def test_report_and_angle_metric(tiny_checkpoint, tiny_data, tmp_path):
     out = tmp_path / 'metrics.json'
-    run_tool('test.py', TINY_CONFIG, tiny_checkpoint, '--work-dir',
-             str(tmp_path), '--out', str(out), '--report',
+    run_tool('test.py', TINY_CONFIG, '--checkpoints', tiny_checkpoint,
+             '--work-dir', str(tmp_path), '--out', str(out), '--report',
              *data_options(tiny_data))
     metrics = json.load(open(out))
     # the angle metric of the test evaluator beside MRE / SDR

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from ceph_landmarks.metainfo import get_landmark_set
-from ceph_landmarks.metainfo.aariz import TITLES
+from ceph_landmarks.core.metainfo import get_landmark_set
+from ceph_landmarks.core.metainfo.aariz import TITLES
 from data_converters import aariz as aariz_cli
 from helpers import (build_dataset, grey_image, keypoints_by_file, load_split,
                      random_points, save_image)

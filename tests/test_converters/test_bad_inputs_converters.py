@@ -17,9 +17,8 @@ import pytest
 from mmengine.logging import MMLogger
 from PIL import Image
 
-from ceph_landmarks.datasets.conversion import (ImageReadError,
-                                                StagedOutputDir, decode_image,
-                                                read_image)
+from ceph_landmarks.core.conversion import (ImageReadError, StagedOutputDir,
+                                            decode_image, read_image)
 from data_converters import cldetection2023 as cl_cli
 from data_converters import isbi2015 as isbi_cli
 from helpers import grey_image, load_defects, random_points, save_image

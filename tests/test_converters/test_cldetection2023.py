@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ceph_landmarks.datasets.conversion import MhaStack, remove_zero_padding
+from ceph_landmarks.core.conversion import MhaStack, remove_zero_padding
 from data_converters import cldetection2023 as cl_cli
 from helpers import build_dataset, keypoints_by_file, load_defects, load_split
 

@@ -7,17 +7,14 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from ceph_landmarks.datasets.annotations import read_spacing_csv
-from ceph_landmarks.datasets.conversion import (AnnotatorPoints,
-                                                CocoDatasetWriter,
-                                                ConversionError, Defect,
-                                                StagedOutputDir,
-                                                collect_landmarks,
-                                                combine_annotators)
-from ceph_landmarks.datasets.conversion import output as output_module
-from ceph_landmarks.datasets.conversion import (points_outside_image,
-                                                seeded_split, split_fractions,
-                                                write_json_atomic)
+from ceph_landmarks.core.conversion import (AnnotatorPoints, CocoDatasetWriter,
+                                            ConversionError, Defect,
+                                            StagedOutputDir, collect_landmarks,
+                                            combine_annotators)
+from ceph_landmarks.core.conversion import output as output_module
+from ceph_landmarks.core.conversion import (points_outside_image, seeded_split,
+                                            split_fractions, write_json_atomic)
+from ceph_landmarks.core.io.annotations import read_spacing_csv
 
 LABELS = ['l1', 'l2', 'l3']
 MAP = {label: k for k, label in enumerate(LABELS)}

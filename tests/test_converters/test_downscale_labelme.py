@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.datasets.conversion import convert_samples, labelme_samples
-from ceph_landmarks.datasets.conversion.downscale import (check_scale,
-                                                          downscale_image,
-                                                          downscale_labelme,
-                                                          effective_spacing)
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.conversion import convert_samples, labelme_samples
+from ceph_landmarks.core.conversion.downscale import (check_scale,
+                                                      downscale_image,
+                                                      downscale_labelme,
+                                                      effective_spacing)
+from ceph_landmarks.core.metainfo import landmark_names
 from data_converters import downscale_labelme as downscale_cli
 from helpers import (HAMEDAN, digests, grey_image, keypoints_by_file,
                      needs_hamedan, random_points, save_image, write_labelme)

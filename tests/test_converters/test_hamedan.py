@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ceph_landmarks.datasets.conversion import (ConversionError,
-                                                convert_samples,
-                                                labelme_samples)
-from ceph_landmarks.engine import load_local_checkpoint
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.conversion import (ConversionError, convert_samples,
+                                            labelme_samples)
+from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.models import load_local_checkpoint
 from data_converters import labelme as labelme_cli
 from helpers import (HAMEDAN, TINY_HAMEDAN, data_options, last_run_scalars,
                      needs_hamedan, run_tool)

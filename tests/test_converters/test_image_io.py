@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ceph_landmarks.datasets.image_io import (ImageReadError, decode_image,
-                                              encode_png, read_image)
+from ceph_landmarks.core.io.image_io import (ImageReadError, decode_image,
+                                             encode_png, read_image)
 from helpers import grey_image, save_image
 
 

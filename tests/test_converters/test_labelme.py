@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ceph_landmarks.datasets.conversion import (ConversionError,
-                                                convert_samples,
-                                                labelme_samples)
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.conversion import (ConversionError, convert_samples,
+                                            labelme_samples)
+from ceph_landmarks.core.metainfo import landmark_names
 from data_converters import labelme as labelme_cli
 from helpers import (digests, grey_image, keypoints_by_file, load_defects,
                      load_split, random_points, save_image, write_dicom,

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from ceph_landmarks.datasets.conversion import (kfold_parts, merge_annotations,
-                                                subset_annotations)
+from ceph_landmarks.core.conversion import (kfold_parts, merge_annotations,
+                                            subset_annotations)
 from helpers import HAMEDAN, TINY_HAMEDAN, load_tool, needs_hamedan, run_tool
 
 
@@ -91,7 +91,8 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     assert 'input_size=(\n        96,\n        128,' in dumped.read_text() \
         or 'input_size=(96, 128)' in dumped.read_text()
     # the last epoch is tested, not an epoch chosen on the test images
-    assert f'test.py {dumped} {out / "fold0" / "epoch_1.pth"}' in proc.stdout
+    assert f'test.py {dumped} --checkpoints ' \
+        f'{out / "fold0" / "epoch_1.pth"}' in proc.stdout
 
 
 # --- seeds, ensemble, refinement, flip test, external test set: the tool's
@@ -171,7 +172,7 @@ class FakeTools:
 
     @staticmethod
     def test(cmd):
-        checkpoints = option_values(cmd, cmd[2])
+        checkpoints = option_values(cmd, '--checkpoints')
         if len(checkpoints) > 1:
             mre, sdr = 0.9, 85.0
         else:
@@ -179,8 +180,7 @@ class FakeTools:
             seed = int(seed.group(1)) if seed else 0
             mre, sdr = 1 + 0.1 * seed, 80.0 - 2 * seed
         mre -= 0.2 * ('--refine-config' in cmd) + 0.05 * ('--flip-test' in cmd)
-        data_root = option(cmd, '--cfg-options').split('=', 1)[1]
-        if osp.basename(osp.normpath(data_root)) != 'mean':
+        if osp.basename(osp.normpath(option(cmd, '--data-root'))) != 'mean':
             mre += 0.3
         json.dump(
             {
@@ -211,9 +211,9 @@ def protocol_args(tmp_path, *options):
     (['--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--folds', '5'
       ], r'--folds 5 cross-validates .* give one or the other'),
     ([
-        '--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--checkpoint',
+        '--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--test-checkpoint',
         'best'
-    ], r'--checkpoint best chooses the epoch .* external test'),
+    ], r'--test-checkpoint best chooses the epoch .* external test'),
     (['--test-ann-dirs', 'y/a'], r'--test-ann-dirs needs --test-spacing'),
     (['--test-spacing', '0.1'],
      r'--test-spacing describe an external .* --test-ann-dirs is not given'),
@@ -308,9 +308,17 @@ def test_default_protocol_keeps_its_commands_and_layout(tmp_path, fake_tools):
     assert not any('randomness.seed' in a for c in trains for a in c)
     tests = fake_tools.tool_calls('test.py')
     assert len(tests) == 2 * 3  # folds x ground truths
-    assert tests[0][2:4] == [
-        str(out / 'fold0' / TINY_HAMEDAN.split('/')[-1]),
+    assert tests[0][2:5] == [
+        str(out / 'fold0' / TINY_HAMEDAN.split('/')[-1]), '--checkpoints',
         str(out / 'fold0' / 'epoch_1.pth')
+    ]
+    # every loader reads the mean set; the annotation files are the fold's
+    for cmd in trains[:1] + tests[:1]:
+        assert option(cmd, '--data-root') == str(out / 'data' / 'mean')
+    assert option_values(trains[0], '--cfg-options') == [
+        'train_dataloader.dataset.ann_file=annotations/fold0_train.json',
+        'val_dataloader.dataset.ann_file=annotations/fold0_val.json',
+        'test_dataloader.dataset.ann_file=annotations/fold0_val.json'
     ]
     assert not any('--flip-test' in c or '--refine-config' in c for c in tests)
     assert option(tests[0], '--report') == str(out / 'fold0' / 'report')
@@ -346,8 +354,8 @@ def test_seeds_refinement_flip_and_ensemble(tmp_path, fake_tools):
     # the refinement: only its training loader is set, and the seed
     assert refine[2] == refine_config
     assert option_values(refine, '--epochs') == ['1']
+    assert option(refine, '--data-root') == str(out / 'data' / 'mean')
     assert option_values(refine, '--cfg-options') == [
-        f'train_dataloader.dataset.data_root={out}/data/mean/',
         'train_dataloader.dataset.ann_file=annotations/train.json',
         'randomness.seed=0'
     ]
@@ -363,7 +371,7 @@ def test_seeds_refinement_flip_and_ensemble(tmp_path, fake_tools):
         if option(c, '--work-dir').endswith('test_mean_refined_flip')
     ]
     assert '--flip-test' in refined_flip
-    assert option_values(refined_flip, refined_flip[2]) == [
+    assert option_values(refined_flip, '--checkpoints') == [
         str(fold / 'seed0' / 'epoch_1.pth'),
         str(fold / 'seed2' / 'epoch_1.pth')
     ]
@@ -440,8 +448,9 @@ def test_external_test_set_trains_on_all_images(tmp_path, fake_tools, capsys):
     [train] = fake_tools.tool_calls('train.py')
     work = out / 'external'  # one seed: no seed folder
     assert option(train, '--work-dir') == str(work)
+    # trains on the main set, monitors on the external one
+    assert option(train, '--data-root') == str(out / 'data' / 'mean')
     assert option_values(train, '--cfg-options') == [
-        f'train_dataloader.dataset.data_root={out}/data/mean/',
         'train_dataloader.dataset.ann_file=annotations/all.json',
         *(f'{loader}.dataset.{key}'
           for loader in ('val_dataloader', 'test_dataloader')
@@ -449,9 +458,12 @@ def test_external_test_set_trains_on_all_images(tmp_path, fake_tools, capsys):
                       'ann_file=annotations/test.json')), 'randomness.seed=3'
     ]
     tests = fake_tools.tool_calls('test.py')
-    assert [option_values(c, '--cfg-options')[0] for c in tests] == [
-        f'val_dataloader.dataset.data_root={out}/test_data/{gt}/'
-        for gt in ('mean', 'clinic_a', 'clinic_b')
+    assert [option(c, '--data-root') for c in tests] == [
+        str(out / 'test_data' / gt) for gt in ('mean', 'clinic_a', 'clinic_b')
+    ]
+    assert option_values(tests[0], '--cfg-options') == [
+        'val_dataloader.dataset.ann_file=annotations/test.json',
+        'test_dataloader.dataset.ann_file=annotations/test.json'
     ]
     summary = json.load(open(out / 'summary.json'))
     assert [(r['fold'], r['ground_truth'], r['variant']) for r in summary] == [

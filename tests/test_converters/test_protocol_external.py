@@ -79,7 +79,8 @@ def test_external_test_set_with_refinement_and_flip(tmp_path):
     work = out / 'external'  # one seed: no seed folder
     dumped = work / 'tiny_hamedan-160x128.py'
     assert 'seed=3' in dumped.read_text()
-    assert f'test.py {dumped} {work / "epoch_1.pth"}' in proc.stdout
+    assert f'test.py {dumped} --checkpoints {work / "epoch_1.pth"}' \
+        in proc.stdout
     assert list((work / 'report').glob('*.png'))
     assert (work / 'metrics_farhadifar.json').is_file()
     assert (work / 'metrics_mean_refined_flip.json').is_file()

@@ -14,18 +14,17 @@ from mmpose.registry import DATASETS
 
 import ceph_landmarks.apis as apis
 from ceph_landmarks.apis import load_ground_truth
-from ceph_landmarks.datasets import annotations
-from ceph_landmarks.datasets.annotations import (load_annotations,
-                                                 lookup_spacing,
-                                                 normalize_spacing,
-                                                 outside_image,
-                                                 read_spacing_csv,
-                                                 spacing_value)
-from ceph_landmarks.datasets.conversion import (collect_landmarks,
-                                                labelme_samples,
-                                                points_outside_image)
-from ceph_landmarks.datasets.conversion.aariz import aariz_samples
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.conversion import (collect_landmarks, labelme_samples,
+                                            points_outside_image)
+from ceph_landmarks.core.conversion.aariz import aariz_samples
+from ceph_landmarks.core.io import annotations
+from ceph_landmarks.core.io.annotations import (load_annotations,
+                                                lookup_spacing,
+                                                normalize_spacing,
+                                                outside_image,
+                                                read_spacing_csv,
+                                                spacing_value)
+from ceph_landmarks.core.metainfo import landmark_names
 from data_converters import aariz as aariz_cli
 from data_converters import labelme as labelme_cli
 

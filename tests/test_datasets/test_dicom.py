@@ -3,6 +3,7 @@ header in (x, y) order, and a clear error naming the file for what is not
 read. Every DICOM file is written here with pydicom."""
 import glob
 import json
+import logging
 import os.path as osp
 import shutil
 
@@ -18,13 +19,13 @@ from pydicom.pixels.decoders.base import Decoder
 from pydicom.uid import (MPEG2MPML, JPEG2000Lossless, JPEGBaseline8Bit,
                          RLELossless)
 
-from ceph_landmarks.datasets import dicom
-from ceph_landmarks.datasets.dicom import (decode_dicom, header_spacing,
-                                           is_dicom)
-from ceph_landmarks.datasets.image_io import (ImageReadError, decode_image,
-                                              read_image)
-from ceph_landmarks.datasets.image_loading import (load_cephalogram,
-                                                   to_model_input)
+from ceph_landmarks.core.io import dicom
+from ceph_landmarks.core.io.dicom import decode_dicom, header_spacing, is_dicom
+from ceph_landmarks.core.io.image_io import (ImageReadError, decode_image,
+                                             read_image)
+from ceph_landmarks.core.io.image_loading import (load_cephalogram,
+                                                  to_model_input)
+from ceph_landmarks.core.log import get_logger
 from helpers import TINY_CONFIG, make_dicom, save_dicom, write_dicom
 
 H, W = 6, 8
@@ -45,13 +46,20 @@ def read_dicom_syntax(path: str) -> str:
 
 
 @pytest.fixture
-def warnings_logged(monkeypatch):
+def warnings_logged():
     """The warnings the DICOM reader logs, as ``'source: message'``."""
     logged = []
-    monkeypatch.setattr(dicom, 'print_log',
-                        lambda msg, **kwargs: logged.append(msg))
+
+    class Collect(logging.Handler):
+
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    get_logger().addHandler(handler)
     dicom._warn_once.cache_clear()
     yield logged
+    get_logger().removeHandler(handler)
     dicom._warn_once.cache_clear()
 
 

@@ -11,9 +11,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS
 
+from ceph_landmarks.core.io.image_io import ImageReadError
+from ceph_landmarks.core.io.image_loading import load_cephalogram
 from ceph_landmarks.datasets.image_cache import ImageCache
-from ceph_landmarks.datasets.image_io import ImageReadError
-from ceph_landmarks.datasets.image_loading import load_cephalogram
 from helpers import TINY_CONFIG
 
 

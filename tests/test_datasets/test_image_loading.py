@@ -14,10 +14,10 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, TRANSFORMS
 
 from ceph_landmarks.apis import load_image
-from ceph_landmarks.datasets.image_io import ImageReadError
-from ceph_landmarks.datasets.image_loading import (data_bit_depth,
-                                                   png_significant_bits,
-                                                   to_model_input)
+from ceph_landmarks.core.io.bit_depth import (data_bit_depth,
+                                              png_significant_bits)
+from ceph_landmarks.core.io.image_io import ImageReadError
+from ceph_landmarks.core.io.image_loading import to_model_input
 from helpers import REPO_ROOT, TINY_CONFIG
 
 H, W = 40, 50

@@ -5,8 +5,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from ceph_landmarks.datasets.synthetic import (render_cephalogram,
-                                               write_synthetic_split)
+from ceph_landmarks.core.synthetic import (render_cephalogram,
+                                           write_synthetic_split)
 
 
 def test_render_is_deterministic_and_seed_dependent():

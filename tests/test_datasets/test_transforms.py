@@ -1,6 +1,8 @@
-"""Photometric transforms: grey-level changes only, seeded, validated."""
+"""Photometric transforms: grey-level changes only, seeded, validated;
+PackCephalogramInputs packs as MMPose's PackPoseInputs."""
 import numpy as np
 import pytest
+import torch
 from mmpose.registry import TRANSFORMS
 
 import ceph_landmarks  # noqa: F401
@@ -109,3 +111,55 @@ def test_float_image_is_refused_with_path(name):
     transform = TRANSFORMS.build(dict(type=name, prob=1.0))
     with pytest.raises(TypeError, match='x.png'):
         transform(_results(_xray().astype(np.float32)))
+
+
+def _packed_equal(fast: dict, slow: dict) -> None:
+    assert fast['inputs'].shape == slow['inputs'].shape
+    assert fast['inputs'].dtype == slow['inputs'].dtype
+    assert torch.equal(fast['inputs'], slow['inputs'])
+    assert fast['inputs'].is_contiguous()
+    assert fast['data_samples'].metainfo == slow['data_samples'].metainfo
+    for field in ('gt_instances', 'gt_instance_labels'):
+        a, b = fast['data_samples'].get(field), slow['data_samples'].get(field)
+        assert a.keys() == b.keys()
+        for key in a.keys():
+            np.testing.assert_array_equal(
+                np.asarray(a[key]), np.asarray(b[key]))
+
+
+@pytest.mark.parametrize('shape', [(5, 7, 3), (5, 7), (5, 7, 1)])
+def test_pack_cephalogram_inputs_equals_pack_pose_inputs(shape):
+    meta_keys = ('img_path', 'ori_shape', 'spacing')
+    fast = TRANSFORMS.build(
+        dict(type='PackCephalogramInputs', meta_keys=meta_keys))
+    slow = TRANSFORMS.build(dict(type='PackPoseInputs', meta_keys=meta_keys))
+    img = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    results = dict(
+        _results(img),
+        keypoints_visible=np.ones((1, 2), np.float32),
+        keypoint_weights=np.ones((1, 2), np.float32),
+        ori_shape=shape[:2],
+        spacing=0.1)
+    _packed_equal(fast(dict(results)), slow(dict(results)))
+    # a view of another layout (a horizontal flip) packs the same values
+    flipped = img[:, ::-1]
+    _packed_equal(
+        fast(dict(results, img=flipped)), slow(dict(results, img=flipped)))
+    # a list of images is stacked, as MMPose stacks it
+    two = dict(results, img=[img, img[::-1].copy()])
+    packed = fast(dict(two))
+    assert packed['inputs'].shape[0] == 2
+    _packed_equal(packed, slow(dict(two)))
+
+
+def test_pack_cephalogram_inputs_keeps_mmpose_defaults():
+    from mmpose.datasets.transforms import PackPoseInputs, formatting
+
+    from ceph_landmarks.datasets.transforms import PackCephalogramInputs
+    assert issubclass(PackCephalogramInputs, PackPoseInputs)
+    assert PackCephalogramInputs().meta_keys == PackPoseInputs().meta_keys
+    # MMPose's own function is not replaced (no process-wide patch)
+    assert not hasattr(formatting.image_to_tensor, '__wrapped__')
+    assert TRANSFORMS.get('PackPoseInputs') is PackPoseInputs
+    with pytest.raises(TypeError, match='numpy array'):
+        PackCephalogramInputs()(dict(img='x.png'))

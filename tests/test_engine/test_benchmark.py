@@ -10,16 +10,18 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from ceph_landmarks.engine import benchmark as bm
-from ceph_landmarks.engine import peak_memory
-from ceph_landmarks.engine.benchmark_report import report_lines, run_benchmark
-from ceph_landmarks.engine.benchmark_variants import (default_variants,
-                                                      parse_variant)
-from ceph_landmarks.engine.mfu import (flops_from_macs, matmul_tflops, mfu,
-                                       step_flops_per_sample)
-from ceph_landmarks.engine.model_flops import model_forward_flops
-from ceph_landmarks.engine.peak_memory import (PeakMemory, cpu_peak_available,
-                                               peak_memory_method)
+from ceph_landmarks.benchmarking import benchmark as bm
+from ceph_landmarks.benchmarking import peak_memory
+from ceph_landmarks.benchmarking.benchmark_report import (report_lines,
+                                                          run_benchmark)
+from ceph_landmarks.benchmarking.benchmark_variants import (default_variants,
+                                                            parse_variant)
+from ceph_landmarks.benchmarking.mfu import (flops_from_macs, matmul_tflops,
+                                             mfu, step_flops_per_sample)
+from ceph_landmarks.benchmarking.model_flops import model_forward_flops
+from ceph_landmarks.benchmarking.peak_memory import (PeakMemory,
+                                                     cpu_peak_available,
+                                                     peak_memory_method)
 from helpers import (REPO_ROOT, TINY_CONFIG, data_options, run_tool,
                      write_landmark_variant)
 
@@ -44,12 +46,9 @@ def tiny_cfg(root: str, path: str = TINY_CONFIG) -> Config:
         ('amp_fp16+compile', 'amp_fp16+compile', torch.float16, False, True),
         ('amp_bf16+channels_last+compile', 'amp_bf16+channels_last+compile',
          torch.bfloat16, True, True),
-        # the older names
-        ('amp', 'amp_fp16', torch.float16, False, False),
+        # without a precision: fp32
         ('channels_last', 'fp32+channels_last', None, True, False),
         ('compile', 'fp32+compile', None, False, True),
-        ('amp+channels_last', 'amp_fp16+channels_last', torch.float16, True,
-         False)
     ])
 def test_variant_names(name, canonical, dtype, channels_last, compiled):
     variant = parse_variant(name)
@@ -62,6 +61,7 @@ def test_variant_names(name, canonical, dtype, channels_last, compiled):
 @pytest.mark.parametrize('name, message', [
     ('amp_bf16+nhwc', "unknown feature 'nhwc'"),
     ('fp16', "unknown feature 'fp16'"),
+    ('amp', "unknown feature 'amp'"),
     ('channels_last+amp_bf16', "unknown feature 'amp_bf16'"),
     ('fp32+compile+channels_last', 'repeated or out of order'),
     ('fp32+compile+compile', 'repeated or out of order'),

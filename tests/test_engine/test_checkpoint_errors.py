@@ -4,7 +4,7 @@ traceback)."""
 import pytest
 import torch
 
-from ceph_landmarks.engine.checkpoint_loader import (CheckpointError,
+from ceph_landmarks.models.checkpoint_loader import (CheckpointError,
                                                      CheckpointNotFoundError,
                                                      load_local_checkpoint)
 from helpers import TINY_CONFIG, assert_one_error_line, data_options, run_tool
@@ -59,6 +59,7 @@ def test_test_tool_reports_an_empty_checkpoint(empty, tiny_data, tmp_path):
     proc = run_tool(
         'test.py',
         TINY_CONFIG,
+        '--checkpoints',
         empty,
         '--work-dir',
         str(tmp_path / 'work'),
@@ -84,3 +85,52 @@ def test_extend_tool_reports_a_truncated_checkpoint(truncated, tmp_path):
     assert_one_error_line(
         proc, f'{truncated}: not a readable checkpoint (truncated')
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_mmengine_keeps_its_own_loader_outside_the_tools(empty, tmp_path):
+    """Importing the package leaves mmengine's local loader in place; the
+    tools run inside package_checkpoint_loader, which names the file."""
+    from mmengine.runner.checkpoint import (CheckpointLoader, _load_checkpoint,
+                                            load_from_local)
+
+    from ceph_landmarks.models.checkpoint_loader import \
+        package_checkpoint_loader
+    assert CheckpointLoader._get_checkpoint_loader(empty) is load_from_local
+    with pytest.raises(Exception) as info:  # mmengine's: torch.load's error
+        _load_checkpoint(empty)
+    assert not isinstance(info.value, CheckpointError)
+    with package_checkpoint_loader():
+        assert CheckpointLoader._get_checkpoint_loader(empty) is \
+            load_local_checkpoint
+        # other schemes keep mmengine's loaders
+        assert CheckpointLoader._get_checkpoint_loader(
+            'http://host/x.pth') is not load_local_checkpoint
+        with pytest.raises(CheckpointError, match='empty.pth: not a readable'):
+            _load_checkpoint(empty)
+    assert CheckpointLoader._get_checkpoint_loader(empty) is load_from_local
+    with pytest.raises(KeyError):  # restored on an error too
+        with package_checkpoint_loader():
+            raise KeyError('stop')
+    assert CheckpointLoader._get_checkpoint_loader(empty) is load_from_local
+
+
+def test_model_loader_names_the_file_and_the_tensors(tmp_path):
+    from ceph_landmarks.models.checkpoint_loader import load_model_checkpoint
+    from helpers import build_tiny_model
+    path = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': build_tiny_model(21).state_dict()}, path)
+    with pytest.raises(
+            CheckpointError,
+            match=r'other.pth does not fit the model: .*size mismatch for '
+            r'head.final_layer.weight'):
+        load_model_checkpoint(build_tiny_model(19), path)
+    # the 'module.' prefix of a wrapped model's keys is stripped
+    source = build_tiny_model(19, seed=1)
+    torch.save({
+        'module.' + k: v
+        for k, v in source.state_dict().items()
+    }, path)
+    model = build_tiny_model(19)
+    load_model_checkpoint(model, path)
+    torch.testing.assert_close(model.head.final_layer.weight,
+                               source.head.final_layer.weight)

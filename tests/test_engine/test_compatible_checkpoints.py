@@ -34,8 +34,9 @@ def data38(tiny_data, tmp_path_factory):
 def test_test_tool_runs_on_a_runner_checkpoint(runner_checkpoint, data38,
                                                tmp_path):
     out = tmp_path / 'metrics.json'
-    proc = run_tool('test.py', TINY_SRPOSE, runner_checkpoint, '--work-dir',
-                    str(tmp_path), '--out', str(out), *data_options(data38))
+    proc = run_tool('test.py', TINY_SRPOSE, '--checkpoints', runner_checkpoint,
+                    '--work-dir', str(tmp_path), '--out', str(out),
+                    *data_options(data38))
     metrics = json.load(open(out))
     assert metrics['ceph/MRE'] > 0
     log = proc.stdout + proc.stderr
@@ -61,6 +62,7 @@ def test_21_landmark_config_refuses_it_with_the_extension_tool(
     proc = run_tool(
         'test.py',
         TINY_SRPOSE_FT,
+        '--checkpoints',
         runner_checkpoint,
         '--work-dir',
         str(tmp_path),

@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from ceph_landmarks.engine import config_overrides as co
+from ceph_landmarks.cli import config_overrides as co
 from helpers import REPO_ROOT
 
 SYNTHETIC = (f'{REPO_ROOT}/configs/synthetic/'
@@ -79,7 +79,6 @@ def test_loader_options(cfg):
 
 
 def test_ema_amp_compile(cfg):
-    cfg.custom_hooks = [dict(type='DecayEMAHook', decay=0.99)]  # old name
     co.enable_ema(cfg, 0.999)
     co.enable_ema(cfg, 0.9999)
     assert [h for h in cfg.custom_hooks if 'EMA' in h.type] == [

@@ -24,7 +24,7 @@ from unittest.mock import MagicMock
 import pytest
 import torch
 
-from ceph_landmarks.datasets.synthetic import write_synthetic_split
+from ceph_landmarks.core.synthetic import write_synthetic_split
 from ceph_landmarks.engine.hooks import RandomStateHook, random_state_hook
 from helpers import REPO_ROOT, TINY_CONFIG, last_run_scalars, run_tool
 
@@ -108,8 +108,8 @@ def test_two_ranks_validate_as_one_process(dist_run):
     assert len(val) == 2  # one validation per epoch, logged once
 
     out = osp.join(dist_run['tmp'], 'single.json')
-    run_tool('test.py', TINY_CONFIG, osp.join(work_dir,
-                                              'epoch_2.pth'), '--work-dir',
+    run_tool('test.py', TINY_CONFIG, '--checkpoints',
+             osp.join(work_dir, 'epoch_2.pth'), '--work-dir',
              osp.join(dist_run['tmp'], 'single'), '--out', out,
              '--cfg-options',
              *_data_root_options(dist_run['root'], ('test_dataloader', )))

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from ceph_landmarks.engine import load_local_checkpoint
+from ceph_landmarks.models import load_local_checkpoint
 from helpers import (TINY_SRPOSE_FT, data_options, digests, last_run_scalars,
                      run_tool, save_runner_checkpoint, write_landmark_variant)
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from ceph_landmarks.engine import config_overrides as co
-from ceph_landmarks.engine import load_local_checkpoint
+from ceph_landmarks.cli import config_overrides as co
+from ceph_landmarks.models import load_local_checkpoint
 from helpers import TINY_CONFIG, assert_one_error_line, data_options, run_tool
 
 

@@ -4,7 +4,7 @@ from collections import OrderedDict
 import pytest
 import torch
 
-from ceph_landmarks.engine import export_weights
+from ceph_landmarks.models import export_weights
 from helpers import run_tool
 
 

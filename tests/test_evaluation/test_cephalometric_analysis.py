@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import (MeasurementResult,
-                                                  cephalometric_analysis,
-                                                  supported_measurements,
-                                                  vector_angle)
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.evaluation import (MeasurementResult,
+                                            cephalometric_analysis,
+                                            supported_measurements,
+                                            vector_angle)
+from ceph_landmarks.core.metainfo import landmark_names
 
 # image axes: x right, y down; unless mirrored, the face looks to the right
 

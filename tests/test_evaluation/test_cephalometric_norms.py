@@ -4,13 +4,12 @@ import math
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import NORMS, classify_deviation
-from ceph_landmarks.evaluation.functional.cephalometric_geometry import \
+from ceph_landmarks.core.evaluation import NORMS, classify_deviation
+from ceph_landmarks.core.evaluation.cephalometric_geometry import \
     signed_distance
-from ceph_landmarks.evaluation.functional.cephalometric_measurements import \
+from ceph_landmarks.core.evaluation.cephalometric_measurements import \
     MEASUREMENT_SPECS
-from ceph_landmarks.evaluation.functional.cephalometric_norms import \
-    deviation_flag
+from ceph_landmarks.core.evaluation.cephalometric_norms import deviation_flag
 
 
 def test_every_measurement_has_a_norm_with_a_source():

@@ -4,9 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import (PAIR_RECORD_KEYS,
-                                                  collapsed_pairs,
-                                                  landmark_pair_distances)
+from ceph_landmarks.core.evaluation import (PAIR_RECORD_KEYS, collapsed_pairs,
+                                            landmark_pair_distances)
 
 NAMES = ['upper_incisal_tip', 'lower_incisal_tip', 'menton']
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import interobserver_agreement
+from ceph_landmarks.core.evaluation import interobserver_agreement
 
 
 def test_agreement_by_hand():

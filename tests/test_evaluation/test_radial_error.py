@@ -2,14 +2,12 @@
 import numpy as np
 import pytest
 
-from ceph_landmarks.evaluation.functional import (mean_radial_error,
-                                                  mre_standard_error,
-                                                  per_image_mre,
-                                                  per_landmark_errors,
-                                                  radial_errors_mm,
-                                                  relative_error_spread,
-                                                  sdr_key,
-                                                  success_detection_rates)
+from ceph_landmarks.core.evaluation import (mean_radial_error,
+                                            mre_standard_error, per_image_mre,
+                                            per_landmark_errors,
+                                            radial_errors_mm,
+                                            relative_error_spread, sdr_key,
+                                            success_detection_rates)
 
 
 def _two_images():

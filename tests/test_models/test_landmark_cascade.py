@@ -10,10 +10,9 @@ from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
 from ceph_landmarks.apis import LandmarkPredictor
-from ceph_landmarks.datasets.image_loading import load_cephalogram
-from ceph_landmarks.engine import cascade_config
-from ceph_landmarks.metainfo import landmark_names
-from ceph_landmarks.models import ModelEnsemble
+from ceph_landmarks.core.io.image_loading import load_cephalogram
+from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.models import ModelEnsemble, cascade_config
 from helpers import REFINE_CONFIG, TINY_CONFIG
 
 
@@ -106,7 +105,7 @@ def test_refinement_moves_points_toward_the_truth(tiny_checkpoint,
         TINY_CONFIG,
         tiny_checkpoint,
         refine_config=REFINE_CONFIG,
-        refine_checkpoint=tiny_refine_checkpoint)
+        refine_checkpoints=tiny_refine_checkpoint)
     offset = np.array([6.0, -5.0])  # 7.8 px, a known first-stage error
     samples, truth = _samples_off_by(tiny_data, offset)
     predictor.model.refine_predictions(samples)
@@ -128,7 +127,7 @@ def test_refined_predictions_through_the_api(tiny_checkpoint,
         TINY_CONFIG,
         tiny_checkpoint,
         refine_config=REFINE_CONFIG,
-        refine_checkpoint=tiny_refine_checkpoint)
+        refine_checkpoints=tiny_refine_checkpoint)
     path = _val_image(tiny_data)
     a = plain.predict(path).keypoints
     b = refined.predict(path).keypoints

@@ -3,10 +3,10 @@ model predicts exactly the source model's heatmaps for the kept landmarks."""
 import pytest
 import torch
 
-from ceph_landmarks.engine import load_local_checkpoint
-from ceph_landmarks.metainfo import landmark_names
+from ceph_landmarks.core.metainfo import landmark_names
 from ceph_landmarks.models import (extend_checkpoint, extend_state_dict,
-                                   find_head_layout, map_landmarks)
+                                   find_head_layout, load_local_checkpoint,
+                                   map_landmarks)
 from helpers import build_tiny_model, run_tool
 
 HEADS = ('HeatmapHead', 'SRPoseHead')

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.visualization import write_html_report, write_report_index
+from ceph_landmarks.core.writers.html_report import (write_html_report,
+                                                     write_report_index)
 from helpers import chromium_or_skip, read_html_page, screenshot
 
 NAME = 'case <script>alert(1)</script> & 1.dcm'

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from ceph_landmarks.visualization import (ERROR_COLOR, GT_COLOR, PRED_COLOR,
-                                          draw_landmark_overlay)
+from ceph_landmarks.core.writers.overlay import (ERROR_COLOR, GT_COLOR,
+                                                 PRED_COLOR,
+                                                 draw_landmark_overlay)
 
 GREY = 90
 

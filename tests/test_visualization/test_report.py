@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.visualization import (GT_COLOR, PRED_COLOR,
-                                          plot_per_landmark_mre,
+from ceph_landmarks.core.writers.overlay import GT_COLOR, PRED_COLOR
+from ceph_landmarks.visualization import (plot_per_landmark_mre,
                                           plot_sdr_curve,
                                           write_evaluation_report)
 

@@ -12,7 +12,7 @@ class KeepOriginalImage(BaseTransform):
     The refinement stage of :class:`ceph_landmarks.models.LandmarkCascade`
     cuts windows from the original image; placed right after the loading
     transform (with ``'ori_img'`` in ``PackPoseInputs``' ``meta_keys``),
-    this passes the image to it. :func:`ceph_landmarks.engine.cascade_config`
+    this passes the image to it. :func:`ceph_landmarks.models.cascade_config`
     adds both to a test pipeline.
 
     Required Keys:

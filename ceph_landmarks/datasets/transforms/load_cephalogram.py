@@ -1,10 +1,41 @@
 """Loading a cephalogram of any bit depth, failing by name on a bad file."""
 from typing import Optional
 
+import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine import fileio
 from mmpose.registry import TRANSFORMS
 
-from ..image_loading import load_cephalogram, to_model_input
+from ...core.io.image_loading import decode_cephalogram, to_model_input
+from ...core.io.loaded_image import ImageReadError
+
+__all__ = ['LoadCephalogram', 'read_cephalogram']
+
+
+def read_cephalogram(path: str,
+                     backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read an image file through mmengine's ``fileio`` (local files, or
+    any backend ``backend_args`` names) as the model's ``[H, W, 3]`` uint8
+    BGR input, by :func:`~ceph_landmarks.core.io.image_loading.
+    decode_cephalogram`'s rule.
+
+    Args:
+        path (str): Image file (any path or URI mmengine's ``fileio``
+            reads).
+        backend_args (dict, optional): mmengine file backend arguments, as
+            for MMPose's ``LoadImage``. Defaults to None (local files).
+
+    Returns:
+        np.ndarray: ``[H, W, 3]`` uint8, BGR.
+
+    Raises:
+        ImageReadError: Naming the file and what is wrong.
+    """
+    try:
+        data = fileio.get(path, backend_args=backend_args)
+    except OSError as err:
+        raise ImageReadError(path, err.strerror or str(err)) from err
+    return decode_cephalogram(data, path)
 
 
 @TRANSFORMS.register_module()
@@ -16,9 +47,9 @@ class LoadCephalogram(BaseTransform):
 
     - Images with more than 8 bits (a 16-bit PNG of 12-bit X-ray data) are
       scaled by their data bit depth instead of losing all but the high
-      byte; see :mod:`ceph_landmarks.datasets.image_loading` for the rule.
+      byte; see :mod:`ceph_landmarks.core.io.image_loading` for the rule.
     - A missing, empty, truncated or otherwise unreadable file raises
-      :class:`~ceph_landmarks.datasets.image_io.ImageReadError`
+      :class:`~ceph_landmarks.core.io.image_io.ImageReadError`
       naming the file and the reason. It never returns ``None``, which
       MMPose's ``BaseDataset`` would silently answer with another sample.
 
@@ -66,7 +97,7 @@ class LoadCephalogram(BaseTransform):
             img = to_model_input(results['img'], results['img_path']
                                  or '<array>')
         else:
-            img = load_cephalogram(results['img_path'], self.backend_args)
+            img = read_cephalogram(results['img_path'], self.backend_args)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]

@@ -1,5 +1,4 @@
 """Hooks registered in ``mmpose.registry.HOOKS``."""
-from . import ema_hook  # noqa: F401  (the deprecated name DecayEMAHook)
 from .backbone_freeze_hook import BackboneFreezeHook
 from .landmark_checkpoint_hook import LandmarkCheckpointHook
 from .random_state_hook import RandomStateHook

@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
-from ...metainfo import landmark_names, list_landmark_sets
+from ...core.metainfo import landmark_names, list_landmark_sets
 from ...models.landmark_extension import (HeadLandmarkLayout,
                                           extend_state_dict, find_head_layout,
                                           map_landmarks, strip_module_prefix)

@@ -1,5 +1,5 @@
 """Evaluation metrics registered in ``mmpose.registry.METRICS``."""
-from .cephalometric_angle_metric import CephalometricAngleMetric
+from .cephalometric_measurement_metric import CephalometricMeasurementMetric
 from .cephalometric_metric import CephalometricMetric
 
-__all__ = ['CephalometricMetric', 'CephalometricAngleMetric']
+__all__ = ['CephalometricMetric', 'CephalometricMeasurementMetric']

@@ -11,10 +11,10 @@ from mmengine.logging import MMLogger
 from mmengine.utils import mkdir_or_exist
 from mmpose.registry import METRICS
 
-from ..functional import (PAIR_RECORD_KEYS, landmark_pair_distances,
-                          mean_radial_error, mre_standard_error,
-                          per_landmark_errors, radial_errors_mm, sdr_key,
-                          success_detection_rates)
+from ...core.evaluation import (PAIR_RECORD_KEYS, landmark_pair_distances,
+                                mean_radial_error, mre_standard_error,
+                                per_landmark_errors, radial_errors_mm, sdr_key,
+                                success_detection_rates)
 from .landmark_metric import LandmarkMetric
 from .landmark_records import stack_records
 
@@ -27,7 +27,7 @@ class CephalometricMetric(LandmarkMetric):
     metainfo, packed by ``PackPoseInputs(meta_keys=(..., 'spacing'))``)
     converts pixel errors to millimetres. Landmarks whose ground truth is
     missing or invisible (``keypoints_visible == 0``) are excluded. The maths
-    lives in :mod:`ceph_landmarks.evaluation.functional`; see there for the
+    lives in :mod:`ceph_landmarks.core.evaluation`; see there for the
     conventions (SDR counts ``error <= threshold``; MRE pools all valid
     landmarks).
 
@@ -39,12 +39,12 @@ class CephalometricMetric(LandmarkMetric):
     * ``ceph/MRE_image_se`` (mm): standard error of the MRE with the image
       as the unit, SD of the per-image MREs over the square root of the
       number of images
-      (:func:`~ceph_landmarks.evaluation.functional.mre_standard_error`);
+      (:func:`~ceph_landmarks.core.evaluation.mre_standard_error`);
       ``nan`` with fewer than two images. Two models whose MREs differ by
       less than about twice it cannot be told apart on this set.
     * ``ceph/collapsed_pairs`` (int): number of landmark pairs whose
       predictions collapse onto one point
-      (:func:`~ceph_landmarks.evaluation.functional.collapsed_pairs`): true
+      (:func:`~ceph_landmarks.core.evaluation.collapsed_pairs`): true
       median distance at least ``collapse_min_true_mm``, predicted median
       distance below ``collapse_ratio`` times it. A model hedging between
       two look-alike structures (the upper and lower incisal tips) puts

@@ -10,7 +10,7 @@ from typing import List, NamedTuple, Sequence
 
 import numpy as np
 
-from ...datasets.annotations import normalize_spacing
+from ...core.io.annotations import normalize_spacing
 
 __all__ = ['LandmarkArrays', 'landmark_record', 'stack_records']
 
