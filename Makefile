@@ -40,4 +40,4 @@ lint: install
 	$(PY) -m flake8 $(LINTED)
 	$(PY) -m isort --check-only --diff $(LINTED)
 	$(PY) -m yapf --recursive --parallel --diff $(LINTED)
-	.venv/bin/codespell $(LINTED) README.md Makefile requirements
+	.venv/bin/codespell $(LINTED) README.md docs Makefile requirements
