@@ -11,7 +11,10 @@ Reads:
     ``image,spacing_x,spacing_y``), else from each file's top-level
     ``spacing`` key (``tools/infer.py --labelme`` writes it; a spacing
     given that differs from it wins, with a warning), else from a DICOM
-    image's header.
+    image's header (a spacing given that differs from the header's wins,
+    with the warning ``tools/infer.py`` gives; a header whose spacing is
+    malformed, like an empty image file, is an unreadable image, named
+    with its cause).
 Writes (into ``--out``, which must be new):
     ``images/{stem}.png``, ``annotations/{train,val[,test]}.json`` (seeded
     split, COCO keypoints ``[x, y, v]``, per-image ``spacing``) and
@@ -129,7 +132,8 @@ def main(argv: Optional[List[str]] = None) -> ConversionResult:
             if args.spacing_csv else None,
             img_dir=args.img_dir,
             fractions=fractions,
-            seed=args.seed)
+            seed=args.seed,
+            spacing_table_name=args.spacing_csv)
         result = convert_samples(
             samples,
             args.out,

@@ -569,6 +569,449 @@ def infer_no_such_input(ctx):
 
 
 # -------------------------------------------------------------- the test
+# --- issue 23: unwritable outputs, --cfg-options typos, options first
+def blocked_path(ctx: Ctx, *parts: str) -> Path:
+    """A path below ``scratch/blocker.txt``, a regular file: no one, root
+    included, can write there."""
+    blocker = ctx.scratch / 'blocker.txt'
+    blocker.write_text('a file, not a folder')
+    return blocker.joinpath(*parts)
+
+
+def checkpoint_tool(ctx: Ctx, script: str, out: Path, names) -> Tool:
+    """``tools/extend_checkpoint.py`` or ``tools/export_weights.py`` of the
+    tiny checkpoint into ``out``."""
+    landmarks = [] if script == 'export_weights.py' else [
+        '--src-landmarks', 'isbi2015', '--dst-landmarks', 'isbi2015_p1p2'
+    ]
+    src = write_checkpoint_copy(ctx, None)
+    return Tool(script, [str(src), *landmarks, '--out', str(out)], names)
+
+
+@tool_case
+def extend_checkpoint_out_under_a_file(ctx):
+    out = blocked_path(ctx, 'x.pth')
+    return checkpoint_tool(ctx, 'extend_checkpoint.py', out,
+                           [f'--out {out}: cannot write', 'not a folder'])
+
+
+@tool_case
+def extend_checkpoint_out_read_only_folder(ctx):
+    folder = ctx.scratch / 'read_only'
+    folder.mkdir(mode=0o500)
+    if os.access(str(folder), os.W_OK):
+        pytest.skip('running as root: a 0o500 folder is still writable')
+    return checkpoint_tool(ctx, 'extend_checkpoint.py', folder / 'x.pth',
+                           ['--out', 'cannot write', 'Permission denied'])
+
+
+@tool_case
+def export_weights_out_under_a_file(ctx):
+    out = blocked_path(ctx, 'sub', 'x.pth')
+    return checkpoint_tool(ctx, 'export_weights.py', out,
+                           [f'--out {out}: cannot write', 'blocker.txt'])
+
+
+@tool_case
+def infer_out_under_a_file(ctx):
+    out = blocked_path(ctx, 'results')
+    # the last --out counts: it replaces infer_tool's own
+    return infer_tool(ctx, [one_image(ctx)],
+                      [f'--out {out}: cannot write', 'not a folder'], '--out',
+                      str(out))
+
+
+@tool_case
+def train_cfg_options_typo(ctx):
+    ctx.extra['absent'] = ctx.scratch / 'work'  # refused before the Runner
+    return Tool('train.py', [
+        TINY_CONFIG, '--work-dir',
+        str(ctx.scratch / 'work'), *data_options(ctx.tiny_data),
+        'train_cfg.max_epoch=1'
+    ], [
+        '--cfg-options train_cfg.max_epoch: no such key in',
+        'tiny_synthetic-64x64.py', 'did you mean train_cfg.max_epochs?'
+    ])
+
+
+@tool_case
+def evaluation_tool_cfg_options_typo(ctx):
+    tool = evaluate_with(ctx, Path(ctx.checkpoint), [
+        '--cfg-options test_dataloader.batchsize',
+        'did you mean test_dataloader.batch_size?'
+    ])
+    tool.args.append('test_dataloader.batchsize=2')
+    return tool
+
+
+@tool_case
+def evaluation_tool_out_under_a_file(ctx):
+    out = blocked_path(ctx, 'metrics.json')
+    tool = evaluate_with(ctx, Path(ctx.checkpoint),
+                         [f'--out {out}: cannot write', 'not a folder'])
+    tool.args[1:1] = ['--out', str(out)]
+    return tool
+
+
+@tool_case
+def gpu_check_negative_limit(ctx):
+    ctx.extra['absent'] = ctx.scratch / 'out'
+    return Tool('gpu_check.py', [
+        str(ctx.scratch / 'out'), '--work-dir',
+        str(ctx.scratch / 'work'), '--limit', 'install=-5'
+    ], ['--limit install=-5: expected a positive number of seconds'])
+
+
+@tool_case
+def gpu_check_out_is_a_file(ctx):
+    out = ctx.inputs / 'gpu_check.json'
+    out.write_text('{}')
+    return Tool('gpu_check.py',
+                [str(out), '--work-dir',
+                 str(ctx.scratch / 'work')],
+                [f'OUT_DIR {out}: cannot write (it is a file, not a folder)'])
+
+
+def protocol_tool(ctx: Ctx, *extra: str, out: Optional[Path] = None) -> Tool:
+    """``tools/run_protocol.py`` on LabelMe inputs; the rows' errors come
+    before any conversion (nothing under ``scratch/protocol``)."""
+    labelme_inputs(ctx)
+    out = out or ctx.scratch / 'protocol'
+    ctx.extra['absent'] = ctx.scratch / 'protocol' / 'data'
+    return Tool(
+        'run_protocol.py', [
+            TINY_CONFIG, '--ann-dirs',
+            str(ctx.inputs / 'ann' / 'a'), '--img-dir',
+            str(ctx.inputs / 'images'), '--spacing', '0.1', '--out',
+            str(out), *extra
+        ], [],
+        status=2)  # found while parsing the options
+
+
+@tool_case
+def run_protocol_bad_test_spacing(ctx):
+    tool = protocol_tool(ctx, '--test-ann-dirs', str(ctx.inputs / 'ann'),
+                         '--test-spacing', '0')
+    tool.names = ['--test-spacing 0.0: expected the pixel spacing']
+    return tool
+
+
+@tool_case
+def run_protocol_out_under_a_file(ctx):
+    out = blocked_path(ctx, 'protocol')
+    tool = protocol_tool(ctx, out=out)
+    tool.names = [f'--out {out}: cannot write', 'not a folder']
+    return tool
+
+
+@case
+def converter_out_under_a_file(ctx):
+    from data_converters import labelme as labelme_cli
+    labelme_inputs(ctx)
+    out = blocked_path(ctx, 'dataset')
+    argv = [
+        '--ann-dirs',
+        str(ctx.inputs / 'ann' / 'a'), '--out',
+        str(out), '--spacing', '0.1'
+    ]
+    return Call(lambda: labelme_cli.main(argv), SystemExit,
+                [f'output directory {out}: cannot write', 'not a folder'])
+
+
+# --- issue 23: ground truth by path, LabelMe review work, converter
+# diagnoses (item 4)
+@tool_case
+def infer_ann_file_two_images_match_one_entry(ctx):
+    """a/val_0000.png and b/val_0000.png (another image) for one entry
+    val_0000.png: which one it annotates is unknown."""
+    ann = coco_copy(ctx)
+    first = one_image(ctx, 'a/val_0000.png')
+    second = ctx.inputs / 'b' / 'val_0000.png'
+    second.parent.mkdir()
+    shutil.copy(osp.join(ctx.tiny_data, 'images', 'val_0001.png'), second)
+    return infer_tool(ctx, [first, second],
+                      ['a/val_0000.png', 'b/val_0000.png', 'ann.json'],
+                      '--ann-file', str(ann))
+
+
+@tool_case
+def infer_overwrite_keeps_reviewed_labelme_file(ctx):
+    """A review flag unticked and a note added in LabelMe (no point
+    moved): --overwrite refuses, and the file (in ``inputs``) is kept."""
+    from ceph_landmarks.apis import LandmarkPredictor, predict_to_folder
+    image = one_image(ctx)
+    out = ctx.inputs / 'out'
+    predictor = LandmarkPredictor(TINY_CONFIG, ctx.checkpoint, device='cpu')
+    list(predict_to_folder(predictor, [str(image)], str(out), labelme=True))
+    path = out / 'labelme' / 'xray.json'
+    record = json.loads(path.read_text())
+    record['shapes'][0]['flags'] = {'review': False}
+    record['shapes'][0]['description'] += '; checked'
+    path.write_text(json.dumps(record, indent=2))
+    return Tool('infer.py', [
+        TINY_CONFIG,
+        str(image), '--checkpoints', ctx.checkpoint, '--out',
+        str(out), '--labelme', '--overwrite'
+    ], ['labelme/xray.json', 'flags changed', 'descriptions changed'])
+
+
+def labelme_dicom_inputs(ctx: Ctx, stem: str = '000', **tags) -> Path:
+    """:func:`labelme_inputs` with ``images/<stem>.dcm`` in place of the
+    PNG (written with ``tags``)."""
+    from helpers import write_dicom
+    labelme_inputs(ctx)
+    path = ctx.inputs / 'images' / f'{stem}.dcm'
+    write_dicom(str(path), grey_image(60, 80, 0), **tags)
+    ann = ctx.inputs / 'ann' / 'a' / f'{stem}.json'
+    record = json.loads(ann.read_text())
+    record['imagePath'] = f'../../images/{stem}.dcm'
+    ann.write_text(json.dumps(record))
+    return path
+
+
+def labelme_call(ctx: Ctx, names, *extra) -> Call:
+    """The LabelMe converter without ``--spacing``."""
+    from data_converters import labelme as labelme_cli
+    argv = [
+        '--ann-dirs',
+        str(ctx.inputs / 'ann' / 'a'), '--out',
+        str(ctx.scratch / 'out'), *extra
+    ]
+    return Call(lambda: labelme_cli.main(argv), SystemExit, names)
+
+
+@case
+def labelme_dicom_text_pixel_spacing(ctx):
+    """Not 'no spacing: give --spacing': the header's tag and value."""
+    path = labelme_dicom_inputs(ctx, pixel_spacing=(0.1, 0.1))
+    path.write_bytes(path.read_bytes().replace(b'0.1\\0.1', b'abc\\0.1'))
+    return labelme_call(ctx, ['000.dcm', "malformed Pixel Spacing 'abc\\0.1'"])
+
+
+@case
+def labelme_empty_dicom_skipped_as_unreadable(ctx):
+    """With --skip-invalid a 0-byte DICOM is an unreadable image, not a
+    missing spacing."""
+    labelme_dicom_inputs(ctx).write_bytes(b'')
+    other = ctx.inputs / 'ann' / 'a' / '001.json'
+    other.write_text(
+        json.dumps(dict(json.loads(other.read_text()), spacing=[0.1, 0.1])))
+    call = labelme_call(ctx, [], '--skip-invalid')
+
+    def run():
+        assert call.fn().num_images == 1
+        defects = json.load(open(ctx.scratch / 'out' / 'defects.json'))
+        found = [(osp.basename(d['file']), d['kind'], d['detail'])
+                 for d in defects['defects']]
+        assert found == [('000.dcm', 'unreadable_image', 'the file is empty')
+                         ], found
+        raise RuntimeError('000.dcm skipped as unreadable_image')
+
+    return Call(run, RuntimeError, ['000.dcm', 'unreadable_image'])
+
+
+@case
+def labelme_spacing_overrides_dicom_header(ctx):
+    """--spacing that differs from a DICOM header's: the converter warns
+    as tools/infer.py does (the spacing given wins)."""
+    import logging
+    labelme_dicom_inputs(ctx, pixel_spacing=(0.2, 0.2))
+    call = labelme_main(ctx, [])
+
+    def run():
+        logged: List[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: logged.append(record.getMessage())
+        logger = logging.getLogger('ceph_landmarks')
+        logger.addHandler(handler)
+        try:
+            call.fn()
+        finally:
+            logger.removeHandler(handler)
+        raise RuntimeError('\n'.join(logged))
+
+    return Call(run, RuntimeError, [
+        '000.dcm: the spacing from --spacing, [0.1, 0.1] mm/px, overrides '
+        'the one in its header, [0.2, 0.2] mm/px (DICOM Pixel Spacing)'
+    ])
+
+
+# --- issue 23: checkpoints that do not fit a stage of the cascade or an
+# ensemble (another landmark set or head, the other stage's training), and
+# options that do nothing with the checkpoints given (warnings, status 0)
+def stage_checkpoint(ctx: Ctx,
+                     name: str,
+                     num: int = 19,
+                     landmark_set: str = 'isbi2015',
+                     config: Optional[str] = None,
+                     srpose: bool = False) -> Path:
+    """A tiny Runner checkpoint in ``inputs``; with ``config``, that
+    config's text as ``meta['cfg']`` (what it was trained with)."""
+    from mmengine.config import Config
+
+    from helpers import build_tiny_model, save_runner_checkpoint
+    path = ctx.inputs / name
+    checkpoint = save_runner_checkpoint(
+        build_tiny_model(num, srpose=srpose), str(path), landmark_set)
+    if config is not None:
+        checkpoint['meta']['cfg'] = Config.fromfile(config).pretty_text
+        torch.save(checkpoint, path)
+    return path
+
+
+def cascade_tool(ctx: Ctx, script: str, checkpoints: Sequence[Path],
+                 names: Sequence[str], *extra: str) -> Tool:
+    """``tools/infer.py`` (one image) or ``tools/test.py`` (the tiny val
+    split) of the tiny config with ``checkpoints`` and ``extra``."""
+    ckpts = ['--checkpoints', *map(str, checkpoints)]
+    if script == 'infer.py':
+        args = [
+            TINY_CONFIG,
+            str(one_image(ctx)), *ckpts, '--out',
+            str(ctx.scratch / 'out')
+        ]
+    else:
+        args = [
+            TINY_CONFIG, *ckpts, '--work-dir',
+            str(ctx.scratch), *data_options(ctx.tiny_data)
+        ]
+    return Tool(script, [*args, *extra], names)
+
+
+def refine_options(checkpoint: Path) -> List[str]:
+    from helpers import REFINE_CONFIG
+    return [
+        '--refine-config', REFINE_CONFIG, '--refine-checkpoints',
+        str(checkpoint)
+    ]
+
+
+MEMBER_2_OF_2 = [
+    'b.pth (first stage member 2 of 2)', 'holds 21 landmarks',
+    'the config expects 19 landmarks (isbi2015)'
+]
+
+
+@tool_case
+def infer_ensemble_member_other_landmarks(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    b = stage_checkpoint(ctx, 'b.pth', 21, 'isbi2015_p1p2')
+    return cascade_tool(ctx, 'infer.py', [a, b], MEMBER_2_OF_2)
+
+
+@tool_case
+def evaluation_tool_ensemble_member_other_landmarks(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    b = stage_checkpoint(ctx, 'b.pth', 21, 'isbi2015_p1p2')
+    return cascade_tool(ctx, 'test.py', [a, b], MEMBER_2_OF_2)
+
+
+@tool_case
+def infer_refinement_checkpoint_other_landmarks(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    r = stage_checkpoint(ctx, 'r.pth', 21, 'isbi2015_p1p2')
+    return cascade_tool(ctx, 'infer.py', [a], [
+        'r.pth (refinement stage)', 'holds 21 landmarks (isbi2015_p1p2)',
+        'expects 19'
+    ], *refine_options(r))
+
+
+@tool_case
+def evaluation_tool_refinement_checkpoint_other_architecture(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    r = stage_checkpoint(ctx, 'srpose.pth', srpose=True)
+    return cascade_tool(ctx, 'test.py', [a], [
+        'srpose.pth (refinement stage)', 'holds a SRPoseHead',
+        'the config builds a HeatmapHead'
+    ], *refine_options(r))
+
+
+@tool_case
+def infer_refinement_checkpoint_of_a_first_stage(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    first = stage_checkpoint(ctx, 'first.pth', config=TINY_CONFIG)
+    return cascade_tool(
+        ctx, 'infer.py', [a],
+        ['first.pth (refinement stage)', 'trained as a whole-image model'],
+        *refine_options(first))
+
+
+@tool_case
+def infer_points_ensemble_of_one_checkpoint(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    tool = cascade_tool(ctx, 'infer.py', [a],
+                        ['--ensemble points', 'has no effect', 'a.pth'],
+                        '--ensemble', 'points')
+    tool.status = 0  # a warning: the prediction is made
+    return tool
+
+
+@tool_case
+def infer_flip_test_of_a_model_trained_without_flips(ctx):
+    first = stage_checkpoint(ctx, 'first.pth', config=TINY_CONFIG)
+    tool = cascade_tool(ctx, 'infer.py', [first], [
+        '--flip-test', 'first.pth (first stage) was trained without '
+        'RandomFlip'
+    ], '--flip-test')
+    tool.status = 0  # a warning: the prediction is made
+    return tool
+
+
+def predictor_of(checkpoints, **kwargs) -> Callable[[], object]:
+    """Build the API's predictor of the tiny config."""
+    from ceph_landmarks.apis import LandmarkPredictor
+    return lambda: LandmarkPredictor(
+        TINY_CONFIG, checkpoints, device='cpu', **kwargs)
+
+
+@case
+def api_checkpoint_of_more_landmarks_than_the_config(ctx):
+    p1p2 = stage_checkpoint(ctx, 'p1p2.pth', 21, 'isbi2015_p1p2')
+    return Call(
+        predictor_of(str(p1p2)), CheckpointError,
+        ['p1p2.pth (first stage)', 'holds 21 landmarks (isbi2015_p1p2)'])
+
+
+@case
+def api_ensemble_of_two_landmark_sets(ctx):
+    b = stage_checkpoint(ctx, 'b.pth', 21, 'isbi2015_p1p2')
+    return Call(
+        predictor_of([ctx.checkpoint, str(b)]), CheckpointError, MEMBER_2_OF_2)
+
+
+@case
+def api_refinement_checkpoint_other_landmarks(ctx):
+    from helpers import REFINE_CONFIG
+    r = stage_checkpoint(ctx, 'r.pth', 21, 'isbi2015_p1p2')
+    return Call(
+        predictor_of(
+            ctx.checkpoint,
+            refine_config=REFINE_CONFIG,
+            refine_checkpoints=[str(r)]), CheckpointError,
+        ['r.pth (refinement stage)', 'holds 21 landmarks'])
+
+
+@case
+def api_refinement_checkpoint_of_a_first_stage(ctx):
+    from helpers import REFINE_CONFIG
+    first = stage_checkpoint(ctx, 'first.pth', config=TINY_CONFIG)
+    return Call(
+        predictor_of(
+            ctx.checkpoint,
+            refine_config=REFINE_CONFIG,
+            refine_checkpoints=str(first)), CheckpointError,
+        ['first.pth (refinement stage)', 'trained as a whole-image model'])
+
+
+@case
+def api_first_stage_checkpoint_of_a_refinement(ctx):
+    from helpers import REFINE_CONFIG
+    crops = stage_checkpoint(ctx, 'refine.pth', config=REFINE_CONFIG)
+    return Call(
+        predictor_of(str(crops)), CheckpointError,
+        ['refine.pth (first stage)', 'trained on crops'])
+
+
 def test_table_has_enough_rows():
     assert len(CASES) >= 30
 

@@ -132,6 +132,7 @@ class Block:
 
 sys.meta_path.insert(0, Block())
 import ceph_landmarks.cli
+import ceph_landmarks.cli.cfg_options
 import data_converters.labelme
 print(json.dumps(sorted(sys.modules)))
 """

@@ -93,6 +93,40 @@ def test_step_limits_from_the_command_line():
         gpu_check.step_limits(['instal=10'])
     with pytest.raises(SystemExit, match='not STEP=SECONDS'):
         gpu_check.step_limits(['install=soon'])
+    for bad in ('-5', '0', 'nan', 'inf'):
+        with pytest.raises(
+                SystemExit,
+                match=f'error: --limit install={bad}: expected a positive '
+                'number of seconds'):
+            gpu_check.step_limits([f'install={bad}'])
+
+
+@pytest.mark.parametrize('where', ['out', 'work'])
+def test_an_output_folder_that_cannot_be_made_is_named(tmp_path, monkeypatch,
+                                                       where):
+    monkeypatch.setattr(gpu_check, 'run_check', lambda check: 1 / 0)
+    blocker = tmp_path / 'file.txt'
+    blocker.write_text('x')
+    folders = dict(out=str(tmp_path / 'out'), work=str(tmp_path / 'work'))
+    folders[where] = str(blocker)
+    option = 'OUT_DIR' if where == 'out' else '--work-dir'
+    with pytest.raises(SystemExit) as info:
+        gpu_check.main([folders['out'], '--work-dir', folders['work']])
+    assert str(info.value.code) == (f'error: {option} {blocker}: cannot '
+                                    'write (it is a file, not a folder)')
+    folders[where] = str(blocker / 'sub')
+    with pytest.raises(
+            SystemExit, match=f'error: {option} .*sub: cannot '
+            'write'):
+        gpu_check.main([folders['out'], '--work-dir', folders['work']])
+    assert blocker.read_text() == 'x'
+
+
+def test_the_budget_must_be_positive(tmp_path):
+    with pytest.raises(
+            SystemExit, match='--budget-s -1.0: expected a '
+            'positive'):
+        gpu_check.main([str(tmp_path / 'out'), '--budget-s', '-1'])
 
 
 def test_a_step_cut_short_keeps_what_it_measured(tmp_path, monkeypatch):

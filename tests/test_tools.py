@@ -12,7 +12,8 @@ import pickle
 import pytest
 
 from ceph_landmarks.models import load_local_checkpoint
-from helpers import TINY_CONFIG, data_options, last_run_scalars, run_tool
+from helpers import (TINY_CONFIG, data_options, last_run_scalars, load_tool,
+                     run_tool)
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +62,19 @@ def test_resume_continues_from_last_epoch(work_dir, tiny_data):
     epoch3 = load_local_checkpoint(osp.join(work_dir, 'epoch_3.pth'))
     assert epoch3['meta']['epoch'] == 3
     assert epoch3['meta']['iter'] == epoch2['meta']['iter'] * 3 // 2
+
+
+def test_test_tool_out_is_strict_json(tmp_path):
+    """An undefined metric (NaN) is ``null`` in ``--out``: strict readers
+    refuse ``NaN``; the file appears whole (no temporary left)."""
+    test_tool = load_tool('test.py')
+    out = tmp_path / 'metrics.json'
+    hook = test_tool.SaveMetricsHook(str(out))
+    hook.after_test_epoch(None, {
+        'ceph/MRE': 1.5,
+        'ceph/ANB_MAE': float('nan')
+    })
+    text = out.read_text()
+    assert 'NaN' not in text
+    assert json.loads(text) == {'ceph/MRE': 1.5, 'ceph/ANB_MAE': None}
+    assert [p.name for p in tmp_path.iterdir()] == ['metrics.json']

@@ -35,6 +35,7 @@ from mmengine.config import Config, DictAction
 from ceph_landmarks.benchmarking.benchmark_report import (MODES, report_lines,
                                                           run_benchmark)
 from ceph_landmarks.cli import add_data_root_argument, run_tool, set_data_root
+from ceph_landmarks.cli.cfg_options import check_cfg_options
 
 
 def parse_args() -> argparse.Namespace:
@@ -94,6 +95,7 @@ def main() -> None:
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     out = args.out or osp.join(
         cfg.get('work_dir')

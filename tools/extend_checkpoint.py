@@ -11,8 +11,10 @@ others are dropped; see ``ceph_landmarks.models.landmark_extension``. The
 output holds ``meta`` (destination ``dataset_meta``, what was done) and
 ``state_dict``; optimizer and training state are not carried over. The
 input is read with ``weights_only=True``. An existing DST is replaced only
-with ``--overwrite``, SRC never; an unreadable SRC or a refused DST ends in
-one ``error:`` line and exit status 1.
+with ``--overwrite``, SRC never; an unreadable SRC, a refused DST or one
+that cannot be written (checked before SRC is read) ends in one ``error:``
+line and exit status 1. DST is written to a temporary file next to it and
+renamed when complete: it never holds half a checkpoint.
 """
 import argparse
 
@@ -20,6 +22,8 @@ import torch
 
 from ceph_landmarks.cli import check_output_file, run_tool
 from ceph_landmarks.core.metainfo import list_landmark_sets
+from ceph_landmarks.core.writers.atomic_write import (atomic_write,
+                                                      check_writable)
 from ceph_landmarks.models import extend_checkpoint
 from ceph_landmarks.models.checkpoint_loader import load_local_checkpoint
 
@@ -62,6 +66,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     check_output_file(args.src, args.out, args.overwrite)
+    check_writable(args.out, '--out')
     checkpoint = load_local_checkpoint(args.src, map_location='cpu')
     extended = extend_checkpoint(
         checkpoint,
@@ -69,7 +74,8 @@ def main() -> None:
         args.dst_landmarks,
         keep_dropped_lowres=not args.drop_lowres,
         seed=args.seed)
-    torch.save(extended, args.out)
+    with atomic_write(args.out, '--out') as tmp:
+        torch.save(extended, tmp)
     info = extended['meta']['landmark_extension']
     print(f'{args.src} ({args.src_landmarks}) -> {args.out} '
           f'({args.dst_landmarks}), {info["head_type"]}')

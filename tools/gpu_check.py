@@ -28,6 +28,7 @@ This file uses the standard library only: it runs before the install.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -549,7 +550,41 @@ def step_limits(items: List[str]) -> Dict[str, float]:
         if name not in names:
             raise SystemExit(f'error: --limit {item}: no step {name!r} '
                              f'(steps: {", ".join(names)})')
+        if not (math.isfinite(limits[name]) and limits[name] > 0):
+            raise SystemExit(f'error: --limit {item}: expected a positive '
+                             f'number of seconds, got {seconds}')
     return limits
+
+
+def make_folder(path: str, option: str) -> str:
+    """Create ``path`` (an output folder) and check that files can be
+    written there, before any step runs.
+
+    Args:
+        path (str): The folder.
+        option (str): What named it, for the message (``OUT_DIR``,
+            ``--work-dir``).
+
+    Returns:
+        str: ``path``, absolute.
+
+    Raises:
+        SystemExit: ``error: <option> <path>: cannot write (<reason>)``.
+    """
+    path = osp.abspath(path)
+    if osp.exists(path) and not osp.isdir(path):
+        raise SystemExit(f'error: {option} {path}: cannot write (it is a '
+                         'file, not a folder)')
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = osp.join(path, f'.write-test-{os.getpid()}.tmp')
+        open(probe, 'w').close()
+        os.remove(probe)
+    except OSError as err:
+        raise SystemExit(f'error: {option} {path}: cannot write '
+                         f'({err.strerror or err}: '
+                         f'{err.filename or path})') from None
+    return path
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -597,15 +632,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    if not (math.isfinite(args.budget_s) and args.budget_s > 0):
+        raise SystemExit(f'error: --budget-s {args.budget_s}: expected a '
+                         'positive number of seconds')
+    limits = step_limits(args.limit)
     check = Check(
-        out=osp.abspath(args.out),
+        out=make_folder(args.out, 'OUT_DIR'),
         cpu_smoke=args.cpu_smoke,
         bundle=osp.abspath(args.bundle),
         data=osp.abspath(args.data),
         budget_s=args.budget_s,
         skip=tuple(args.skip),
-        limits=step_limits(args.limit),
-        work=osp.abspath(args.work_dir))
+        limits=limits,
+        work=make_folder(args.work_dir, '--work-dir'))
     return 1 if run_check(check) else 0
 
 

@@ -25,13 +25,15 @@ ground_truth, error: the Steiner, Downs, Tweed, McNamara, Jarabak and
 Ricketts measurements the landmark set supports, against published
 norms; mm measures need a spacing); see
 ``ceph_landmarks.apis.folder_inference``. With --ann-file (the package's
-COCO-style JSON) the overlays also show the ground truth with error lines,
-the JSON files the errors and measurements.csv the true values and the
-errors (predicted minus true). Each image's spacing comes from --spacing,
-else --spacing-csv, else the file's DICOM header (Pixel Spacing, or Imager
-Pixel Spacing / magnification), else --ann-file, else none; a given spacing
-that differs from the header's is logged; every output records the source
-(``spacing_source``).
+COCO-style JSON, its file_name matched to the images by path: the file it
+resolves to, else the longest shared path suffix; two images matching one
+entry equally well are refused) the overlays also show the ground truth
+with error lines, the JSON files the errors and measurements.csv the true
+values and the errors (predicted minus true). Each image's spacing comes
+from --spacing, else --spacing-csv, else the file's DICOM header (Pixel
+Spacing, or Imager Pixel Spacing / magnification), else --ann-file, else
+none; a given spacing that differs from the header's is logged; every
+output records the source (``spacing_source``).
 
 --labelme also writes DIR/labelme/<stem>.json per image: the predicted
 points as a LabelMe file (labels l1..lK, which data_converters/labelme.py
@@ -40,8 +42,10 @@ below --review-below, default 0.5, flagged ``review``; the spacing in a
 top-level ``spacing`` key the converter reads). Open it in LabelMe, correct
 the points, save, and convert the folder with data_converters/labelme.py
 --ann-dirs DIR/labelme: no --spacing needed. An image LabelMe cannot show
-(16-bit, DICOM) gets an 8-bit PNG rendition beside its JSON. Corrected
-LabelMe files are never overwritten, even with --overwrite.
+(16-bit, DICOM) gets an 8-bit PNG rendition beside its JSON. A LabelMe
+file changed since it was written (points, labels, flags such as
+``review``, descriptions: each file records a SHA-256 of what was written,
+``written_sha256``) is never overwritten, even with --overwrite.
 
 --report also writes DIR/report/<stem>.html per image, a self-contained
 page (overlay, landmark table in px and mm with confidence and review
@@ -67,6 +71,7 @@ from ceph_landmarks.apis import (DEFAULT_REVIEW_BELOW, LandmarkPredictor,
                                  read_spacing_csv)
 from ceph_landmarks.cli import (add_cascade_arguments, check_cascade_arguments,
                                 run_tool)
+from ceph_landmarks.core.writers.atomic_write import check_writable_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,8 +106,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--ann-file',
         metavar='COCO_JSON',
-        help='ground truth in the package\'s COCO-style JSON, matched by '
-        'file name; its spacing is used where none is given')
+        help='ground truth in the package\'s COCO-style JSON, matched to '
+        'the images by path (two images matching one entry equally well '
+        'are refused); its spacing is used where none is given')
     parser.add_argument(
         '--labelme',
         action='store_true',
@@ -152,6 +158,7 @@ def main() -> int:
         args.overwrite,
         labelme=args.labelme,
         report=args.report)
+    check_writable_dir(args.out, '--out')  # before the model is built
     predictor = LandmarkPredictor(
         args.config,
         args.checkpoints,

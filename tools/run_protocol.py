@@ -90,6 +90,7 @@ import argparse
 import csv
 import glob
 import json
+import math
 import os
 import os.path as osp
 import shlex
@@ -105,6 +106,8 @@ from ceph_landmarks.core.conversion import (merge_annotations,
                                             subset_annotations,
                                             write_json_atomic,
                                             write_kfold_annotations)
+from ceph_landmarks.core.writers.atomic_write import (atomic_write,
+                                                      check_writable_dir)
 from ceph_landmarks.models.model_ensemble import ENSEMBLE_MODES
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -212,6 +215,23 @@ def annotator_names(ann_dirs: Sequence[str]) -> List[str]:
     return [osp.basename(osp.normpath(d)) for d in ann_dirs]
 
 
+def check_inputs(parser: argparse.ArgumentParser,
+                 args: argparse.Namespace) -> None:
+    """Refuse, before any conversion, a spacing that is not a positive
+    number and an ``--out`` that cannot be written, naming the option: the
+    external set's spacing would otherwise be read only after the main set
+    was converted, and reported against its first image."""
+    for option, value in (('--spacing', args.spacing), ('--test-spacing',
+                                                        args.test_spacing)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            parser.error(f'{option} {value}: expected the pixel spacing in '
+                         'mm per pixel, a positive number')
+    try:
+        check_writable_dir(args.out, '--out')
+    except OSError as err:
+        parser.error(str(err))
+
+
 def check_args(parser: argparse.ArgumentParser,
                args: argparse.Namespace) -> None:
     """Refuse option combinations the protocol cannot honour."""
@@ -222,6 +242,7 @@ def check_args(parser: argparse.ArgumentParser,
             parser.error(f'{option}: the folder names name the annotators '
                          'and must differ from each other and from "mean", '
                          f'but got {names}')
+    check_inputs(parser, args)
     if args.test_ann_dirs is None:
         given = [
             o for o, v in (('--test-spacing', args.test_spacing),
@@ -624,11 +645,13 @@ def variant_order(args: argparse.Namespace) -> List[str]:
 
 
 def write_summary(rows: Sequence[Dict], out: str) -> None:
-    """``summary.json`` (a list of rows) and ``summary.csv`` (the union of
-    their keys as columns; lists and dicts as JSON text)."""
+    """``summary.json`` (a list of rows; strict JSON, an undefined metric
+    is ``null``) and ``summary.csv`` (the union of their keys as columns;
+    lists and dicts as JSON text), each written whole or not at all."""
     write_json_atomic(list(rows), osp.join(out, 'summary.json'), indent=2)
     fields = list(dict.fromkeys(k for row in rows for k in row))
-    with open(osp.join(out, 'summary.csv'), 'w', newline='') as f:
+    with atomic_write(osp.join(out, 'summary.csv'), '--out') as tmp, \
+            open(tmp, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for row in rows:

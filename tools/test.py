@@ -20,14 +20,17 @@ after it.
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``; the numpy
 and mmengine objects of a Runner checkpoint are allow-listed by the package.
-A checkpoint that is missing, empty, truncated or refused, and a bad option,
-end in one ``error:`` line and exit status 1.
+A checkpoint that is missing, empty, truncated or refused, a bad option
+(a ``--cfg-options`` key the config does not have, see
+``ceph_landmarks.cli.cfg_options``) and an ``--out``, ``--dump`` or
+``--report`` that cannot be written end in one ``error:`` line and exit
+status 1, before the model is built. ``--out`` is strict JSON: an
+undefined metric (NaN) is ``null``.
 """
 import argparse
 import os
 import os.path as osp
 
-import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -36,6 +39,10 @@ from mmengine.runner import Runner
 from ceph_landmarks.cli import (add_cascade_arguments, add_data_root_argument,
                                 check_cascade_arguments, run_tool,
                                 set_data_root)
+from ceph_landmarks.cli.cfg_options import check_cfg_options
+from ceph_landmarks.core.writers.atomic_write import (check_writable,
+                                                      check_writable_dir,
+                                                      write_json)
 from ceph_landmarks.models import cascade_config
 
 
@@ -93,6 +100,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     if len(args.checkpoints) > 1 or args.refine_config or args.flip_test:
         refine_cfg = (
@@ -131,20 +139,38 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 class SaveMetricsHook(Hook):
-    """Write the test metrics to a JSON file after the test epoch."""
+    """Write the test metrics to a JSON file after the test epoch.
+
+    The JSON is strict (an undefined metric, NaN, is ``null``) and written
+    atomically (``ceph_landmarks.core.writers.atomic_write.write_json``).
+    """
 
     def __init__(self, out_file: str) -> None:
         self.out_file = out_file
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if metrics is not None and is_main_process():
-            mmengine.dump(metrics, self.out_file)
+            write_json(metrics, self.out_file, indent=2, option='--out')
+
+
+def check_outputs(args: argparse.Namespace, cfg: Config) -> None:
+    """Refuse, before the model is built, a work dir, ``--out``, ``--dump``
+    or ``--report`` that cannot be written (one ``error:`` line naming the
+    option and the path)."""
+    check_writable_dir(cfg.work_dir, 'work dir')
+    for option, path in (('--out', args.out), ('--dump', args.dump)):
+        if path:
+            check_writable(path, option)
+    if args.report is not None:
+        check_writable_dir(
+            args.report or osp.join(cfg.work_dir, 'report'), '--report')
 
 
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    check_outputs(args, cfg)
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')

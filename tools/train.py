@@ -13,14 +13,16 @@ The config's ``custom_imports`` loads ``ceph_landmarks``. Each option only
 writes a config override (see ``ceph_landmarks.cli.config_overrides``),
 visible in the config dumped into the work dir; the Runner does the rest.
 ``--data-root`` points every dataloader at a data folder
-(``ceph_landmarks.cli.set_data_root``); ``--cfg-options`` apply last.
+(``ceph_landmarks.cli.set_data_root``); ``--cfg-options`` apply last, and
+a key the config does not have is refused before anything is built
+(``ceph_landmarks.cli.cfg_options``).
 
 A work dir that holds checkpoints of an earlier run is refused unless
 ``--resume`` continues that run or ``--overwrite`` starts a new one; the
 earlier checkpoints are then moved into ``WORK_DIR/checkpoints_before_<time>``
 (mmengine would overwrite them, and delete them when it rotates its own).
-Problems with the options or the checkpoint end in one ``error:`` line and
-exit status 1.
+Problems with the options or the checkpoint, and a work dir that cannot be
+written, end in one ``error:`` line and exit status 1.
 """
 import argparse
 import glob
@@ -36,6 +38,8 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 from ceph_landmarks.cli import add_data_root_argument, run_tool, set_data_root
+from ceph_landmarks.cli.cfg_options import check_cfg_options
+from ceph_landmarks.core.writers.atomic_write import check_writable_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -191,6 +195,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.load_from = args.resume
 
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     return cfg
 
@@ -215,6 +220,7 @@ def main() -> None:
                  'that run, --overwrite to start a new one (the earlier '
                  'checkpoints are then moved into '
                  'checkpoints_before_<time>/ there), or another --work-dir')
+    check_writable_dir(cfg.work_dir, 'work dir')
     runner = Runner.from_cfg(cfg)
     if earlier and args.overwrite and is_main_process():
         aside = osp.join(cfg.work_dir,

@@ -49,7 +49,8 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
-from ..core.ground_truth import GroundTruth, compare_with_ground_truth
+from ..core.ground_truth import (GroundTruth, compare_with_ground_truth,
+                                 match_ground_truth)
 from ..core.io.inputs import Spacing, load_image, normalize_spacing
 from ..core.io.spacing_source import resolve_spacing
 from ..core.prediction import ImagePrediction
@@ -135,9 +136,10 @@ def predict_to_folder(predictor: LandmarkPredictor,
             (:func:`~ceph_landmarks.apis.read_spacing_csv`), used when
             ``spacing`` is ``None``.
         ground_truth (dict[str, GroundTruth], optional): Annotations by
-            image file name (:func:`load_ground_truth`); their spacing is
-            used for images that get none from ``spacing``, the table or
-            their DICOM header (:func:`.spacing_source.resolve_spacing`).
+            ``file_name`` (:func:`load_ground_truth`), matched to the images
+            by path (:func:`match_ground_truth`); their spacing is used for
+            images that get none from ``spacing``, the table or their DICOM
+            header (:func:`.spacing_source.resolve_spacing`).
         batch_size (int): Images per forward pass.
         overwrite (bool): Replace the results of an earlier run in
             ``out_dir`` (:func:`check_output_folder`) instead of refusing
@@ -156,11 +158,13 @@ def predict_to_folder(predictor: LandmarkPredictor,
         Iterator[InferenceOutcome]: The result of each image.
 
     Raises:
-        ValueError: If ``spacing`` is invalid.
+        ValueError: If ``spacing`` is invalid, or two images match one
+            annotation entry equally well (:func:`match_ground_truth`).
         FileExistsError: If ``out_dir`` holds earlier results and not
             ``overwrite``.
     """
     spacing = normalize_spacing(spacing)
+    truths = match_ground_truth(images, ground_truth or {})
     earlier = check_output_folder(
         out_dir, images, overwrite, labelme=labelme, report=report)
     for path in earlier:
@@ -179,13 +183,13 @@ def predict_to_folder(predictor: LandmarkPredictor,
         spacing=spacing,
         spacing_table=spacing_table,
         table_name=spacing_table_name)
-    return _predict_to_folder(predictor, images, writer, spacing_of,
-                              ground_truth or {}, batch_size)
+    return _predict_to_folder(predictor, images, writer, spacing_of, truths,
+                              batch_size)
 
 
 def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
                        writer: '_FolderWriter', spacing_of: Callable,
-                       ground_truth: Dict[str, GroundTruth],
+                       ground_truth: Sequence[Optional[GroundTruth]],
                        batch_size: int) -> Iterator[InferenceOutcome]:
     """The generator of :func:`predict_to_folder`."""
     stems = output_stems(images)
@@ -194,7 +198,7 @@ def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
             chunk = range(start, min(start + batch_size, len(images)))
             loaded, failed, truths, resolved = {}, {}, {}, []
             for i in chunk:
-                truths[i] = ground_truth.get(osp.basename(images[i]))
+                truths[i] = ground_truth[i]
                 try:
                     loaded[i] = load_image(images[i])
                     resolved.append(spacing_of(images[i], truth=truths[i]))

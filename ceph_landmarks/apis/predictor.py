@@ -77,10 +77,14 @@ class LandmarkPredictor:
     """Predict cephalometric landmarks with trained MMPose models.
 
     The model is built from the config and loaded from the checkpoint with
-    mmengine's ``load_checkpoint``, so every format the package accepts
-    (Runner checkpoint, bare state dict, EMA-only checkpoint; always with
-    ``weights_only=True``, see :mod:`ceph_landmarks.models.checkpoint_loader`)
-    works, strictly: a missing or unexpected weight is an error. Each image
+    :func:`ceph_landmarks.models.load_model_checkpoint`, so every format the
+    package accepts (Runner checkpoint, bare state dict, EMA-only
+    checkpoint; always with ``weights_only=True``, see
+    :mod:`ceph_landmarks.models.checkpoint_loader`) works, strictly: a
+    checkpoint of another head or landmark set, or trained for the other
+    stage (a whole-image model as ``refine_checkpoints``, a refinement model
+    as ``checkpoints``), is refused naming the file and its stage, and a
+    missing or unexpected weight is an error. Each image
     goes through the config's test pipeline with the whole image as the
     box, as MMPose's ``inference_topdown`` does, and the predictions come
     back in pixels of the original image.
@@ -96,6 +100,10 @@ class LandmarkPredictor:
     Landmark names come from the config's test dataset (its
     ``landmark_set`` or ``metainfo``); a checkpoint saved by the Runner also
     records the names it was trained with, and they must agree.
+
+    ``ensemble='points'`` with one checkpoint per stage, and ``flip_test``
+    with checkpoints whose recorded training config has no ``RandomFlip``,
+    are logged as warnings (logger ``'ceph_landmarks'``).
 
     Args:
         config (str | Path | Config): Model config.
@@ -119,8 +127,12 @@ class LandmarkPredictor:
     Raises:
         CheckpointError: If a checkpoint is missing, empty, truncated or
             refused (:mod:`ceph_landmarks.models.checkpoint_loader`).
-        ValueError: If the landmark set of the config and of a checkpoint
-            differ, or a model predicts a different number of landmarks.
+        CheckpointMismatchError: If a checkpoint holds another head or
+            landmark set than its stage's config, or was trained for the
+            other stage; the message names the file and the stage
+            (``'first stage member 2 of 2'``). Also a ``ValueError``.
+        ValueError: If the config's head predicts another number of
+            landmarks than its test dataset's landmark set.
 
     Examples:
         >>> predictor = LandmarkPredictor(

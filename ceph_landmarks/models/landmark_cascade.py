@@ -10,9 +10,24 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from torch import Tensor
 
+from ..core.log import get_logger
+from .checkpoint_loader import TRAINED_ON_CROPS, TRAINED_ON_WHOLE_IMAGES
 from .model_ensemble import ModelEnsemble
 
 __all__ = ['LandmarkCascade']
+
+
+def _warn_single_member_ensemble(ensemble: str,
+                                 coarse: Sequence[Optional[str]],
+                                 refine: Sequence[Optional[str]]) -> None:
+    """Log that ``ensemble='points'`` combines nothing with one checkpoint
+    per stage (the default, ``'heatmap'``, is not worth a word)."""
+    if ensemble == 'points' and len(coarse) < 2 and len(refine) < 2:
+        get_logger().warning(
+            "ensemble='points' (--ensemble points) has no effect: it "
+            'chooses how several checkpoints of a stage are combined, but '
+            f'the first stage has one ({coarse[0] if coarse else None})' +
+            (f' and the refinement stage one ({refine[0]})' if refine else ''))
 
 
 @MODELS.register_module()
@@ -56,6 +71,16 @@ class LandmarkCascade(BaseModel):
     The refined points replace ``pred_instances.keypoints``; stage 1's
     points stay in ``pred_instances.coarse_keypoints``.
 
+    Each checkpoint is checked before its weights are loaded (see
+    :func:`ceph_landmarks.models.checkpoint_loader.check_checkpoint_fits`):
+    one of another head or landmark set is refused naming the file and its
+    stage (``'first stage member 2 of 2'``, ``'refinement stage'``), and so
+    is, where the checkpoint records its training config, a whole-image
+    model given as the refinement stage or a crop model given as the first
+    stage. Options that do nothing are logged as warnings:
+    ``ensemble='points'`` with one checkpoint per stage, and ``flip_test``
+    with models whose training config has no ``RandomFlip``.
+
     Args:
         coarse (dict): Stage 1: ``model`` (the model config) and
             ``checkpoints`` (list of files).
@@ -73,6 +98,8 @@ class LandmarkCascade(BaseModel):
     Raises:
         ValueError: If the refinement pipeline has no ``LandmarkCrop``
             (and as :class:`ModelEnsemble`).
+        CheckpointError: If a checkpoint cannot be read or does not fit its
+            stage (as :class:`ModelEnsemble`).
     """
 
     def __init__(self,
@@ -83,8 +110,16 @@ class LandmarkCascade(BaseModel):
                  flip_test: bool = False,
                  refine_batch_size: int = 64,
                  init_cfg: Optional[dict] = None) -> None:
-        first = ModelEnsemble(coarse['model'], coarse['checkpoints'],
-                              landmark_names, ensemble, flip_test)
+        _warn_single_member_ensemble(ensemble, coarse['checkpoints'],
+                                     (refine or {}).get('checkpoints', ()))
+        first = ModelEnsemble(
+            coarse['model'],
+            coarse['checkpoints'],
+            landmark_names,
+            ensemble,
+            flip_test,
+            stage='first stage',
+            trained_on=TRAINED_ON_WHOLE_IMAGES)
         super().__init__(
             data_preprocessor=first.data_preprocessor, init_cfg=init_cfg)
         self.coarse = first
@@ -98,8 +133,14 @@ class LandmarkCascade(BaseModel):
                 raise ValueError(
                     'the refinement pipeline needs a LandmarkCrop transform '
                     f'to cut the window, but got {refine["pipeline"]}')
-            self.refine = ModelEnsemble(refine['model'], refine['checkpoints'],
-                                        landmark_names, ensemble, flip_test)
+            self.refine = ModelEnsemble(
+                refine['model'],
+                refine['checkpoints'],
+                landmark_names,
+                ensemble,
+                flip_test,
+                stage='refinement stage',
+                trained_on=TRAINED_ON_CROPS)
             self.crop_pipeline = Compose(refine['pipeline'])
 
     def forward(self,

@@ -11,33 +11,67 @@ from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.structures import PoseDataSample
 from torch import Tensor, nn
 
-from .checkpoint_loader import load_model_checkpoint
+from ..core.log import get_logger
+from .checkpoint_loader import (check_checkpoint_fits, load_local_checkpoint,
+                                load_model_checkpoint, summarize_checkpoint)
 
-__all__ = ['ModelEnsemble', 'load_pose_model', 'ENSEMBLE_MODES']
+__all__ = [
+    'ModelEnsemble', 'build_pose_model', 'load_pose_model', 'ENSEMBLE_MODES'
+]
 
 #: How an ensemble combines its members: average the heatmaps and decode
 #: once, or decode each member and average the points.
 ENSEMBLE_MODES = ('heatmap', 'points')
 
 
+def build_pose_model(model_cfg: dict,
+                     flip_test: bool = False) -> TopdownPoseEstimator:
+    """Build a pose model for testing, without weights.
+
+    Built as MMPose's ``init_model`` builds (``init_default_scope``,
+    ``build_pose_estimator``, ``revert_sync_batchnorm``, no ``train_cfg``,
+    no backbone ``init_cfg``; see :func:`load_pose_model` for why
+    ``init_model`` itself is not used).
+
+    Args:
+        model_cfg (dict): The ``model`` of a config.
+        flip_test (bool): Average with the prediction on the horizontally
+            flipped input (MMPose's ``test_cfg.flip_test``).
+
+    Returns:
+        TopdownPoseEstimator: The model, on the CPU, randomly initialised.
+    """
+    model_cfg = copy.deepcopy(model_cfg)
+    model_cfg['train_cfg'] = None
+    model_cfg['test_cfg'] = dict(
+        model_cfg.get('test_cfg') or {}, flip_test=flip_test)
+    if 'init_cfg' in model_cfg.get('backbone', {}):
+        model_cfg['backbone']['init_cfg'] = None  # weights come from ckpt
+    init_default_scope('mmpose')  # as MMPose's init_model does
+    return revert_sync_batchnorm(build_pose_estimator(model_cfg))
+
+
 def load_pose_model(model_cfg: dict,
                     checkpoint: Optional[str],
                     landmark_names: Sequence[str],
-                    flip_test: bool = False) -> TopdownPoseEstimator:
+                    flip_test: bool = False,
+                    *,
+                    stage: Optional[str] = None,
+                    trained_on: Optional[str] = None) -> TopdownPoseEstimator:
     """Build a pose model for testing and load its checkpoint strictly.
 
     Every checkpoint format the package accepts works (Runner checkpoint,
     bare state dict, EMA-only checkpoint; see
     :func:`ceph_landmarks.models.checkpoint_loader.load_model_checkpoint`,
     the one function every model, ensemble member and refinement stage is
-    loaded with); a missing, unexpected or differently shaped weight is an
-    error naming the file.
+    loaded with); a checkpoint of another head, landmark set or training,
+    and a missing, unexpected or differently shaped weight, are errors
+    naming the file and the stage.
 
-    Built as MMPose's ``init_model`` builds (``init_default_scope``,
-    ``build_pose_estimator``, ``revert_sync_batchnorm``, no ``train_cfg``,
-    no backbone ``init_cfg``). ``init_model`` itself is not used: in
-    mmpose 1.3.2 (``mmpose/apis/inference.py``) it takes a whole config,
-    not the ``model`` dict a cascade stage holds; it loads with
+    Built by :func:`build_pose_model`, as MMPose's ``init_model`` builds.
+    ``init_model`` itself is not used: in mmpose 1.3.2
+    (``mmpose/apis/inference.py``) it takes a whole config, not the
+    ``model`` dict a cascade stage holds; it loads with
     ``load_checkpoint(model, checkpoint, map_location='cpu')``, i.e.
     ``strict=False`` (missing, unexpected or differently shaped tensors are
     only logged) and without the package's named errors; without a
@@ -53,6 +87,11 @@ def load_pose_model(model_cfg: dict,
             in channel order.
         flip_test (bool): Average with the prediction on the horizontally
             flipped input (MMPose's ``test_cfg.flip_test``).
+        stage (str, optional): Where the checkpoint is used, named in the
+            errors (e.g. ``'refinement stage'``).
+        trained_on (str, optional): What the stage needs the checkpoint to
+            be trained on (``'whole images'`` or ``'crops'``, see
+            :func:`~ceph_landmarks.models.checkpoint_loader.check_checkpoint_fits`).
 
     Returns:
         TopdownPoseEstimator: The model, in eval mode, on the CPU.
@@ -60,36 +99,36 @@ def load_pose_model(model_cfg: dict,
     Raises:
         CheckpointError: If the checkpoint is missing, empty, truncated or
             refused, or its tensors do not fit the model.
-        ValueError: If the checkpoint records other landmark names.
+        CheckpointMismatchError: If it holds another head, another landmark
+            set (also a ``ValueError``) or was trained for the other stage.
     """
-    model_cfg = copy.deepcopy(model_cfg)
-    model_cfg['train_cfg'] = None
-    model_cfg['test_cfg'] = dict(
-        model_cfg.get('test_cfg') or {}, flip_test=flip_test)
-    if 'init_cfg' in model_cfg.get('backbone', {}):
-        model_cfg['backbone']['init_cfg'] = None  # weights come from ckpt
-    init_default_scope('mmpose')  # as MMPose's init_model does
-    model = revert_sync_batchnorm(build_pose_estimator(model_cfg))
+    model = build_pose_model(model_cfg, flip_test)
     if checkpoint is not None:
-        ckpt = load_model_checkpoint(model, checkpoint)
-        _check_checkpoint_names(ckpt, checkpoint, landmark_names)
+        load_model_checkpoint(
+            model,
+            checkpoint,
+            stage=stage,
+            landmark_names=landmark_names,
+            trained_on=trained_on)
     return model.eval()
 
 
-def _check_checkpoint_names(ckpt: dict, checkpoint: str,
-                            landmark_names: Sequence[str]) -> None:
-    """Refuse a checkpoint trained on other landmark names."""
-    meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
-    trained = (meta or {}).get('dataset_meta') or {}
-    id2name = trained.get('keypoint_id2name')
-    if not id2name:
-        return  # a bare state dict records no names
-    names = [id2name[k] for k in sorted(id2name)]
-    if names != list(landmark_names):
-        raise ValueError(
-            f'{checkpoint} was trained on the landmarks of '
-            f'{trained.get("dataset_name")!r} ({names}), but the config '
-            f'names {list(landmark_names)}')
+def _member_stage(stage: str, index: int, num: int) -> str:
+    """``'first stage'``, or ``'first stage member 2 of 3'`` in an
+    ensemble."""
+    return stage if num == 1 else f'{stage} member {index + 1} of {num}'
+
+
+def _warn_unflipped(unflipped: Sequence[str], stage: str) -> None:
+    """Log that the flip test mirrors images these models never saw."""
+    if unflipped:
+        get_logger().warning(
+            f'flip_test (--flip-test): {", ".join(unflipped)} ({stage}) '
+            f'{"was" if len(unflipped) == 1 else "were"} trained without '
+            'RandomFlip (the training config recorded in the checkpoint '
+            'flips no image), so the mirrored images the flip test adds '
+            'are unlike any seen in training and the average may be worse '
+            'than the prediction without --flip-test')
 
 
 class ModelEnsemble(nn.Module):
@@ -102,6 +141,15 @@ class ModelEnsemble(nn.Module):
     One member predicts exactly as the single model. Each member runs its
     own flip test when ``flip_test`` is set.
 
+    Every member's checkpoint is read and checked against the config
+    (:func:`~ceph_landmarks.models.checkpoint_loader.check_checkpoint_fits`:
+    head, landmarks, training) before any weight is loaded, so a member of
+    another landmark set is refused by name and stage (``'first stage
+    member 2 of 2'``) whatever its place. With ``flip_test``, the members
+    whose training config (``meta['cfg']``) has no ``RandomFlip`` are named
+    in one logged warning: they never saw mirrored images (a checkpoint
+    without ``meta`` says nothing, and is not named).
+
     Args:
         model_cfg (dict): The ``model`` of the members' config.
         checkpoints (Sequence[str | None]): One checkpoint per member.
@@ -109,10 +157,18 @@ class ModelEnsemble(nn.Module):
         mode (str): ``'heatmap'`` or ``'points'``. Defaults to
             ``'heatmap'``.
         flip_test (bool): Flip test in each member. Defaults to False.
+        stage (str): How errors name the stage. Defaults to
+            ``'first stage'``.
+        trained_on (str, optional): What the members must have been trained
+            on: ``'whole images'`` (a first stage) or ``'crops'`` (a
+            refinement stage); ``None`` checks nothing.
 
     Raises:
-        ValueError: If there is no checkpoint or the mode is unknown (and
-            as :func:`load_pose_model`).
+        ValueError: If there is no checkpoint or the mode is unknown.
+        CheckpointError: If a member's checkpoint is missing, unreadable or
+            refused, or (a ``CheckpointMismatchError``) holds another head
+            or landmark set or was trained for the other stage; raised
+            before any member is loaded, naming the file and the member.
     """
 
     def __init__(self,
@@ -120,7 +176,10 @@ class ModelEnsemble(nn.Module):
                  checkpoints: Sequence[Optional[str]],
                  landmark_names: Sequence[str],
                  mode: str = 'heatmap',
-                 flip_test: bool = False) -> None:
+                 flip_test: bool = False,
+                 *,
+                 stage: str = 'first stage',
+                 trained_on: Optional[str] = None) -> None:
         super().__init__()
         if mode not in ENSEMBLE_MODES:
             raise ValueError(f'ensemble mode must be one of {ENSEMBLE_MODES}'
@@ -128,9 +187,39 @@ class ModelEnsemble(nn.Module):
         if len(checkpoints) == 0:
             raise ValueError('an ensemble needs at least one checkpoint')
         self.mode = mode
-        self.members = nn.ModuleList(
-            load_pose_model(model_cfg, ckpt, landmark_names, flip_test)
-            for ckpt in checkpoints)
+        num = len(checkpoints)
+        members = [build_pose_model(model_cfg, flip_test) for _ in checkpoints]
+        loaded, unflipped = [], []
+        for i, (member, ckpt) in enumerate(zip(members, checkpoints)):
+            if ckpt is None:
+                loaded.append(None)
+                continue
+            content = load_local_checkpoint(ckpt, map_location='cpu')
+            if isinstance(content, dict):  # only the weights are kept
+                content = {
+                    k: v
+                    for k, v in content.items() if k in ('state_dict', 'meta')
+                } if 'state_dict' in content else content
+                check_checkpoint_fits(member, content, ckpt,
+                                      _member_stage(stage, i, num),
+                                      landmark_names, trained_on)
+                if summarize_checkpoint(content).flipped is False:
+                    unflipped.append(ckpt)
+            loaded.append(content)
+        if flip_test:
+            _warn_unflipped(unflipped, stage)
+        for i, (member, ckpt,
+                content) in enumerate(zip(members, checkpoints, loaded)):
+            if ckpt is not None:
+                load_model_checkpoint(
+                    member,
+                    ckpt,
+                    stage=_member_stage(stage, i, num),
+                    landmark_names=landmark_names,
+                    trained_on=trained_on,
+                    checkpoint=content)
+            member.eval()
+        self.members = nn.ModuleList(members)
 
     @property
     def data_preprocessor(self) -> nn.Module:

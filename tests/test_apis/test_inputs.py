@@ -6,9 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from ceph_landmarks.apis import (collect_images, load_ground_truth, load_image,
-                                 lookup_spacing, normalize_spacing,
-                                 output_stems, read_spacing_csv)
+from ceph_landmarks.apis import (GroundTruth, collect_images,
+                                 load_ground_truth, load_image, lookup_spacing,
+                                 normalize_spacing, output_stems,
+                                 read_spacing_csv)
+from ceph_landmarks.core.ground_truth import match_ground_truth
 
 
 @pytest.fixture
@@ -109,10 +111,54 @@ def _coco(tmp_path, keypoints, images=None):
 
 def test_ground_truth_by_file_name(tmp_path):
     truth = load_ground_truth(_coco(tmp_path, [1, 2, 2, 3, 4, 0]), 2)
-    assert set(truth) == {'a.png'}
-    np.testing.assert_array_equal(truth['a.png'].keypoints, [[1, 2], [3, 4]])
-    np.testing.assert_array_equal(truth['a.png'].visible, [True, False])
-    assert truth['a.png'].spacing == (0.1, 0.1)
+    assert set(truth) == {'images/a.png'}
+    gt = truth['images/a.png']
+    np.testing.assert_array_equal(gt.keypoints, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(gt.visible, [True, False])
+    assert gt.spacing == (0.1, 0.1) and gt.image_id == 1
+
+
+def _truth(source=None, image_id=None):
+    return GroundTruth(
+        np.zeros((1, 2)), np.ones(1, bool), None, source, image_id)
+
+
+def test_ground_truth_is_matched_by_path(tmp_path):
+    """The file the entry resolves to, else the longest shared path
+    suffix; a tie is refused, naming both images and the annotation."""
+    truth = {'001.png': _truth('ann.json', 7)}
+    assert match_ground_truth(['x/001.png', 'x/002.png'],
+                              truth) == [truth['001.png'], None]
+    with pytest.raises(
+            ValueError,
+            match=r'^a/001.png and b/001.png both match image id 7 '
+            r'\(001.png\) of ann.json by their path'):
+        match_ground_truth(['a/001.png', 'b/001.png'], truth)
+    # a longer shared suffix wins, for an image and for an entry
+    two = {'a/001.png': _truth(), 'b/001.png': _truth()}
+    assert match_ground_truth(
+        ['q/a/001.png', 'b/001.png', 'c/002.png'],
+        two) == [two['a/001.png'], two['b/001.png'], None]
+    with pytest.raises(ValueError, match='c/001.png matches'):
+        match_ground_truth(['c/001.png'], two)
+    one = {'a/001.png': _truth()}
+    assert match_ground_truth(['b/001.png', 'x/a/001.png'],
+                              one) == [None, one['a/001.png']]
+    # the file the entry names, next to the annotation file or in its data
+    # root's images/, wins over another image of the same name
+    root = tmp_path / 'data'
+    (root / 'images').mkdir(parents=True)
+    (root / 'annotations').mkdir()
+    (tmp_path / 'copy').mkdir()
+    for folder in (root / 'images', tmp_path / 'copy'):
+        cv2.imwrite(str(folder / '001.png'), np.zeros((8, 8), np.uint8))
+    ann = str(root / 'annotations' / 'val.json')
+    truth = {'001.png': _truth(ann, 1)}
+    images = [
+        str(tmp_path / 'copy' / '001.png'),
+        str(root / 'images' / '001.png')
+    ]
+    assert match_ground_truth(images, truth) == [None, truth['001.png']]
 
 
 def test_ground_truth_errors_name_the_image(tmp_path):

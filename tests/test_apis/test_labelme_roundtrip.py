@@ -12,6 +12,8 @@ from mmengine.logging import MMLogger
 from ceph_landmarks.apis import (LandmarkPredictor, labelme_labels,
                                  predict_to_folder)
 from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.core.writers.labelme_export import WRITTEN_KEY
+from ceph_landmarks.core.writers.output_folder import labelme_changes
 from data_converters import labelme as labelme_cli
 from helpers import TINY_CONFIG, load_split, run_tool, write_dicom
 
@@ -190,10 +192,58 @@ def test_corrected_labelme_files_are_never_overwritten(predictor, images,
     path.write_text(json.dumps(record))
     with pytest.raises(
             FileExistsError,
-            match='plain.json holds points moved since the prediction'):
+            match=r'plain.json was changed since the prediction wrote it '
+            r'\(points moved; corrected in LabelMe\?\)'):
         predict_to_folder(
             predictor, images[:1], str(out), labelme=True, overwrite=True)
     assert json.load(open(path)) == record
+
+
+def test_reviewed_flags_and_notes_are_never_overwritten(
+        predictor, images, tmp_path):
+    """Review work without a moved point (a review box unticked, a note
+    added) is recorded against the digests written with the file; a file
+    saved again unchanged (as LabelMe rewrites it) is replaced."""
+    out = tmp_path / 'results'
+    list(predict_to_folder(predictor, images[:1], str(out), labelme=True))
+    path = out / 'labelme' / 'plain.json'
+    record = json.load(open(path))
+    assert set(record[WRITTEN_KEY]) == {
+        'shapes', 'points', 'flags', 'descriptions', 'image_flags'
+    }
+    # saved again by LabelMe, content unchanged: keys in its order,
+    # unknown keys kept, shapes' extra keys rewritten
+    resaved = dict(record, version='5.5.0', imageData=None)
+    for shape in resaved['shapes']:
+        shape['mask'] = None
+    path.write_text(json.dumps(resaved, ensure_ascii=False, indent=2))
+    assert labelme_changes(str(path), str(out / 'plain.json')) == []
+    list(
+        predict_to_folder(
+            predictor, images[:1], str(out), labelme=True, overwrite=True))
+    # the reviewer unticks a flag and adds a note: refused
+    record = json.load(open(path))
+    record['shapes'][0]['flags'] = {'review': False}
+    record['shapes'][1]['description'] += '; checked, fine'
+    path.write_text(json.dumps(record, indent=2))
+    before = path.read_bytes()
+    with pytest.raises(
+            FileExistsError,
+            match=r'plain.json was changed since the prediction wrote it '
+            r'\(shape flags changed \(e.g. review\), descriptions '
+            r'changed; corrected in LabelMe\?\)'):
+        predict_to_folder(
+            predictor, images[:1], str(out), labelme=True, overwrite=True)
+    assert path.read_bytes() == before
+    # a file without the record (an older version's) keeps the old rule:
+    # only moved points protect it
+    del record[WRITTEN_KEY]
+    path.write_text(json.dumps(record, indent=2))
+    assert labelme_changes(str(path), str(out / 'plain.json')) == []
+    record['shapes'][2]['points'] = [[1.0, 2.0]]
+    path.write_text(json.dumps(record, indent=2))
+    assert labelme_changes(str(path),
+                           str(out / 'plain.json')) == ['points moved']
 
 
 def test_points_outside_the_image_go_to_its_edge_for_review(

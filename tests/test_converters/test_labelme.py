@@ -2,6 +2,7 @@
 import base64
 import io
 import json
+import logging
 import os
 import os.path as osp
 
@@ -368,3 +369,73 @@ def test_spacing_from_the_files_or_the_dicom_header(dataset, tmp_path):
     json.dump(edit_top, open(dataset / 'ann' / 'a' / '001.json', 'w'))
     [bad] = labelme_samples([str(dataset / 'ann' / 'a')], NAMES)[0].defects
     assert bad.kind == 'missing_spacing' and '001.json: spacing' in bad.detail
+
+
+def _dicom_image(dataset, stem, empty=False, **tags):
+    """Point ``a/<stem>.json`` at ``images/<stem>.dcm`` written with
+    ``tags`` (a 0-byte file if ``empty``)."""
+    path = dataset / 'images' / f'{stem}.dcm'
+    if empty:
+        path.write_bytes(b'')
+    else:
+        write_dicom(str(path), grey_image(W, H, seed=1), **tags)
+    data = json.load(open(dataset / 'ann' / 'a' / f'{stem}.json'))
+    data['imagePath'] = f'../../images/{stem}.dcm'
+    json.dump(data, open(dataset / 'ann' / 'a' / f'{stem}.json', 'w'))
+    return path
+
+
+def test_malformed_dicom_spacing_or_empty_image_is_named_not_missing(
+        dataset, tmp_path):
+    """Without a spacing given, a DICOM whose Pixel Spacing is malformed
+    and an empty image file are unreadable images with their cause, not
+    'no spacing' (whose advice, --spacing, would only give the next
+    error)."""
+    bad = _dicom_image(dataset, '001', pixel_spacing=(0.1, 0.1))
+    bad.write_bytes(bad.read_bytes().replace(b'0.1\\0.1', b'0.0\\0.0'))
+    empty = _dicom_image(dataset, '002', empty=True)
+    samples = labelme_samples([str(dataset / 'ann' / 'a')], NAMES)
+    assert [(d.source, d.kind) for s in samples[:2]
+            for d in s.defects] == [(str(bad), 'unreadable_image'),
+                                    (str(empty), 'unreadable_image')]
+    assert samples[0].defects[0].detail.startswith(
+        "malformed Pixel Spacing '0.0\\0.0' in the DICOM header")
+    assert samples[1].defects[0].detail == 'the file is empty'
+    # the same with --spacing: the header is still malformed
+    given = labelme_samples([str(dataset / 'ann' / 'a')], NAMES, spacing=0.1)
+    assert [d.kind for d in given[0].defects] == ['unreadable_image']
+    # --skip-invalid files them as unreadable images
+    labelme_cli.main([
+        '--ann-dirs',
+        str(dataset / 'ann' / 'a'), '--out',
+        str(tmp_path / 'out'), '--skip-invalid'
+    ])
+    defects = load_defects(str(tmp_path / 'out'))
+    assert [(d['file'], d['kind']) for d in defects
+            if d['kind'] != 'format_mismatch'
+            ] == [(str(bad), 'unreadable_image'),
+                  (str(empty), 'unreadable_image'),
+                  (osp.normpath(str(dataset / 'images' / '003.tif')),
+                   'missing_spacing')]
+
+
+def test_given_spacing_that_differs_from_the_header_is_logged(
+        dataset, tmp_path):
+    """As tools/infer.py: --spacing wins over a DICOM header's, with the
+    same warning (ceph_landmarks.core.io.spacing_source)."""
+    path = _dicom_image(dataset, '002', pixel_spacing=(0.2, 0.2))
+    logger = logging.getLogger('ceph_landmarks')
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        samples = labelme_samples([str(dataset / 'ann' / 'a')],
+                                  NAMES,
+                                  spacing=0.1)
+    finally:
+        logger.removeHandler(handler)
+    assert samples[1].spacing == 0.1 and not samples[1].defects
+    assert f'{path}: the spacing from --spacing, [0.1, 0.1] mm/px, ' \
+        'overrides the one in its header, [0.2, 0.2] mm/px (DICOM Pixel ' \
+        'Spacing)' in logged

@@ -119,11 +119,21 @@ def test_model_loader_names_the_file_and_the_tensors(tmp_path):
     from helpers import build_tiny_model
     path = str(tmp_path / 'other.pth')
     torch.save({'state_dict': build_tiny_model(21).state_dict()}, path)
+    # the head is compared first: its landmark count, not the tensors
     with pytest.raises(
             CheckpointError,
-            match=r'other.pth does not fit the model: .*size mismatch for '
-            r'head.final_layer.weight'):
+            match=r'other.pth: holds 21 landmarks, the config expects 19 '
+            'landmarks'):
         load_model_checkpoint(build_tiny_model(19), path)
+    partial = build_tiny_model(19).state_dict()
+    partial.pop('backbone.conv1.weight')
+    torch.save({'state_dict': partial}, path)
+    with pytest.raises(
+            CheckpointError,
+            match=r'other.pth \(refinement stage\) does not fit the model: '
+            r'.*missing keys in source state_dict: backbone.conv1.weight'):
+        load_model_checkpoint(
+            build_tiny_model(19), path, stage='refinement stage')
     # the 'module.' prefix of a wrapped model's keys is stripped
     source = build_tiny_model(19, seed=1)
     torch.save({

@@ -11,7 +11,12 @@ The pixel spacing is the one given (one value, or a per-image table);
 without either, a file's top-level ``spacing`` key (``[sx, sy]`` mm/px,
 written by ``tools/infer.py --labelme`` and kept by LabelMe when it saves)
 is used, else the header of a DICOM image. A spacing given that differs
-from the one a file records wins, and a log line says so.
+from the one a file records, or from a DICOM header's, wins, and a log line
+says so (the header's as :mod:`~ceph_landmarks.core.io.spacing_source`
+words it for ``tools/infer.py``). A DICOM header whose spacing tags are
+malformed, and an image without spacing that cannot be read (an empty
+file), are ``unreadable_image`` defects naming the real cause, not
+``missing_spacing``.
 """
 import base64
 import binascii
@@ -26,6 +31,7 @@ from ..io.annotations import lookup_spacing, normalize_spacing
 from ..io.dicom import header_spacing
 from ..io.image_io import (EXTENSION_FORMATS, ImageReadError, LoadedImage,
                            decode_image, read_image)
+from ..io.spacing_source import EXPLICIT_SPACING, with_header_spacing
 from ..log import get_logger
 from .defects import Defect
 from .landmark_points import AnnotatorPoints, collect_landmarks
@@ -227,16 +233,50 @@ def _recorded_spacing(
     return (values[0] if values else None), None
 
 
-def _header_spacing(image: str,
-                    load: Optional[Callable]) -> Optional[Tuple[float, float]]:
+def _header_spacing(
+    image: str, load: Optional[Callable]
+) -> Tuple[Optional[Tuple[float, float]], Optional[ImageReadError]]:
     """The spacing in an image file's header (DICOM), ``None`` without
-    one; a corrupt file is reported when the image is read."""
+    one, and the error if the header cannot be read or its spacing tags
+    are malformed."""
+    if load is None or not osp.isfile(image):
+        return None, None
+    try:
+        return header_spacing(image)[0], None
+    except ImageReadError as err:
+        return None, err
+
+
+def _given_spacing(image: str, load: Optional[Callable], value: Spacing,
+                   source: str) -> Optional[ImageReadError]:
+    """Log a warning where a spacing given for an image file differs from
+    its header's (:func:`with_header_spacing`); return the error if the
+    header cannot be read or its spacing tags are malformed."""
     if load is None or not osp.isfile(image):
         return None
     try:
-        return header_spacing(image)[0]
-    except ImageReadError:
+        with_header_spacing(image, normalize_spacing(value), source)
+    except ImageReadError as err:
+        return err
+    return None
+
+
+def _unreadable(load: Optional[Callable]) -> Optional[ImageReadError]:
+    """Why an image cannot be read (``None`` if it can): asked only of an
+    image left without a spacing, whose image would otherwise be blamed on
+    the missing spacing."""
+    if load is None:
         return None
+    try:
+        load()
+    except ImageReadError as err:
+        return err
+    return None
+
+
+def _spacing_defect(image: str, err: ImageReadError) -> Defect:
+    """An ``unreadable_image`` defect from an image read error."""
+    return Defect(err.source or image, 'unreadable_image', err.reason)
 
 
 def labelme_samples(ann_dirs: Sequence[str],
@@ -247,7 +287,8 @@ def labelme_samples(ann_dirs: Sequence[str],
                                                             float]]] = None,
                     img_dir: Optional[str] = None,
                     fractions: Optional[Dict[str, float]] = None,
-                    seed: int = 0) -> List[Sample]:
+                    seed: int = 0,
+                    spacing_table_name: Optional[str] = None) -> List[Sample]:
     """Samples of a LabelMe dataset with one or several annotators.
 
     Images are matched across annotators by JSON file name. An image that
@@ -266,12 +307,16 @@ def labelme_samples(ann_dirs: Sequence[str],
             name; used when ``spacing`` is None.
             Without either, each image gets the ``spacing`` its LabelMe
             files record, else its DICOM header's (a ``missing_spacing``
-            defect where there is none).
+            defect where there is none, an ``unreadable_image`` defect
+            where the header's is malformed or the image unreadable). A
+            spacing given that differs from a DICOM header's is logged.
         img_dir (str, optional): Folder holding the images.
         fractions (dict[str, float], optional): Split fractions (see
             :func:`seeded_split`). Defaults to ``{'train': 0.8, 'val':
             0.2}``.
         seed (int): Split seed.
+        spacing_table_name (str, optional): The spacing table's file, named
+            in the log line when its spacing differs from a header's.
 
     Returns:
         list[Sample]: One sample per image, sorted by stem.
@@ -327,19 +372,29 @@ def labelme_samples(ann_dirs: Sequence[str],
         defects += [defect] if defect else []
         recorded, problem = _recorded_spacing(metas)
         value = spacing
+        given_source = EXPLICIT_SPACING
+        unreadable: Optional[ImageReadError] = None
         if value is None and spacing_table is not None:
             value = spacing_table.get(stem) or lookup_spacing(
                 spacing_table, image_source)
+            given_source = f'spacing CSV {spacing_table_name or "(table)"}'
             if value is None:
                 problem = f'no spacing for {stem!r} in the spacing table'
         elif value is None:
             value = recorded
             if value is None and problem is None:
-                value = _header_spacing(image_source, load)
-            if value is None and problem is None:
+                value, unreadable = _header_spacing(image_source, load)
+            if value is None and problem is None and unreadable is None:
+                unreadable = _unreadable(load)
                 problem = ('no spacing: the LabelMe file records none; give '
                            'one (--spacing or --spacing-csv)')
-        if value is None:
+            given_source = None
+        if value is not None and given_source is not None:
+            unreadable = _given_spacing(image_source, load, value,
+                                        given_source)
+        if unreadable is not None:
+            defects.append(_spacing_defect(image_source, unreadable))
+        elif value is None:
             defects.append(Defect(image_source, 'missing_spacing', problem))
         elif recorded is not None and normalize_spacing(value) != recorded:
             overridden.append(f'{stem}: {list(recorded)} -> '

@@ -39,6 +39,8 @@ import numpy as np
 from ..io.annotations import Spacing, spacing_value
 from ..io.image_io import encode_png
 from ..log import get_logger
+from ..writers.atomic_write import (atomic_write, check_writable_dir,
+                                    strict_json)
 
 __all__ = [
     'write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter',
@@ -54,27 +56,18 @@ def write_json_atomic(obj: object,
     The data go to a temporary file in the same folder, flushed to disk,
     then renamed over ``path`` (``os.replace`` is atomic on POSIX and
     Windows). If serialising fails, the temporary file is removed and any
-    previous ``path`` is left as it was.
+    previous ``path`` is left as it was. The JSON is strict: a NaN or
+    infinite number is written as ``null``
+    (:func:`~ceph_landmarks.core.writers.atomic_write.strict_json`).
 
     Args:
         obj (object): JSON-serialisable data.
         path (str): Destination file.
         indent (int, optional): Passed to :func:`json.dump`.
     """
-    folder = osp.dirname(osp.abspath(path))
-    tmp, fd = _create_new(
-        folder, f'.{osp.basename(path)}.', '.tmp',
-        lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f, indent=indent)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as tmp:
+        with open(tmp, 'w', encoding='utf-8') as f:
+            json.dump(strict_json(obj), f, indent=indent, allow_nan=False)
 
 
 T = TypeVar('T')
@@ -209,7 +202,10 @@ class StagedOutputDir:
 
     @staticmethod
     def check_new(out_dir: str) -> None:
-        """Raise ``FileExistsError`` unless ``out_dir`` is new or empty."""
+        """Raise ``FileExistsError`` unless ``out_dir`` is new or empty,
+        and ``OSError`` (``<out_dir>: cannot write (<reason>)``) unless its
+        parent folder can be made and written (the staging folder goes
+        there): a parent that is a file, a read-only folder."""
         if osp.isdir(out_dir) and os.listdir(out_dir):
             raise FileExistsError(
                 f'output directory {out_dir} already exists and is not '
@@ -218,6 +214,9 @@ class StagedOutputDir:
         if osp.exists(out_dir) and not osp.isdir(out_dir):
             raise FileExistsError(
                 f'output path {out_dir} exists and is not a directory')
+        check_writable_dir(
+            osp.dirname(osp.abspath(out_dir)),
+            name=f'output directory {out_dir}')
 
     def __enter__(self) -> str:
         parent = osp.dirname(self.out_dir)

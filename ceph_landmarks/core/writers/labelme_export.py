@@ -22,6 +22,14 @@ folder: one LabelMe 5 file per image that LabelMe opens unchanged, with one
   LabelMe keeps top-level keys it does not know when it saves a file, and
   the converter reads ``spacing`` when no ``--spacing`` or
   ``--spacing-csv`` is given.
+* The top-level ``written_sha256`` (:data:`WRITTEN_KEY`) records what was
+  written: a SHA-256 of each part of the content a reviewer can change in
+  LabelMe (:func:`labelme_digests`: the shapes' labels, types and groups,
+  their points, their flags, their descriptions, and the image flags).
+  LabelMe keeps it when it saves, so a later ``tools/infer.py
+  --overwrite`` can tell a file someone changed (a point moved, a
+  ``review`` box unticked, a note added) from one as written, and refuses
+  to replace the former (:func:`.output_folder.labelme_changes`).
 
 Coordinates are written as predicted (pixels of the original image, pixel
 centres at integer coordinates, as the converter reads them). A point
@@ -30,10 +38,11 @@ extends past a narrow image) is placed on the nearest image edge, flagged
 for review and its ``description`` says so: the converter refuses points
 outside the image.
 """
+import hashlib
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import cv2
 import numpy as np
@@ -43,9 +52,9 @@ from ..conversion.labelme import default_label_map
 from ..prediction import ImagePrediction
 
 __all__ = [
-    'LABELME_FOLDER', 'DEFAULT_REVIEW_BELOW', 'LABELME_VERSION',
-    'labelme_labels', 'point_in_image', 'labelme_can_open', 'labelme_record',
-    'write_labelme_file'
+    'LABELME_FOLDER', 'DEFAULT_REVIEW_BELOW', 'LABELME_VERSION', 'WRITTEN_KEY',
+    'labelme_labels', 'point_in_image', 'labelme_can_open', 'labelme_digests',
+    'labelme_record', 'write_labelme_file'
 ]
 
 #: Sub-folder of the output folder holding the LabelMe files.
@@ -56,6 +65,9 @@ LABELME_FOLDER = 'labelme'
 DEFAULT_REVIEW_BELOW = 0.5
 #: LabelMe file format version written (LabelMe 5 opens it).
 LABELME_VERSION = '5.5.0'
+#: Top-level key of the digests of the content as written
+#: (:func:`labelme_digests`).
+WRITTEN_KEY = 'written_sha256'
 
 # Formats and pixel modes LabelMe shows as they are (it decodes images
 # with Pillow); anything else gets a PNG rendition.
@@ -118,6 +130,60 @@ def labelme_can_open(path: str) -> bool:
         return False
 
 
+def _number(value: Any) -> Any:
+    """A coordinate as a float (LabelMe may save ``10.0`` as ``10``)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def labelme_digests(record: dict) -> Dict[str, str]:
+    """SHA-256 digests of the parts of a LabelMe file a reviewer edits.
+
+    Each part is hashed as canonical JSON (sorted keys, no spaces), in
+    shape order: ``shapes`` (label, shape type and group id of each
+    shape), ``points`` (as floats), ``flags`` (each shape's, ``{}`` if
+    none), ``descriptions`` (``''`` if none) and ``image_flags`` (the
+    top-level ``flags``). Other keys (``imageData``, ``version``,
+    ``imagePath``...) are left out: LabelMe may rewrite them on saving.
+
+    Args:
+        record (dict): LabelMe JSON content.
+
+    Returns:
+        dict[str, str]: Hex digest by part.
+
+    Raises:
+        KeyError: If there is no ``shapes``.
+        TypeError: If ``shapes`` is not a list (``AttributeError`` if its
+            items are not objects).
+    """
+    shapes = record['shapes']
+    if not isinstance(shapes, list):
+        raise TypeError(f'shapes is a {type(shapes).__name__}, not a list')
+    parts = dict(
+        shapes=[[s.get('label'),
+                 s.get('shape_type'),
+                 s.get('group_id')] for s in shapes],
+        points=[[[_number(v)
+                  for v in point] if isinstance(point, list) else point
+                 for point in s.get('points') or []] for s in shapes],
+        flags=[s.get('flags') or {} for s in shapes],
+        descriptions=[s.get('description') or '' for s in shapes],
+        image_flags=record.get('flags') or {})
+    return {
+        name:
+        hashlib.sha256(
+            json.dumps(
+                value,
+                sort_keys=True,
+                separators=(',', ':'),
+                ensure_ascii=False).encode('utf-8')).hexdigest()
+        for name, value in parts.items()
+    }
+
+
 def labelme_record(prediction: ImagePrediction,
                    image_path: str,
                    review_below: float = DEFAULT_REVIEW_BELOW) -> dict:
@@ -133,7 +199,8 @@ def labelme_record(prediction: ImagePrediction,
             ``review: true``.
 
     Returns:
-        dict: JSON-ready LabelMe 5 content (see the module docstring).
+        dict: JSON-ready LabelMe 5 content (see the module docstring),
+        with the digests of what it holds under :data:`WRITTEN_KEY`.
     """
     labels = labelme_labels(len(prediction.landmarks))
     shapes = []
@@ -155,7 +222,7 @@ def labelme_record(prediction: ImagePrediction,
                 shape_type='point',
                 flags=flags,
                 mask=None))
-    return dict(
+    record = dict(
         version=LABELME_VERSION,
         flags={},
         shapes=shapes,
@@ -165,6 +232,8 @@ def labelme_record(prediction: ImagePrediction,
         imageWidth=prediction.width,
         spacing=list(prediction.spacing) if prediction.spacing else None,
         spacing_source=prediction.spacing_source)
+    record[WRITTEN_KEY] = labelme_digests(record)
+    return record
 
 
 def _write_rendition(pixels: np.ndarray, path: str) -> None:

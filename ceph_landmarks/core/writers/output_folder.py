@@ -10,9 +10,12 @@ recognised by the pair ``<stem>.json`` + ``<stem>_overlay.png``; the
 LabelMe and report files of that stem belong to them. Other files are
 the user's and are neither counted nor deleted.
 
-A LabelMe file whose points were moved since the prediction (corrected in
-LabelMe) is never deleted, not even with ``overwrite``: the run is refused
-until it is moved out of the folder.
+A LabelMe file changed since the prediction (corrected in LabelMe: a point
+moved, a ``review`` flag unticked, a description edited) is never deleted,
+not even with ``overwrite``: the run is refused until it is moved out of
+the folder. What was written is recorded in the file itself
+(:data:`~.labelme_export.WRITTEN_KEY`); a file without that record (from
+an older version) is compared with the prediction's points only.
 """
 import glob
 import json
@@ -20,10 +23,12 @@ import os.path as osp
 from collections import Counter
 from typing import List, Sequence
 
-from .labelme_export import LABELME_FOLDER, point_in_image
+from .labelme_export import (LABELME_FOLDER, WRITTEN_KEY, labelme_digests,
+                             point_in_image)
 
 __all__ = [
-    'REPORT_FOLDER', 'output_stems', 'check_output_folder', 'labelme_edited'
+    'REPORT_FOLDER', 'output_stems', 'check_output_folder', 'labelme_changes',
+    'labelme_edited'
 ]
 
 #: Sub-folder of the output folder holding the HTML report.
@@ -56,23 +61,71 @@ def output_stems(images: Sequence[str]) -> List[str]:
     return stems
 
 
-def labelme_edited(labelme_file: str, prediction_file: str) -> bool:
-    """Whether a LabelMe file's points differ from the prediction it was
-    written from (someone corrected them), or either file is unreadable.
+#: What each part of :func:`~.labelme_export.labelme_digests` is, once
+#: changed.
+_CHANGES = dict(
+    shapes='shapes added, removed or relabelled',
+    points='points moved',
+    flags='shape flags changed (e.g. review)',
+    descriptions='descriptions changed',
+    image_flags='image flags changed')
 
-    A point predicted outside the image is compared where the LabelMe file
-    placed it (:func:`~.labelme_export.point_in_image`).
+
+def labelme_changes(labelme_file: str, prediction_file: str) -> List[str]:
+    """What changed in a LabelMe file since the prediction wrote it.
+
+    A file recording what was written (:data:`~.labelme_export.WRITTEN_KEY`)
+    is compared with that record: any change of labels, points, flags or
+    descriptions counts. A file without one (written by an older version)
+    is compared with the prediction's points only, a point predicted
+    outside the image where the LabelMe file placed it
+    (:func:`~.labelme_export.point_in_image`).
 
     Args:
         labelme_file (str): ``labelme/<stem>.json``.
         prediction_file (str): ``<stem>.json``.
 
     Returns:
-        bool: ``False`` only when every point is where it was predicted.
+        list[str]: What changed, in words (e.g. ``['points moved',
+        'descriptions changed']``); empty when the file is as written.
+        Unreadable files count as changed.
     """
     try:
         with open(labelme_file, encoding='utf-8') as f:
-            shapes = json.load(f)['shapes']
+            record = json.load(f)
+        shapes = record['shapes']
+        written = record.get(WRITTEN_KEY)
+        if written is not None:
+            if not isinstance(written, dict):
+                return [f'its {WRITTEN_KEY} record is not an object']
+            now = labelme_digests(record)
+            return [
+                words for part, words in _CHANGES.items()
+                if written.get(part) != now[part]
+            ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        return [f'not readable as LabelMe JSON ({type(err).__name__})']
+    return ['points moved'] if _points_moved(shapes, prediction_file) else []
+
+
+def labelme_edited(labelme_file: str, prediction_file: str) -> bool:
+    """Whether a LabelMe file changed since the prediction wrote it
+    (:func:`labelme_changes`), or is unreadable.
+
+    Args:
+        labelme_file (str): ``labelme/<stem>.json``.
+        prediction_file (str): ``<stem>.json``.
+
+    Returns:
+        bool: ``False`` only when the file is as written.
+    """
+    return bool(labelme_changes(labelme_file, prediction_file))
+
+
+def _points_moved(shapes: list, prediction_file: str) -> bool:
+    """Whether a LabelMe file's points differ from the prediction's (or
+    either cannot be read)."""
+    try:
         with open(prediction_file, encoding='utf-8') as f:
             record = json.load(f)
         points = [shape['points'] for shape in shapes]
@@ -150,17 +203,18 @@ def check_output_folder(out_dir: str,
             candidates.append(osp.join(out_dir, REPORT_FOLDER, f'{stem}.html'))
     earlier = [p for p in dict.fromkeys(candidates) if osp.isfile(p)]
     labelme_dir = osp.join(out_dir, LABELME_FOLDER)
-    edited = [
-        p for p in earlier
-        if osp.dirname(p) == labelme_dir and p.endswith('.json')
-        and labelme_edited(p, osp.join(out_dir, osp.basename(p)))
-    ]
+    edited = [(p, labelme_changes(p, osp.join(out_dir, osp.basename(p))))
+              for p in earlier
+              if osp.dirname(p) == labelme_dir and p.endswith('.json')]
+    edited = [(p, changes) for p, changes in edited if changes]
     if edited:
         more = f' (and {len(edited) - 1} more)' if len(edited) > 1 else ''
+        path, changes = edited[0]
         raise FileExistsError(
-            f'{edited[0]}{more} holds points moved since the prediction '
-            f'(corrected in LabelMe?); move {labelme_dir} out of {out_dir} '
-            'first: corrections are never overwritten')
+            f'{path}{more} was changed since the prediction wrote it '
+            f'({", ".join(changes)}; corrected in LabelMe?); move '
+            f'{labelme_dir} out of {out_dir} first: corrections are never '
+            'overwritten')
     if earlier and not overwrite:
         names = ', '.join(osp.relpath(path, out_dir) for path in earlier[:4])
         more = f' and {len(earlier) - 4} more' if len(earlier) > 4 else ''
