@@ -957,6 +957,24 @@ def infer_flip_test_of_a_model_trained_without_flips(ctx):
     return tool
 
 
+@tool_case
+def evaluation_tool_refinement_checkpoint_as_the_model(ctx):
+    from helpers import REFINE_CONFIG
+    crops = stage_checkpoint(ctx, 'refine.pth', config=REFINE_CONFIG)
+    return cascade_tool(ctx, 'test.py', [crops],
+                        ['refine.pth', 'trained on crops'])
+
+
+@tool_case
+def evaluation_tool_points_ensemble_of_one_checkpoint(ctx):
+    a = stage_checkpoint(ctx, 'a.pth')
+    tool = cascade_tool(ctx, 'test.py', [a],
+                        ['--ensemble points', 'has no effect', 'a.pth'],
+                        '--ensemble', 'points')
+    tool.status = 0  # a warning: the test runs
+    return tool
+
+
 def predictor_of(checkpoints, **kwargs) -> Callable[[], object]:
     """Build the API's predictor of the tiny config."""
     from ceph_landmarks.apis import LandmarkPredictor

@@ -44,6 +44,8 @@ from ceph_landmarks.core.writers.atomic_write import (check_writable,
                                                       check_writable_dir,
                                                       write_json)
 from ceph_landmarks.models import cascade_config
+from ceph_landmarks.models.checkpoint_loader import \
+    check_whole_image_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,7 +104,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
-    if len(args.checkpoints) > 1 or args.refine_config or args.flip_test:
+    # --ensemble points with one checkpoint goes to the cascade, which says
+    # that it has no effect
+    if (len(args.checkpoints) > 1 or args.refine_config or args.flip_test
+            or args.ensemble == 'points'):
         refine_cfg = (
             Config.fromfile(args.refine_config)
             if args.refine_config else None)
@@ -110,6 +115,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                              args.refine_checkpoints or [], args.ensemble,
                              args.flip_test)
     else:
+        check_whole_image_checkpoint(args.checkpoints[0])
         cfg.load_from = args.checkpoints[0]
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

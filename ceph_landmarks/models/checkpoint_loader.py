@@ -426,6 +426,13 @@ def check_checkpoint_fits(model: nn.Module,
             f'{where}: was trained on the landmarks of '
             f'{held.landmark_set!r} ({held.landmark_names}), but the config '
             f'names {list(landmark_names)}')
+    _check_trained_on(where, held, trained_on)
+
+
+def _check_trained_on(where: str, held: CheckpointSummary,
+                      trained_on: Optional[str]) -> None:
+    """Refuse a checkpoint trained on the other kind of input than its
+    stage needs (see :func:`check_checkpoint_fits`)."""
     if trained_on and held.trained_on and held.trained_on != trained_on:
         if trained_on == TRAINED_ON_CROPS:
             raise CheckpointMismatchError(
@@ -440,6 +447,24 @@ def check_checkpoint_fits(model: nn.Module,
             '(LandmarkCrop in its training config), but the first stage '
             'sees whole images: give it as a refinement checkpoint '
             '(--refine-checkpoints, with its config as --refine-config)')
+
+
+def check_whole_image_checkpoint(filename: str) -> None:
+    """Refuse a refinement-stage checkpoint given as a whole-image model.
+
+    For ``tools/test.py CONFIG --checkpoints ONE.pth``, which the Runner
+    loads (checking shapes, not what the model was trained on). The file
+    is read once more for this; a checkpoint without ``meta['cfg']`` passes.
+
+    Args:
+        filename (str): The checkpoint file.
+
+    Raises:
+        CheckpointError: If the file cannot be read.
+        CheckpointMismatchError: If its training config trained on crops.
+    """
+    held = summarize_checkpoint(load_local_checkpoint(filename))
+    _check_trained_on(_where(filename, None), held, TRAINED_ON_WHOLE_IMAGES)
 
 
 def load_model_checkpoint(model: nn.Module,
