@@ -697,6 +697,15 @@ def run_protocol_bad_test_spacing(ctx):
 
 
 @tool_case
+def run_protocol_missing_test_ann_dir(ctx):
+    missing = ctx.inputs / 'clinic' / 'doctor_a'
+    tool = protocol_tool(ctx, '--test-ann-dirs', str(missing),
+                         '--test-spacing', '0.1')
+    tool.names = [f'--test-ann-dirs {missing}: no such folder']
+    return tool
+
+
+@tool_case
 def run_protocol_out_under_a_file(ctx):
     out = blocked_path(ctx, 'protocol')
     tool = protocol_tool(ctx, out=out)

@@ -275,6 +275,13 @@ def check_args(parser: argparse.ArgumentParser,
                      f'{args.seeds or "(none)"}: give two seeds or more')
     if args.refine_train_args and not args.refine_config:
         parser.error('--refine-train-args needs --refine-config')
+    # last: the combinations above are said first, and a missing folder
+    # of the external set is found before the main set is converted
+    for option, dirs in (('--ann-dirs', args.ann_dirs),
+                         ('--test-ann-dirs', args.test_ann_dirs or [])):
+        for folder in dirs:
+            if not osp.isdir(folder):
+                parser.error(f'{option} {folder}: no such folder')
 
 
 def run(cmd: List[str]) -> None:

@@ -193,7 +193,13 @@ class FakeTools:
 
 
 @pytest.fixture
-def fake_tools(monkeypatch):
+def fake_tools(monkeypatch, tmp_path):
+    """The tools faked, run from ``tmp_path``, which holds the annotation
+    folders the tests name (``x/doc_a``...: run_protocol checks that they
+    exist)."""
+    for folder in ('x/doc_a', 'x/doc_b', 'y/a', 'y/clinic_a', 'y/clinic_b'):
+        (tmp_path / folder).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
     tools = FakeTools()
     monkeypatch.setattr(protocol, 'run', tools)
     return tools
