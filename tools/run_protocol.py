@@ -104,10 +104,10 @@ from mmengine.runner import find_latest_checkpoint
 from ceph_landmarks.cli import DATALOADERS, run_tool
 from ceph_landmarks.core.conversion import (merge_annotations,
                                             subset_annotations,
-                                            write_json_atomic,
                                             write_kfold_annotations)
 from ceph_landmarks.core.writers.atomic_write import (atomic_write,
-                                                      check_writable_dir)
+                                                      check_writable_dir,
+                                                      write_json)
 from ceph_landmarks.models.model_ensemble import ENSEMBLE_MODES
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -417,7 +417,7 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
         parts = [
             ann('mean', f'{part}.json') for part in ('train', 'val', 'test')
         ]
-        write_json_atomic(
+        write_json(
             merge_annotations([p for p in parts if osp.isfile(p)]),
             ann('mean', 'all.json'))
         tests = {
@@ -442,7 +442,7 @@ def prepare_splits(args: argparse.Namespace, out: str) -> List[Split]:
                 pooled = merge_annotations(
                     [ann(gt, 'train.json'),
                      ann(gt, 'val.json')])
-                write_json_atomic(
+                write_json(
                     subset_annotations(pooled, names),
                     ann(gt, f'fold{i}_val.json'))
         fold_names = [(f'fold{i}_train.json', f'fold{i}_val.json')
@@ -655,7 +655,7 @@ def write_summary(rows: Sequence[Dict], out: str) -> None:
     """``summary.json`` (a list of rows; strict JSON, an undefined metric
     is ``null``) and ``summary.csv`` (the union of their keys as columns;
     lists and dicts as JSON text), each written whole or not at all."""
-    write_json_atomic(list(rows), osp.join(out, 'summary.json'), indent=2)
+    write_json(list(rows), osp.join(out, 'summary.json'), indent=2)
     fields = list(dict.fromkeys(k for row in rows for k in row))
     with atomic_write(osp.join(out, 'summary.csv'), '--out') as tmp, \
             open(tmp, 'w', newline='') as f:

@@ -375,7 +375,8 @@ def check_checkpoint_fits(model: nn.Module,
                           filename: str,
                           stage: Optional[str] = None,
                           landmark_names: Optional[Sequence[str]] = None,
-                          trained_on: Optional[str] = None) -> None:
+                          trained_on: Optional[str] = None
+                          ) -> CheckpointSummary:
     """Refuse a checkpoint that does not fit the model or its stage.
 
     Checked before any weight is copied, in this order: the head's
@@ -397,6 +398,10 @@ def check_checkpoint_fits(model: nn.Module,
             names, in channel order.
         trained_on (str, optional): What the stage needs:
             :data:`TRAINED_ON_WHOLE_IMAGES` or :data:`TRAINED_ON_CROPS`.
+
+    Returns:
+        CheckpointSummary: What the checkpoint holds
+        (:func:`summarize_checkpoint`), for a caller's further checks.
 
     Raises:
         CheckpointMismatchError: If the checkpoint holds another head
@@ -427,6 +432,7 @@ def check_checkpoint_fits(model: nn.Module,
             f'{held.landmark_set!r} ({held.landmark_names}), but the config '
             f'names {list(landmark_names)}')
     _check_trained_on(where, held, trained_on)
+    return held
 
 
 def _check_trained_on(where: str, held: CheckpointSummary,
@@ -504,9 +510,9 @@ def load_model_checkpoint(model: nn.Module,
         trained_on (str, optional): :data:`TRAINED_ON_WHOLE_IMAGES` (a
             first stage) or :data:`TRAINED_ON_CROPS` (a refinement stage);
             a checkpoint whose training config says otherwise is refused.
-        checkpoint (dict, optional): The file's content, if already read
-            (an ensemble reads and checks all its members before loading
-            any).
+        checkpoint (dict, optional): The file's content, already read and
+            checked with :func:`check_checkpoint_fits` (an ensemble checks
+            all its members before loading any); it is not checked again.
 
     Returns:
         dict: The loaded checkpoint (its ``meta`` names the landmarks a
@@ -519,14 +525,16 @@ def load_model_checkpoint(model: nn.Module,
             tensors.
         CheckpointMismatchError: As :func:`check_checkpoint_fits`.
     """
-    if checkpoint is None:
+    checked = checkpoint is not None
+    if not checked:
         checkpoint = load_local_checkpoint(filename, map_location=map_location)
     where = _where(filename, stage)
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f'{where}: no state_dict found in the '
                               'checkpoint')
-    check_checkpoint_fits(model, checkpoint, filename, stage, landmark_names,
-                          trained_on)
+    if not checked:
+        check_checkpoint_fits(model, checkpoint, filename, stage,
+                              landmark_names, trained_on)
     try:
         _load_checkpoint_to_model(model, checkpoint, strict=strict)
     except RuntimeError as err:

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from ..core.log import get_logger
 from .checkpoint_loader import (check_checkpoint_fits, load_local_checkpoint,
-                                load_model_checkpoint, summarize_checkpoint)
+                                load_model_checkpoint)
 
 __all__ = [
     'ModelEnsemble', 'build_pose_model', 'load_pose_model', 'ENSEMBLE_MODES'
@@ -200,10 +200,10 @@ class ModelEnsemble(nn.Module):
                     k: v
                     for k, v in content.items() if k in ('state_dict', 'meta')
                 } if 'state_dict' in content else content
-                check_checkpoint_fits(member, content, ckpt,
-                                      _member_stage(stage, i, num),
-                                      landmark_names, trained_on)
-                if summarize_checkpoint(content).flipped is False:
+                held = check_checkpoint_fits(member, content, ckpt,
+                                             _member_stage(stage, i, num),
+                                             landmark_names, trained_on)
+                if held.flipped is False:
                     unflipped.append(ckpt)
             loaded.append(content)
         if flip_test:
@@ -215,9 +215,7 @@ class ModelEnsemble(nn.Module):
                     member,
                     ckpt,
                     stage=_member_stage(stage, i, num),
-                    landmark_names=landmark_names,
-                    trained_on=trained_on,
-                    checkpoint=content)
+                    checkpoint=content)  # checked above
             member.eval()
         self.members = nn.ModuleList(members)
 

@@ -10,11 +10,12 @@ import pytest
 from ceph_landmarks.core.conversion import (AnnotatorPoints, CocoDatasetWriter,
                                             ConversionError, Defect,
                                             StagedOutputDir, collect_landmarks,
-                                            combine_annotators)
-from ceph_landmarks.core.conversion import output as output_module
-from ceph_landmarks.core.conversion import (points_outside_image, seeded_split,
-                                            split_fractions, write_json_atomic)
+                                            combine_annotators,
+                                            points_outside_image, seeded_split,
+                                            split_fractions)
 from ceph_landmarks.core.io.annotations import read_spacing_csv
+from ceph_landmarks.core.writers import atomic_write as atomic_write_module
+from ceph_landmarks.core.writers.atomic_write import write_json
 
 LABELS = ['l1', 'l2', 'l3']
 MAP = {label: k for k, label in enumerate(LABELS)}
@@ -99,17 +100,17 @@ def test_read_spacing_csv(tmp_path):
         read_spacing_csv(str(path))
 
 
-def test_write_json_atomic_leaves_old_file_on_crash(tmp_path, monkeypatch):
+def test_write_json_leaves_old_file_on_crash(tmp_path, monkeypatch):
     path = str(tmp_path / 'train.json')
-    write_json_atomic({'version': 1}, path)
+    write_json({'version': 1}, path)
 
     def broken_dump(obj, f, **kwargs):
         f.write('{"images": [')  # half written, then the crash
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output_module.json, 'dump', broken_dump)
+    monkeypatch.setattr(atomic_write_module.json, 'dump', broken_dump)
     with pytest.raises(KeyboardInterrupt):
-        write_json_atomic({'version': 2}, path)
+        write_json({'version': 2}, path)
     assert json.load(open(path)) == {'version': 1}
     assert os.listdir(tmp_path) == ['train.json']  # no temporary left
 

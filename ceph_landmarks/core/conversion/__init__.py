@@ -25,7 +25,7 @@ from .labelme import (default_label_map, labelme_samples, load_label_map,
                       read_labelme)
 from .landmark_points import (AnnotatorPoints, collect_landmarks,
                               points_outside_image)
-from .output import CocoDatasetWriter, StagedOutputDir, write_json_atomic
+from .output import CocoDatasetWriter, StagedOutputDir
 from .pipeline import ConversionResult, Sample, convert_samples
 from .splits import seeded_split, split_fractions
 
@@ -39,8 +39,7 @@ __all__ = [
     'isbi2015_samples', 'read_isbi_points', 'default_label_map',
     'labelme_samples', 'load_label_map', 'read_labelme', 'AnnotatorPoints',
     'collect_landmarks', 'points_outside_image', 'CocoDatasetWriter',
-    'StagedOutputDir', 'write_json_atomic', 'ConversionResult', 'Sample',
-    'convert_samples', 'seeded_split', 'split_fractions', 'DownscaleResult',
-    'downscale_image', 'downscale_labelme', 'downscale_labelme_folders',
-    'effective_spacing'
+    'StagedOutputDir', 'ConversionResult', 'Sample', 'convert_samples',
+    'seeded_split', 'split_fractions', 'DownscaleResult', 'downscale_image',
+    'downscale_labelme', 'downscale_labelme_folders', 'effective_spacing'
 ]

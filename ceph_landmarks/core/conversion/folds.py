@@ -5,7 +5,7 @@ from typing import Dict, List, Sequence, Set, Tuple
 
 import numpy as np
 
-from .output import write_json_atomic
+from ..writers.atomic_write import write_json
 
 __all__ = [
     'kfold_parts', 'merge_annotations', 'subset_annotations',
@@ -109,7 +109,7 @@ def write_kfold_annotations(ann_files: Sequence[str], out_dir: str, k: int,
         train = set(names) - val
         train_file = osp.join(out_dir, f'fold{i}_train.json')
         val_file = osp.join(out_dir, f'fold{i}_val.json')
-        write_json_atomic(subset_annotations(coco, train), train_file)
-        write_json_atomic(subset_annotations(coco, val), val_file)
+        write_json(subset_annotations(coco, train), train_file)
+        write_json(subset_annotations(coco, val), val_file)
         paths.append((train_file, val_file))
     return paths

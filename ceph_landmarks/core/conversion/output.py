@@ -24,80 +24,25 @@ exactly that form, it is a folder (not a link) owned by the current user,
 ``host`` is this host and process ``pid`` no longer exists. Any other entry
 named ``.OUT.partial-*`` is logged by name and left alone.
 """
-import json
 import os
 import os.path as osp
 import re
-import secrets
 import shutil
 import socket
 import stat
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Dict, List, Sequence
 
 import numpy as np
 
 from ..io.annotations import Spacing, spacing_value
 from ..io.image_io import encode_png
 from ..log import get_logger
-from ..writers.atomic_write import (atomic_write, check_writable_dir,
-                                    strict_json)
+from ..writers.atomic_write import check_writable_dir, create_new, write_json
 
-__all__ = [
-    'write_json_atomic', 'StagedOutputDir', 'CocoDatasetWriter',
-    'remove_stale_partial_dirs'
-]
-
-
-def write_json_atomic(obj: object,
-                      path: str,
-                      indent: Optional[int] = None) -> None:
-    """Write JSON so that ``path`` is either complete or untouched.
-
-    The data go to a temporary file in the same folder, flushed to disk,
-    then renamed over ``path`` (``os.replace`` is atomic on POSIX and
-    Windows). If serialising fails, the temporary file is removed and any
-    previous ``path`` is left as it was. The JSON is strict: a NaN or
-    infinite number is written as ``null``
-    (:func:`~ceph_landmarks.core.writers.atomic_write.strict_json`).
-
-    Args:
-        obj (object): JSON-serialisable data.
-        path (str): Destination file.
-        indent (int, optional): Passed to :func:`json.dump`.
-    """
-    with atomic_write(path) as tmp:
-        with open(tmp, 'w', encoding='utf-8') as f:
-            json.dump(strict_json(obj), f, indent=indent, allow_nan=False)
-
-
-T = TypeVar('T')
+__all__ = ['StagedOutputDir', 'CocoDatasetWriter', 'remove_stale_partial_dirs']
 
 #: This host in staging folder names: letters, digits, ``.`` and ``_``.
 _HOST = re.sub(r'[^A-Za-z0-9._]', '_', socket.gethostname()) or 'host'
-
-
-def _create_new(folder: str, prefix: str, suffix: str,
-                create: Callable[[str], T]) -> Tuple[str, T]:
-    """Create a file or folder under a new random name, as tempfile does.
-
-    Args:
-        folder (str): Where to create it.
-        prefix (str): Start of the name.
-        suffix (str): End of the name.
-        create (Callable[[str], T]): Creates the given path, raising
-            ``FileExistsError`` if it exists (``os.mkdir``, ``os.open`` with
-            ``O_EXCL``); the mode it passes is reduced by the umask.
-
-    Returns:
-        tuple[str, T]: The path and what ``create`` returned.
-    """
-    for _ in range(100):
-        path = osp.join(folder, f'{prefix}{secrets.token_hex(4)}{suffix}')
-        try:
-            return path, create(path)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f'no free name {prefix}*{suffix} in {folder}')
 
 
 def _partial_prefix(out_dir: str) -> str:
@@ -192,7 +137,7 @@ class StagedOutputDir:
 
     Examples:
         >>> with StagedOutputDir('data/hamedan') as root:  # doctest: +SKIP
-        ...     write_json_atomic({}, osp.join(root, 'defects.json'))
+        ...     write_json({}, osp.join(root, 'defects.json'))
     """
 
     def __init__(self, out_dir: str) -> None:
@@ -222,7 +167,7 @@ class StagedOutputDir:
         parent = osp.dirname(self.out_dir)
         os.makedirs(parent, exist_ok=True)
         remove_stale_partial_dirs(self.out_dir)
-        self.staging, _ = _create_new(
+        self.staging, _ = create_new(
             parent, f'{_partial_prefix(self.out_dir)}{_HOST}-{os.getpid()}-',
             '', lambda p: os.mkdir(p, 0o777))
         return self.staging
@@ -371,7 +316,7 @@ class CocoDatasetWriter:
         paths = {}
         for split, images in self._images.items():
             path = osp.join(self.root, 'annotations', f'{split}.json')
-            write_json_atomic(
+            write_json(
                 dict(
                     info=dict(description=self.description),
                     images=images,

@@ -26,10 +26,11 @@ import numpy as np
 
 from ..evaluation import interobserver_agreement, sdr_key
 from ..io.image_io import ImageReadError, LoadedImage
+from ..writers.atomic_write import write_json
 from .combine import combine_annotators
 from .defects import ConversionError, Defect, DefectReport
 from .landmark_points import AnnotatorPoints, points_outside_image
-from .output import CocoDatasetWriter, StagedOutputDir, write_json_atomic
+from .output import CocoDatasetWriter, StagedOutputDir
 
 __all__ = ['Sample', 'ConversionResult', 'convert_samples']
 
@@ -375,7 +376,7 @@ def convert_samples(samples: Sequence[Sample],
         for sample in (progress(samples) if progress else samples):
             state.run(sample)
         files = writer.write()
-        write_json_atomic(
+        write_json(
             state.report.to_dict(), osp.join(root, 'defects.json'), indent=2)
     out = osp.abspath(out_dir)
     return ConversionResult(

@@ -25,12 +25,38 @@ import math
 import os
 import os.path as osp
 import secrets
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Tuple, TypeVar
 
 __all__ = [
     'check_writable', 'check_writable_dir', 'atomic_write', 'write_json',
-    'strict_json'
+    'strict_json', 'create_new'
 ]
+
+T = TypeVar('T')
+
+
+def create_new(folder: str, prefix: str, suffix: str,
+               create: Callable[[str], T]) -> Tuple[str, T]:
+    """Create a file or folder under a new random name, as tempfile does.
+
+    Args:
+        folder (str): Where to create it.
+        prefix (str): Start of the name.
+        suffix (str): End of the name.
+        create (Callable[[str], T]): Creates the given path, raising
+            ``FileExistsError`` if it exists (``os.mkdir``, ``os.open`` with
+            ``O_EXCL``); the mode it passes is reduced by the umask.
+
+    Returns:
+        tuple[str, T]: The path and what ``create`` returned.
+    """
+    for _ in range(100):
+        path = osp.join(folder, f'{prefix}{secrets.token_hex(4)}{suffix}')
+        try:
+            return path, create(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f'no free name {prefix}*{suffix} in {folder}')
 
 
 def _nearest_existing(folder: str) -> str:
@@ -146,16 +172,10 @@ def atomic_write(path: str, option: Optional[str] = None) -> Iterator[str]:
     check_writable(path, option)
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    for _ in range(100):
-        tmp = osp.join(folder,
-                       f'.{osp.basename(path)}.{secrets.token_hex(4)}.tmp')
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(f'no free temporary name for {path}')
+    tmp, fd = create_new(
+        folder, f'.{osp.basename(path)}.', '.tmp',
+        lambda p: os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    os.close(fd)
     try:
         yield tmp
         with open(tmp, 'rb+') as f:

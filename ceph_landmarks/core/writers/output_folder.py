@@ -27,8 +27,7 @@ from .labelme_export import (LABELME_FOLDER, WRITTEN_KEY, labelme_digests,
                              point_in_image)
 
 __all__ = [
-    'REPORT_FOLDER', 'output_stems', 'check_output_folder', 'labelme_changes',
-    'labelme_edited'
+    'REPORT_FOLDER', 'output_stems', 'check_output_folder', 'labelme_changes'
 ]
 
 #: Sub-folder of the output folder holding the HTML report.
@@ -106,20 +105,6 @@ def labelme_changes(labelme_file: str, prediction_file: str) -> List[str]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         return [f'not readable as LabelMe JSON ({type(err).__name__})']
     return ['points moved'] if _points_moved(shapes, prediction_file) else []
-
-
-def labelme_edited(labelme_file: str, prediction_file: str) -> bool:
-    """Whether a LabelMe file changed since the prediction wrote it
-    (:func:`labelme_changes`), or is unreadable.
-
-    Args:
-        labelme_file (str): ``labelme/<stem>.json``.
-        prediction_file (str): ``<stem>.json``.
-
-    Returns:
-        bool: ``False`` only when the file is as written.
-    """
-    return bool(labelme_changes(labelme_file, prediction_file))
 
 
 def _points_moved(shapes: list, prediction_file: str) -> bool:
