@@ -26,10 +26,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.core.conversion import (ConversionResult, aariz_samples,
                                             convert_samples)
 from ceph_landmarks.core.conversion.aariz import AARIZ_SPLITS, SPACING_CSV
+from ceph_landmarks.core.input_errors import exit_on_input_error
 from ceph_landmarks.core.io.annotations import read_spacing_csv
 from ceph_landmarks.core.metainfo import get_landmark_set
 

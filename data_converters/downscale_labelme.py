@@ -43,9 +43,10 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.core.conversion import (DownscaleResult,
                                             downscale_labelme_folders)
+from ceph_landmarks.core.input_errors import exit_on_input_error
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

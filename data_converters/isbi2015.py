@@ -22,10 +22,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.core.conversion import (ConversionResult, convert_samples,
                                             isbi2015_samples)
 from ceph_landmarks.core.conversion.isbi2015 import ISBI_SPLITS
+from ceph_landmarks.core.input_errors import exit_on_input_error
 from ceph_landmarks.core.metainfo import landmark_names
 
 

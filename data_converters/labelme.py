@@ -43,10 +43,11 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from ceph_landmarks.cli import exit_on_input_error, run_tool
+from ceph_landmarks.cli import run_tool
 from ceph_landmarks.core.conversion import (ConversionResult, convert_samples,
                                             labelme_samples, load_label_map,
                                             split_fractions)
+from ceph_landmarks.core.input_errors import exit_on_input_error
 from ceph_landmarks.core.io.annotations import read_spacing_csv
 from ceph_landmarks.core.metainfo import landmark_names, list_landmark_sets
 

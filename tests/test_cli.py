@@ -11,9 +11,10 @@ from torch.utils.data import DataLoader, Dataset
 
 from ceph_landmarks.cli import (add_cascade_arguments, add_data_root_argument,
                                 check_cascade_arguments, check_output_file,
-                                exit_on_input_error, run_tool, set_data_root,
-                                user_error_message)
+                                run_tool, set_data_root)
 from ceph_landmarks.core.conversion import ImageReadError
+from ceph_landmarks.core.input_errors import (exit_on_input_error,
+                                              user_error_message)
 from ceph_landmarks.models.checkpoint_loader import CheckpointError
 from helpers import REPO_ROOT
 

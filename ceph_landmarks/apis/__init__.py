@@ -14,8 +14,10 @@ from ..core.writers.labelme_export import (DEFAULT_REVIEW_BELOW,
                                            labelme_can_open, labelme_labels,
                                            labelme_record, write_labelme_file)
 from ..core.writers.output_folder import check_output_folder, output_stems
-from .folder_inference import (LANDMARK_COLUMNS, MEASUREMENT_COLUMNS,
-                               InferenceOutcome, predict_to_folder)
+from ..core.writers.prediction_folder import (LANDMARK_COLUMNS,
+                                              MEASUREMENT_COLUMNS,
+                                              InferenceOutcome,
+                                              predict_to_folder)
 from .predictor import LandmarkPredictor
 
 __all__ = [

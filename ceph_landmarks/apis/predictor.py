@@ -11,21 +11,14 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmpose.structures import PoseDataSample
 
-from ..core.evaluation import cephalometric_analysis
-from ..core.io.image_loading import to_model_input
-from ..core.io.inputs import Spacing, load_image, normalize_spacing
-from ..core.io.spacing_source import with_header_spacing
+from ..core.io.batch_inputs import ImageInput, check_batch_inputs
+from ..core.io.inputs import Spacing, load_image
 from ..core.metainfo import landmark_labels
-from ..core.prediction import ImagePrediction, Landmark
+from ..core.prediction import ImagePrediction, image_prediction
 from ..models.cascade_config import cascade_config, config_dataset_meta
 from ..models.landmark_cascade import LandmarkCascade
 
 __all__ = ['LandmarkPredictor', 'ImageInput']
-
-#: An image to predict on: a file path, or an array ``[H, W]`` (grey) or
-#: ``[H, W, 3]`` (BGR, OpenCV's order), uint8 or of more bits (scaled by its
-#: data bit depth, as image files are).
-ImageInput = Union[str, os.PathLike, np.ndarray]
 
 
 def _load_config(config: Union[str, Path, Config], name: str) -> Config:
@@ -44,33 +37,6 @@ def _as_list(checkpoints: Union[None, str, os.PathLike,
     if checkpoints is None or isinstance(checkpoints, (str, os.PathLike)):
         return [checkpoints]
     return list(checkpoints)
-
-
-def _model_input(image: ImageInput, name: str) -> Union[str, np.ndarray]:
-    """Check one input; convert an array to the model's 8-bit BGR input.
-
-    Arrays of more than 8 bits are scaled by their data bit depth, as image
-    files are (:func:`ceph_landmarks.core.io.image_loading.to_model_input`).
-
-    Args:
-        image (str | PathLike | np.ndarray): One input.
-        name (str): How an error names it, e.g. ``'images[2]'``.
-
-    Returns:
-        str | np.ndarray: The path, or ``[H, W, 3]`` uint8 BGR pixels.
-
-    Raises:
-        TypeError: If it is neither a path nor a numpy array.
-        ValueError: If it is an array that is not an image: not
-            ``[H, W]``, ``[H, W, 1]`` or ``[H, W, 3]``, empty, float or
-            with values outside [0, 65535].
-    """
-    if isinstance(image, (str, os.PathLike)):
-        return os.fspath(image)
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f'{name} must be an image file name or a numpy '
-                        f'array, but got {type(image).__name__}')
-    return to_model_input(image, name)
 
 
 class LandmarkPredictor:
@@ -261,42 +227,11 @@ class LandmarkPredictor:
                 ``sources`` or ``spacing_sources`` do not match ``images``
                 in length.
         """
+        checked = check_batch_inputs(images, spacings, sources, batch_size,
+                                     spacing_sources)
+        images, sources = checked.images, checked.sources
+        spacings, spacing_sources = checked.spacings, checked.spacing_sources
         num = len(images)
-        if sources is None:
-            sources = [
-                '<array>' if isinstance(img, np.ndarray) else os.fspath(img)
-                for img in images
-            ]
-        images = [  # checked before any work is done
-            _model_input(image, f'images[{i}]' if num > 1 else 'image')
-            for i, image in enumerate(images)
-        ]
-        if batch_size < 1:
-            raise ValueError(f'batch_size must be at least 1, but got '
-                             f'{batch_size}')
-        spacings = [None] * num if spacings is None else list(spacings)
-        if len(spacings) != num:
-            raise ValueError(f'got {len(spacings)} spacings for {num} images')
-        if len(sources) != num:
-            raise ValueError(f'got {len(sources)} sources for {num} images')
-        spacings = [
-            normalize_spacing(s, f'spacing of {src}')
-            for s, src in zip(spacings, sources)
-        ]
-        if spacing_sources is None:
-            spacing_sources = ['spacing argument'] * num
-        if len(spacing_sources) != num:
-            raise ValueError(f'got {len(spacing_sources)} spacing sources '
-                             f'for {num} images')
-        spacing_sources = [
-            src if s is not None else None
-            for s, src in zip(spacings, spacing_sources)
-        ]
-        for i, image in enumerate(images):  # files: the header's spacing
-            if isinstance(image, str) and os.path.isfile(image):
-                spacings[i], spacing_sources[i] = with_header_spacing(
-                    image, spacings[i], spacing_sources[i])
-
         predictions = []
         for start in range(0, num, batch_size):
             stop = min(start + batch_size, num)
@@ -313,9 +248,10 @@ class LandmarkPredictor:
 
     def _prepare(self, image: Union[str, np.ndarray],
                  source: str) -> Tuple[dict, Tuple[int, int]]:
-        """Run the test pipeline on one image (a path or the output of
-        :func:`_model_input`) with the whole image as box; return the packed
-        inputs and the image's ``(height, width)``."""
+        """Run the test pipeline on one image (a path or pixels checked by
+        :func:`~ceph_landmarks.core.io.batch_inputs.check_batch_inputs`)
+        with the whole image as box; return the packed inputs and the
+        image's ``(height, width)``."""
         array = image if isinstance(image, np.ndarray) else load_image(image)
         height, width = array.shape[:2]
         data_info = dict(
@@ -330,30 +266,7 @@ class LandmarkPredictor:
                        source: str, spacing: Optional[tuple],
                        spacing_source: Optional[str]) -> ImagePrediction:
         """Convert MMPose's output (original-image pixels) to the result."""
-        keypoints = np.asarray(
-            sample.pred_instances.keypoints[0], dtype=np.float64)  # (K, 2)
-        scores = np.asarray(
-            sample.pred_instances.keypoint_scores[0],
-            dtype=np.float64)  # (K, )
-        height, width = shape
-        scale = np.asarray(spacing if spacing else (1.0, 1.0))
-        landmarks = [
-            Landmark(
-                name=name,
-                x=float(x),
-                y=float(y),
-                confidence=float(score),
-                x_mm=float(x * scale[0]) if spacing else None,
-                y_mm=float(y * scale[1]) if spacing else None)
-            for name, (x,
-                       y), score in zip(self.landmark_names, keypoints, scores)
-        ]
-        return ImagePrediction(
-            image=source,
-            width=int(width),
-            height=int(height),
-            spacing=spacing,
-            spacing_source=spacing_source,
-            landmarks=landmarks,
-            measurements=cephalometric_analysis(keypoints, self.landmark_names,
-                                                spacing))
+        return image_prediction(sample.pred_instances.keypoints[0],
+                                sample.pred_instances.keypoint_scores[0],
+                                self.landmark_names, shape, source, spacing,
+                                spacing_source)

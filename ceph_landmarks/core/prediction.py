@@ -2,13 +2,13 @@
 cephalometric measurements."""
 import math
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .evaluation import MeasurementResult
+from .evaluation import MeasurementResult, cephalometric_analysis
 
-__all__ = ['Landmark', 'ImagePrediction']
+__all__ = ['Landmark', 'ImagePrediction', 'image_prediction']
 
 
 def _finite_or_none(value: Optional[float]) -> Optional[float]:
@@ -118,3 +118,72 @@ class ImagePrediction:
                     confidence=lm.confidence) for lm in self.landmarks
             ],
             measurements=[m.to_dict() for m in self.measurements])
+
+
+def image_prediction(keypoints: np.ndarray, scores: np.ndarray,
+                     landmark_names: Sequence[str], shape: Tuple[int, int],
+                     source: str, spacing: Optional[Tuple[float, float]],
+                     spacing_source: Optional[str]) -> ImagePrediction:
+    """The prediction of one image from a model's decoded points.
+
+    What every predictor (the MMPose one, the light runtime) makes of its
+    model's output: one :class:`Landmark` per name (``x_mm``, ``y_mm`` with
+    the spacing) and the cephalometric measurements of the standard
+    analyses (``cephalometric_analysis`` of
+    :mod:`ceph_landmarks.core.evaluation`), in mm with the spacing.
+
+    Args:
+        keypoints (np.ndarray): ``[K, 2]`` ``(x, y)`` in pixels of the
+            original image (computed in float64).
+        scores (np.ndarray): ``[K]`` heatmap confidences.
+        landmark_names (Sequence[str]): The ``K`` names, in channel order.
+        shape (tuple[int, int]): The original image's ``(height, width)``.
+        source (str): The name recorded as :attr:`ImagePrediction.image`.
+        spacing (tuple[float, float], optional): Checked ``(sx, sy)`` in
+            mm/px, ``None`` when unknown.
+        spacing_source (str, optional): Where the spacing came from.
+
+    Returns:
+        ImagePrediction: Landmarks and measurements of the image.
+
+    Raises:
+        ValueError: If ``keypoints`` is not ``[K, 2]`` or ``scores`` not
+            ``[K]`` for the ``K`` names.
+
+    Examples:
+        >>> result = image_prediction(
+        ...     np.array([[10.0, 20.0]]), np.array([0.9]), ['sella'],
+        ...     (64, 48), 'a.png', (0.1, 0.2), '--spacing')
+        >>> lm = result.landmarks[0]
+        >>> lm.name, lm.x_mm, lm.y_mm, result.width, result.height
+        ('sella', 1.0, 4.0, 48, 64)
+    """
+    keypoints = np.asarray(keypoints, dtype=np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
+    count = len(landmark_names)
+    if keypoints.shape != (count, 2) or scores.shape != (count, ):
+        raise ValueError(
+            f'{source}: expected keypoints of shape ({count}, 2) and scores '
+            f'of shape ({count},) for {count} landmarks, but got '
+            f'{keypoints.shape} and {scores.shape}')
+    height, width = shape
+    scale = np.asarray(spacing if spacing else (1.0, 1.0))
+    landmarks = [
+        Landmark(
+            name=name,
+            x=float(x),
+            y=float(y),
+            confidence=float(score),
+            x_mm=float(x * scale[0]) if spacing else None,
+            y_mm=float(y * scale[1]) if spacing else None)
+        for name, (x, y), score in zip(landmark_names, keypoints, scores)
+    ]
+    return ImagePrediction(
+        image=source,
+        width=int(width),
+        height=int(height),
+        spacing=spacing,
+        spacing_source=spacing_source,
+        landmarks=landmarks,
+        measurements=cephalometric_analysis(keypoints, landmark_names,
+                                            spacing))

@@ -38,34 +38,30 @@ outputs are kept (:func:`.output_folder.check_output_folder`).
 import csv
 import functools
 import json
-import logging
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterator, List, Optional, Protocol,
+                    Sequence, Tuple)
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
-from mmengine.utils import mkdir_or_exist
 
-from ..core.ground_truth import (GroundTruth, compare_with_ground_truth,
-                                 match_ground_truth)
-from ..core.io.inputs import Spacing, load_image, normalize_spacing
-from ..core.io.spacing_source import resolve_spacing
-from ..core.prediction import ImagePrediction
-from ..core.writers.labelme_export import (DEFAULT_REVIEW_BELOW,
-                                           write_labelme_file)
-from ..core.writers.output_folder import (REPORT_FOLDER, check_output_folder,
-                                          output_stems)
-from ..core.writers.overlay import draw_landmark_overlay
-from ..core.writers.report_export import (index_entry, write_index,
-                                          write_report_page)
-from .predictor import LandmarkPredictor
+from ..ground_truth import (GroundTruth, compare_with_ground_truth,
+                            match_ground_truth)
+from ..io.batch_inputs import ImageInput
+from ..io.inputs import Spacing, load_image, normalize_spacing
+from ..io.spacing_source import resolve_spacing
+from ..log import get_logger
+from ..prediction import ImagePrediction
+from .labelme_export import DEFAULT_REVIEW_BELOW, write_labelme_file
+from .output_folder import REPORT_FOLDER, check_output_folder, output_stems
+from .overlay import draw_landmark_overlay
+from .report_export import index_entry, write_index, write_report_page
 
 __all__ = [
-    'LANDMARK_COLUMNS', 'MEASUREMENT_COLUMNS', 'InferenceOutcome',
-    'predict_to_folder'
+    'LANDMARK_COLUMNS', 'MEASUREMENT_COLUMNS', 'FolderPredictor',
+    'InferenceOutcome', 'predict_to_folder'
 ]
 
 #: Columns of ``landmarks.csv``.
@@ -75,6 +71,30 @@ LANDMARK_COLUMNS = ('image', 'landmark', 'x', 'y', 'x_mm', 'y_mm',
 MEASUREMENT_COLUMNS = ('image', 'analysis', 'measurement', 'value', 'unit',
                        'norm_mean', 'norm_sd', 'deviation', 'flag',
                        'ground_truth', 'error')
+
+
+class FolderPredictor(Protocol):
+    """What :func:`predict_to_folder` needs of a predictor: the MMPose
+    :class:`~ceph_landmarks.apis.LandmarkPredictor` and the light runtime's
+    both have it.
+
+    Attributes:
+        labels (Sequence[str]): Short landmark labels for the overlays, in
+            channel order.
+    """
+    labels: Sequence[str]
+
+    def predict_batch(
+        self,
+        images: Sequence[ImageInput],
+        spacings: Optional[Sequence[Optional[Spacing]]] = None,
+        sources: Optional[Sequence[str]] = None,
+        batch_size: int = 8,
+        spacing_sources: Optional[Sequence[Optional[str]]] = None
+    ) -> List[ImagePrediction]:
+        """Predict the landmarks of many images, in input order (the
+        arguments are checked by
+        :func:`~ceph_landmarks.core.io.batch_inputs.check_batch_inputs`)."""
 
 
 @dataclass
@@ -105,7 +125,7 @@ def _fmt(value: Optional[float]) -> str:
     return '' if value is None or not np.isfinite(value) else f'{value:.6g}'
 
 
-def predict_to_folder(predictor: LandmarkPredictor,
+def predict_to_folder(predictor: FolderPredictor,
                       images: Sequence[str],
                       out_dir: str,
                       spacing: Optional[Spacing] = None,
@@ -127,19 +147,22 @@ def predict_to_folder(predictor: LandmarkPredictor,
     earlier results removed, when this function is called.
 
     Args:
-        predictor (LandmarkPredictor): The model.
+        predictor (FolderPredictor): The model, e.g. a
+            :class:`~ceph_landmarks.apis.LandmarkPredictor`.
         images (Sequence[str]): Image files.
         out_dir (str): Output folder, created if needed.
         spacing (float | tuple[float, float], optional): Pixel spacing of
             every image in mm/px; it overrides a DICOM header's (logged).
         spacing_table (dict, optional): Spacings by image name
-            (:func:`~ceph_landmarks.apis.read_spacing_csv`), used when
-            ``spacing`` is ``None``.
+            (:func:`~ceph_landmarks.core.io.inputs.read_spacing_csv`), used
+            when ``spacing`` is ``None``.
         ground_truth (dict[str, GroundTruth], optional): Annotations by
-            ``file_name`` (:func:`load_ground_truth`), matched to the images
-            by path (:func:`match_ground_truth`); their spacing is used for
-            images that get none from ``spacing``, the table or their DICOM
-            header (:func:`.spacing_source.resolve_spacing`).
+            ``file_name``
+            (:func:`~ceph_landmarks.core.ground_truth.load_ground_truth`),
+            matched to the images by path (:func:`match_ground_truth`);
+            their spacing is used for images that get none from
+            ``spacing``, the table or their DICOM header
+            (:func:`~ceph_landmarks.core.io.spacing_source.resolve_spacing`).
         batch_size (int): Images per forward pass.
         overwrite (bool): Replace the results of an earlier run in
             ``out_dir`` (:func:`check_output_folder`) instead of refusing
@@ -170,12 +193,10 @@ def predict_to_folder(predictor: LandmarkPredictor,
     for path in earlier:
         os.remove(path)
     if earlier:
-        print_log(
+        get_logger().warning(
             f'Removed the {len(earlier)} result files of an earlier run '
-            f'from {out_dir} (overwrite)',
-            logger='current',
-            level=logging.WARNING)
-    mkdir_or_exist(out_dir)
+            f'from {out_dir} (overwrite)')
+    os.makedirs(out_dir or os.curdir, exist_ok=True)
     writer = _FolderWriter(out_dir, predictor.labels, review_below, labelme,
                            report)
     spacing_of = functools.partial(
@@ -187,7 +208,7 @@ def predict_to_folder(predictor: LandmarkPredictor,
                               batch_size)
 
 
-def _predict_to_folder(predictor: LandmarkPredictor, images: Sequence[str],
+def _predict_to_folder(predictor: FolderPredictor, images: Sequence[str],
                        writer: '_FolderWriter', spacing_of: Callable,
                        ground_truth: Sequence[Optional[GroundTruth]],
                        batch_size: int) -> Iterator[InferenceOutcome]:
@@ -246,7 +267,7 @@ class _FolderWriter:
 
     def __enter__(self) -> '_FolderWriter':
         if self.report_dir:
-            mkdir_or_exist(self.report_dir)
+            os.makedirs(self.report_dir, exist_ok=True)
         self._files = [
             open(osp.join(self.out_dir, name), 'w', newline='')
             for name in ('landmarks.csv', 'measurements.csv')
