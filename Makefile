@@ -4,10 +4,24 @@ CONFIG ?= configs/synthetic/td-hm_hrnet-w18-small_1xb8-30e_synthetic-256x256.py
 DATA_ROOT ?=
 WORK_DIR ?= work_dirs/demo
 
-.PHONY: install demo test lint bundle compact-data gpu-check-smoke
+.PHONY: install light-venv demo test lint bundle compact-data gpu-check-smoke
 
 install:
 	bash tools/install.sh
+
+# The light prediction runtime alone (onnxruntime on the torch-free core,
+# none of the training stack) in .venv-light: `pip install '.[runtime]'`,
+# the pinned list of requirements/light.txt. Done again only when setup.py,
+# that list or the package's files change (the install is not editable).
+LIGHT_VENV ?= .venv-light
+LIGHT_PYTHON ?= python3
+LIGHT_STAMP := $(LIGHT_VENV)/.ceph_landmarks_light
+light-venv: $(LIGHT_STAMP)
+
+$(LIGHT_STAMP): setup.py requirements/light.txt $(shell find ceph_landmarks -type f -not -name '*.pyc')
+	test -x $(LIGHT_VENV)/bin/python || $(LIGHT_PYTHON) -m venv $(LIGHT_VENV)
+	$(LIGHT_VENV)/bin/python -m pip install --disable-pip-version-check '.[runtime]'
+	touch $@
 
 # Offline bundle for `bash tools/install.sh --offline $(BUNDLE_DIR)` on a
 # machine without network access (needs the network here)

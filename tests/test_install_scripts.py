@@ -9,6 +9,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from typing import Dict, Optional
 
 import pytest
@@ -37,10 +38,13 @@ def bash(*args: str,
 
 @pytest.fixture
 def repo_copy(tmp_path) -> str:
-    """A folder with tools/install.sh and setup.py: the script's root."""
+    """A folder with tools/install.sh, setup.py and requirements/: the
+    script's root."""
     os.makedirs(tmp_path / 'tools')
     shutil.copy(INSTALL, tmp_path / 'tools' / 'install.sh')
     shutil.copy(osp.join(REPO_ROOT, 'setup.py'), tmp_path / 'setup.py')
+    shutil.copytree(
+        osp.join(REPO_ROOT, 'requirements'), tmp_path / 'requirements')
     return str(tmp_path)
 
 
@@ -129,8 +133,9 @@ def test_no_compiler_fails_before_any_work(repo_copy, tmp_path):
 @pytest.mark.slow
 def test_venv_inside_a_venv_sees_its_packages(repo_copy, tmp_path):
     """$PYTHON runs in a virtual environment (the test's, which has torch):
-    the new .venv sees that environment's packages through a .pth file.
-    The install then stops at the empty setuptools wheel."""
+    the new .venv sees that environment's packages through a .pth file,
+    onnxruntime among them. The install then stops at the empty setuptools
+    wheel."""
     assert sys.prefix != sys.base_prefix, 'the tests run in a venv'
     proc = install(
         repo_copy,
@@ -139,6 +144,7 @@ def test_venv_inside_a_venv_sees_its_packages(repo_copy, tmp_path):
         PYTHON=sys.executable)
     assert proc.returncode != 0
     assert f'sees the packages of {sys.prefix}' in proc.stdout
+    assert f'onnxruntime {version("onnxruntime")}' in proc.stdout
     new_py = osp.join(repo_copy, '.venv', 'bin', 'python')
     check = subprocess.run([
         new_py, '-c', 'import sys; from importlib.util import find_spec; '
@@ -166,6 +172,61 @@ def test_an_environment_without_torch_is_named(repo_copy, tmp_path):
         repo_copy, '--offline', fake_bundle(tmp_path / 'b'), PYTHON=python)
     assert proc.returncode == 1
     assert 'cannot import them: torch torchvision' in proc.stderr
+
+
+def install_function(call: str, **env: str) -> subprocess.CompletedProcess:
+    """Source install.sh (which then runs nothing) and run ``call``."""
+    return bash('-c', f'source {INSTALL} && {call}', env=env)
+
+
+def env_check(requirements, *modules: str) -> subprocess.CompletedProcess:
+    """install.sh's check_env_modules on this Python, for ``modules``
+    (``module:name``) and the pins of the folder ``requirements``."""
+    return install_function(f'REQ={requirements} PY={sys.executable} '
+                            f'ENV_MODULES=({" ".join(modules)}) '
+                            '&& check_env_modules')
+
+
+@pytest.fixture
+def pins(tmp_path) -> str:
+    """A requirements folder that pins onnx to a version nobody has."""
+    folder = tmp_path / 'requirements'
+    os.makedirs(folder)
+    (folder / 'openmmlab.txt').write_text('mmcv==2.1.0\n')
+    (folder / 'runtime.txt').write_text('# the ONNX model\nonnx==0.0.1\n')
+    (folder / 'constraints.txt').write_text(f'numpy=={version("numpy")}\n')
+    return str(folder)
+
+
+def test_offline_takes_the_environment_versions(pins):
+    """An offline install takes onnx as the environment has it (the GPU
+    machine's image: onnx 1.23.1 where 1.23.2 is pinned), naming the
+    difference; a version equal to the pin goes without a note."""
+    proc = env_check(pins, 'numpy:numpy', 'onnx:onnx', 'onnx_ir:onnx-ir')
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == (
+        f'[install] from the environment: numpy {version("numpy")}, '
+        f'onnx {version("onnx")} (pinned 0.0.1), '
+        f'onnx-ir {version("onnx-ir")}')
+
+
+def test_offline_names_what_the_environment_lacks(pins):
+    proc = env_check(pins, 'numpy:numpy', 'no_such_module:no-such-dist',
+                     'onnx:onnx')
+    assert proc.returncode == 1
+    assert 'cannot import them: no-such-dist (install them' in proc.stderr
+
+
+def test_onnx_comes_from_the_environment_not_the_bundle():
+    """onnxruntime's wheel alone is 27 MB: the offline install takes the
+    ONNX packages from the environment, and the bundle leaves them out."""
+    from_env = install_function('echo "${ENV_MODULES[@]}"')
+    assert from_env.returncode == 0, from_env.stderr
+    names = {entry.split(':')[1] for entry in from_env.stdout.split()}
+    assert {'onnx', 'onnx-ir', 'onnxscript', 'onnxruntime'} <= names
+    wheels = bundle_function('echo "${WHEELS[@]}" "${SDISTS[@]}"')
+    assert wheels.returncode == 0, wheels.stderr
+    assert not names & set(wheels.stdout.split())
 
 
 def bundle_function(call: str, **env: str) -> subprocess.CompletedProcess:

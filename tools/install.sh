@@ -20,8 +20,10 @@
 # a torch (for example a CUDA build on a GPU machine) it is kept and the
 # matching torchvision is chosen.
 #
-# Offline: torch, torchvision, numpy, opencv, scipy, matplotlib and pillow
-# come from the Python that runs this script ($PYTHON, default python3);
+# Offline: torch, torchvision, numpy, opencv, scipy, matplotlib, pillow,
+# pyyaml and the ONNX packages (onnx, onnx-ir, onnxscript, onnxruntime) come
+# from the Python that runs this script ($PYTHON, default python3), at
+# whatever versions it has (the log names those that differ from the pins);
 # .venv is created to see its packages. Everything else comes from DIR.
 set -euo pipefail
 
@@ -31,9 +33,11 @@ PY="$VENV/bin/python"
 REQ="$ROOT/requirements"
 PYTHON="${PYTHON:-python3}"
 # the modules an offline install takes from the environment (module:name)
+# (the ONNX packages too: onnxruntime's wheel alone is 27 MB)
 ENV_MODULES=(torch:torch torchvision:torchvision numpy:numpy
   cv2:opencv-python-headless scipy:scipy matplotlib:matplotlib PIL:pillow
-  yaml:pyyaml)
+  yaml:pyyaml onnx:onnx onnx_ir:onnx-ir onnxscript:onnxscript
+  onnxruntime:onnxruntime)
 
 log() { echo "[install] $*"; }
 die() {
@@ -159,28 +163,59 @@ for folder in site.getsitepackages():
 
 # Fail unless .venv's Python imports torch and finds the other modules of
 # ENV_MODULES (torchvision is not imported: ceph_landmarks.compat mends the
-# import of a CUDA torchvision next to a CPU torch).
+# import of a CUDA torchvision next to a CPU torch). Their versions are
+# taken as they are: the log names each, with the pin of requirements/
+# where it differs.
 check_env_modules() {
-  local missing
-  missing=$("$PY" - "${ENV_MODULES[@]}" <<'EOF'
+  local report missing
+  report=$(REQ="$REQ" "$PY" - "${ENV_MODULES[@]}" <<'EOF'
+import os
+import re
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 
+
+def canonical(name):
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+pins = {}
+for file in ('openmmlab.txt', 'runtime.txt', 'constraints.txt'):
+    with open(os.path.join(os.environ['REQ'], file)) as f:
+        for line in f:
+            name, sep, pinned = line.strip().partition('==')
+            if sep and not name.startswith('#'):
+                pins[canonical(name)] = pinned
+found, modules = [], set()
 for entry in sys.argv[1:]:
     module, name = entry.split(':')
     if find_spec(module) is None:
-        print(name)
-if find_spec('torch') is not None:
+        print('missing', name)
+        continue
+    modules.add(module)
+    try:
+        have = version(name)
+    except PackageNotFoundError:  # opencv-python instead of -headless, say
+        have = 'of unknown version'
+    want = pins.get(canonical(name), have.split('+')[0])
+    found.append(f'{name} {have}' +
+                 ('' if want == have.split('+')[0] else f' (pinned {want})'))
+if 'torch' in modules:
     try:
         import torch  # noqa: F401
     except Exception as err:  # a CUDA build without its libraries, say
-        print(f'torch ({type(err).__name__}: see python -c "import torch")')
+        print(f'missing torch ({type(err).__name__}: see python -c '
+              '"import torch")')
+print('found', ', '.join(found))
 EOF
   ) || die "$PY does not run"
+  missing=$(sed -n 's/^missing //p' <<<"$report")
   [[ -z "$missing" ]] ||
     die "the offline install takes these from the environment, but $PY" \
       "cannot import them:" $missing "(install them into the environment" \
       "of $PYTHON, or run with PYTHON=/path/to/a/python/that/has/them)"
+  log "from the environment: $(sed -n 's/^found //p' <<<"$report")"
 }
 
 # The one file of the bundle DIR that matches PATTERN (a glob).
@@ -268,4 +303,7 @@ main() {
   log "done in $(($(date +%s) - start)) s ($VENV)"
 }
 
-main "$@"
+# run unless sourced (the tests source this file to call its functions)
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

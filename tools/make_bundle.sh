@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Download what `tools/install.sh --offline DIR` installs, for a machine
 # without network access that already has torch, torchvision, numpy,
-# opencv-python-headless, scipy, matplotlib, pillow and the build tools
-# (cython, ninja, a C++ compiler): a GPU machine's image, say.
+# opencv-python-headless, scipy, matplotlib, pillow, pyyaml, the ONNX
+# packages (onnx, onnx-ir, onnxscript, onnxruntime: install.sh's
+# ENV_MODULES, taken at the versions found) and the build tools (cython,
+# ninja, a C++ compiler): a GPU machine's image, say.
 #
 # Usage (`make bundle` runs it):
 #   PYTHON_VERSION=3.12 BUNDLE_DIR=bundle bash tools/make_bundle.sh
@@ -18,8 +20,9 @@
 # - requirements.txt, one name==version line per file, and README, whose
 #   python_version= line names the target Python.
 # Left out for size (the bundle stays under 15 MB): SimpleITK (the CL-Detection
-# 2023 converter, 50 MB) and pylibjpeg-libjpeg (3 MB; DICOM JPEG-LS, while
-# Pillow decodes baseline JPEG).
+# 2023 converter, 50 MB), pylibjpeg-libjpeg (3 MB; DICOM JPEG-LS, while
+# Pillow decodes baseline JPEG) and the ONNX packages (onnxruntime alone is
+# 27 MB), which come from the environment.
 #
 # Needs network access and a python3 with pip (.venv's when there is one).
 set -euo pipefail
