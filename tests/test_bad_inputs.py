@@ -11,10 +11,12 @@ Refusals with a test of their own, which also checks the whole message, are
 not repeated here (test_checkpoint_errors.py, test_tool_overwrite.py,
 test_apis/test_overwrite.py).
 """
+import functools
 import json
 import os
 import os.path as osp
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -1037,6 +1039,125 @@ def api_first_stage_checkpoint_of_a_refinement(ctx):
     return Call(
         predictor_of(str(crops)), CheckpointError,
         ['refine.pth (first stage)', 'trained on crops'])
+
+
+# ------------------------------------------- the light runtime (ONNX export)
+@functools.lru_cache(maxsize=None)
+def _exported(checkpoint: str) -> str:
+    """The tiny model of ``checkpoint`` exported once per test process."""
+    from ceph_landmarks.apis.onnx_export import export_onnx
+    out = osp.join(tempfile.mkdtemp(prefix='export_'), 'model')
+    export_onnx(TINY_CONFIG, [checkpoint], out)
+    return out
+
+
+def runtime_tool(ctx: Ctx,
+                 edit: Callable[[Path], None] = lambda d: None,
+                 image: Optional[Path] = None,
+                 names=()) -> Tool:
+    """``python -m ceph_landmarks.runtime`` on an edited copy of the
+    export, in ``inputs/model``."""
+    model = ctx.inputs / 'model'
+    shutil.copytree(_exported(ctx.checkpoint), model)
+    edit(model)
+    image = image or one_image(ctx)
+    return Tool('ceph_landmarks.runtime',
+                [str(model),
+                 str(image), '--out',
+                 str(ctx.scratch / 'out')], names)
+
+
+def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+
+    def edit(model: Path) -> None:
+        path = model / 'model.json'
+        manifest = json.loads(path.read_text())
+        change(manifest)
+        path.write_text(json.dumps(manifest))
+
+    return edit
+
+
+@tool_case
+def runtime_manifest_of_another_version(ctx):
+    return runtime_tool(
+        ctx,
+        _edit_manifest(lambda m: m.update(package_version='0.0.9')),
+        names=['model.json', 'exported by ceph_landmarks 0.0.9'])
+
+
+@tool_case
+def runtime_missing_onnx_file(ctx):
+    return runtime_tool(
+        ctx,
+        lambda model: (model / 'first_stage.onnx').unlink(),
+        names=['first_stage.onnx: missing'])
+
+
+@tool_case
+def runtime_altered_onnx_file(ctx):
+
+    def alter(model: Path) -> None:
+        with open(model / 'first_stage.onnx', 'ab') as f:
+            f.write(b'\0')
+
+    return runtime_tool(
+        ctx, alter, names=['first_stage.onnx: its SHA-256 is not the one'])
+
+
+@tool_case
+def runtime_image_the_core_refuses(ctx):
+    image = ctx.inputs / 'notes.png'
+    image.write_text('not an image')
+    return runtime_tool(
+        ctx, image=image, names=['notes.png', 'cannot read image'])
+
+
+@tool_case
+def runtime_input_size_other_than_the_manifests(ctx):
+
+    def resize(manifest: dict) -> None:
+        stage = manifest['first_stage']
+        stage['input_size'] = stage['codec']['input_size'] = [32, 32]
+
+    return runtime_tool(
+        ctx,
+        _edit_manifest(resize),
+        names=[
+            'first_stage.onnx: the network takes inputs of shape '
+            '[3, 64, 64]', "manifest says [3, 32, 32]"
+        ])
+
+
+@case
+def runtime_api_folder_without_manifest(ctx):
+    from ceph_landmarks.runtime import ManifestError, OnnxLandmarkPredictor
+    return Call(lambda: OnnxLandmarkPredictor(str(ctx.inputs)), ManifestError,
+                [f'{ctx.inputs}/model.json: missing'])
+
+
+@case
+def deploy_pipeline_the_runtime_cannot_reproduce(ctx):
+    from ceph_landmarks.apis.onnx_export import ExportError, export_onnx
+    option = {
+        'test_dataloader.dataset.pipeline.2.use_udp': True,
+    }
+    return Call(
+        lambda: export_onnx(
+            TINY_CONFIG, [ctx.checkpoint],
+            str(ctx.scratch / 'out'),
+            cfg_options=option), ExportError,
+        [osp.basename(TINY_CONFIG), 'TopdownAffine without UDP'])
+
+
+@tool_case
+def deploy_into_a_folder_with_an_export(ctx):
+    out = ctx.inputs / 'export'
+    shutil.copytree(_exported(ctx.checkpoint), out)
+    return Tool(
+        'deploy.py',
+        [TINY_CONFIG, '--checkpoints', ctx.checkpoint, '--out',
+         str(out)], [f'{out} already holds an export', '--overwrite'])
 
 
 def test_table_has_enough_rows():

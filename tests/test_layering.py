@@ -6,12 +6,15 @@ Three layers, told apart by what they import:
   and nothing of the package outside itself;
 * the MMPose layer (``compat``, ``datasets``, ``models``, ``engine``,
   ``evaluation``, ``visualization``) stands on the core;
+* beside it, the light runtime (``runtime``: ONNX models with
+  onnxruntime) stands on the core alone, without torch or OpenMMLab;
 * ``apis``, ``cli`` and ``benchmarking`` (and the tools) stand on both.
 
 Checked at module level, every import counted (a function-level import
 too): no module of a layer imports one of a higher layer, no two modules
 import each other through any chain, and the core imports in a fresh
-interpreter in which torch and OpenMMLab cannot be imported. The plugin
+interpreter in which torch and OpenMMLab cannot be imported, and so does
+the runtime. The plugin
 import (``import ceph_landmarks``, what every config's ``custom_imports``
 does) imports neither the converters and SimpleITK, nor pydicom, nor, of
 the package's own accord, matplotlib.
@@ -32,6 +35,7 @@ PACKAGE = Path(ceph_landmarks.__file__).parent
 BLOCKED = ('torch', 'torchvision', 'mmengine', 'mmcv', 'mmpose', 'mmdet')
 MMPOSE_LAYER = ('compat', 'datasets', 'models', 'engine', 'evaluation',
                 'visualization')
+RUNTIME = 'runtime'
 TOP_LAYER = ('apis', 'cli', 'benchmarking')
 
 
@@ -76,12 +80,17 @@ def _package_imports(path: Path) -> Set[str]:
     return found - {_module_name(path)}
 
 
+def _part(module: str) -> str:
+    """``'core'`` of ``ceph_landmarks.core.io``; ``''`` for the package."""
+    return module.split('.')[1] if '.' in module else ''
+
+
 def _layer(module: str) -> int:
-    """0 for the core, 1 for the MMPose layer, 2 above."""
-    part = module.split('.')[1] if '.' in module else ''
+    """0 for the core, 1 for the MMPose layer and the runtime, 2 above."""
+    part = _part(module)
     if part in ('core', 'version'):
         return 0
-    if part in MMPOSE_LAYER:
+    if part in MMPOSE_LAYER or part == RUNTIME:
         return 1
     assert part in TOP_LAYER or module == 'ceph_landmarks', module
     return 2
@@ -110,9 +119,18 @@ def test_no_import_cycle_between_modules():
         pytest.fail(f'import cycle: {" -> ".join(err.args[1])}')
 
 
-def test_core_imports_no_training_stack_in_its_source():
+def test_runtime_and_mmpose_layer_do_not_import_each_other():
+    crossing = sorted(
+        (source, target) for source, targets in _graph().items()
+        for target in targets if _layer(source) == _layer(target) == 1 and (
+            _part(source) == RUNTIME) != (_part(target) == RUNTIME))
+    assert crossing == []
+
+
+def test_core_and_runtime_import_no_training_stack_in_their_source():
     offenders = sorted((name, imported) for name, path in MODULES.items()
-                       if _layer(name) == 0 for imported in _imports(path)
+                       if _layer(name) == 0 or _part(name) == RUNTIME
+                       for imported in _imports(path)
                        if imported.split('.')[0] in BLOCKED)
     assert offenders == []
 
@@ -175,6 +193,14 @@ def test_core_imports_without_torch_and_openmmlab():
     }
     assert loaded == {name for name in core if name != 'ceph_landmarks'}
     assert not [m for m in found['modules'] if m.split('.')[0] in BLOCKED]
+
+
+def test_runtime_imports_without_torch_and_openmmlab():
+    runtime = sorted(name for name in MODULES if _part(name) == RUNTIME)
+    found = _import_blocked(runtime)
+    assert found['failed'] == {}
+    assert not [m for m in found['modules'] if m.split('.')[0] in BLOCKED]
+    assert 'onnxruntime' not in found['modules']  # imported when used
 
 
 def test_blocked_import_fails_for_the_mmpose_layer():

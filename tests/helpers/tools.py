@@ -26,10 +26,13 @@ def run_tool(script: str,
              *args: str,
              check: bool = True,
              timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run ``tools/<script>`` with the test's Python, from the repo root.
+    """Run ``tools/<script>`` (or the module ``script``, a dotted name
+    without ``.py``, with ``python -m``) with the test's Python, from the
+    repo root.
 
     Args:
-        script (str): File name in ``tools/``.
+        script (str): File name in ``tools/``, or a module
+            (``ceph_landmarks.runtime``).
         *args (str): Its command line.
         check (bool): Fail the test (with the end of the output) when the
             tool exits with a non-zero status.
@@ -40,14 +43,14 @@ def run_tool(script: str,
     """
     env = dict(os.environ)
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    proc = subprocess.run(
-        [sys.executable,
-         osp.join(REPO_ROOT, 'tools', script), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
+    command = [sys.executable, osp.join(REPO_ROOT, 'tools', script)] \
+        if script.endswith('.py') else [sys.executable, '-m', script]
+    proc = subprocess.run([*command, *args],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{script} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
