@@ -33,7 +33,7 @@ setup(
     description='MMPose plugin for cephalometric landmark detection',
     packages=find_packages(include=['ceph_landmarks', 'ceph_landmarks.*']),
     package_data={'ceph_landmarks': ['core/metainfo/*.py']},
-    python_requires='>=3.9',
+    python_requires='>=3.11',
     install_requires=[],
     extras_require={'runtime': read_requirements(LIGHT_REQUIREMENTS)},
 )

@@ -13,8 +13,9 @@ For every page:
   ``tools/run_protocol.py`` is checked against ``tools/train.py``; a shell
   code block's line that runs a tool also passes its required options
   (``--checkpoints``, ``--out``...);
-* every keyword argument of a ``LandmarkPredictor(...)`` call in a Python
-  code block is a parameter of ``LandmarkPredictor``;
+* every keyword argument of a ``LandmarkPredictor(...)`` or
+  ``OnnxLandmarkPredictor(...)`` call in a Python code block is one of its
+  parameters;
 * every ``configs/....py`` path exists;
 * every ``ceph_landmarks/...`` path and dotted ``ceph_landmarks.x.y`` name
   exists (a module, or a name that module defines or imports), and so does
@@ -296,20 +297,26 @@ def check_tool_options(text: str) -> List[str]:
 
 
 def check_api_keywords(text: str) -> List[str]:
-    """Keyword arguments of ``LandmarkPredictor(...)`` calls in the page's
-    Python code blocks that its ``__init__`` does not take."""
+    """Keyword arguments of ``LandmarkPredictor(...)`` and
+    ``OnnxLandmarkPredictor(...)`` calls in the page's Python code blocks
+    that their ``__init__`` does not take."""
     from ceph_landmarks.apis import LandmarkPredictor
-    accepted = set(inspect.signature(LandmarkPredictor).parameters)
+    from ceph_landmarks.runtime import OnnxLandmarkPredictor
+    accepted = {
+        cls.__name__: set(inspect.signature(cls).parameters)
+        for cls in (LandmarkPredictor, OnnxLandmarkPredictor)
+    }
     errors = []
     _, blocks = split_fences(text)
     for language, code in blocks:
         if language != 'python':
             continue
-        for call in re.findall(r'LandmarkPredictor\(([^)]*)\)', code):
+        for name, call in re.findall(
+                r'\b((?:Onnx)?LandmarkPredictor)\(([^)]*)\)', code):
             errors += [
-                f'LandmarkPredictor takes no {keyword}='
+                f'{name} takes no {keyword}='
                 for keyword in re.findall(r'(\w+)\s*=(?!=)', call)
-                if keyword not in accepted
+                if keyword not in accepted[name]
             ]
     return errors
 
@@ -465,10 +472,12 @@ def test_api_checker_finds_unknown_keywords():
     text = ('```python\n'
             'predictor = LandmarkPredictor(CONFIG, [C0, C1], device=\'cpu\',\n'
             '                              no_such_keyword=True)\n'
+            'light = OnnxLandmarkPredictor(DIR, threads=2, flip_test=True)\n'
             '```\n'
             '```bash\nLandmarkPredictor(x, shell_is_not_checked=1)\n```\n')
     assert check_api_keywords(text) == [
-        'LandmarkPredictor takes no no_such_keyword='
+        'LandmarkPredictor takes no no_such_keyword=',
+        'OnnxLandmarkPredictor takes no flip_test='
     ]
 
 
