@@ -10,7 +10,7 @@ heatmaps (in float64) and decodes once, ``'points'`` decodes each member
 and averages points and scores.
 """
 import os.path as osp
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -99,23 +99,33 @@ class OnnxStage:
                                axis=1))
         return np.concatenate(parts)
 
-    def predict(self, images: Sequence[np.ndarray],
-                boxes: Sequence[Box]) -> Tuple[np.ndarray, np.ndarray]:
+    def predict(self,
+                images: Sequence[np.ndarray],
+                boxes: Sequence[Box],
+                channels: Optional[Sequence[int]] = None
+                ) -> Tuple[np.ndarray, np.ndarray]:
         """Points in image pixels for one box per image.
 
         Args:
             images (Sequence[np.ndarray]): ``[H, W, 3]`` uint8 BGR, one per
                 box (the same image may appear many times).
             boxes (Sequence[Box]): The boxes to cut.
+            channels (Sequence[int], optional): Decode only this landmark
+                of each box (the refinement reads one landmark per window);
+                all landmarks if ``None``.
 
         Returns:
-            tuple: points ``[N, K, 2]`` (image pixels) and scores ``[N, K]``.
+            tuple: points ``[N, K, 2]`` (image pixels) and scores ``[N, K]``;
+            ``K`` is 1 with ``channels``.
         """
         size = self.spec.input_size
         inputs = self.normalise([
             warp_into_input(img, box, size) for img, box in zip(images, boxes)
         ])
         heatmaps = self.heatmaps(inputs)
+        if channels is not None:  # [N, M, 1, h, w]
+            heatmaps = heatmaps[np.arange(len(heatmaps)), :,
+                                np.asarray(channels)][:, :, None]
         points: List[np.ndarray] = []
         scores: List[np.ndarray] = []
         for member_maps, box in zip(heatmaps, boxes):

@@ -162,13 +162,15 @@ class OnnxLandmarkPredictor:
                     window_box(point, width, height, crop_size,
                                spec.input_size))
                 where.append((i, k))
-        refined_points, refined_scores = self.refinement.predict(images, boxes)
+        refined_points, refined_scores = self.refinement.predict(
+            images, boxes, channels=[k for _, k in where])
         points, scores = points.copy(), scores.copy()
-        for (i, k), box, new_points, new_scores in zip(where, boxes,
-                                                       refined_points,
-                                                       refined_scores):
-            center, size = box
-            if np.all(np.abs(new_points[k] - points[i, k]) <= size / 2):
-                points[i, k] = new_points[k]
-                scores[i, k] = new_scores[k]
+        for (i,
+             k), (_,
+                  size), new_point, new_score in zip(where, boxes,
+                                                     refined_points[:, 0],
+                                                     refined_scores[:, 0]):
+            if np.all(np.abs(new_point - points[i, k]) <= size / 2):
+                points[i, k] = new_point
+                scores[i, k] = new_score
         return points, scores
