@@ -26,7 +26,6 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import SimpleITK as sitk
 
 from ..io.image_io import ImageReadError, LoadedImage
 from .defects import Defect
@@ -38,6 +37,23 @@ __all__ = [
     'MhaStack', 'remove_zero_padding', 'read_cldetection_labels',
     'cldetection2023_samples'
 ]
+
+
+def _simpleitk(path: str):
+    """SimpleITK, imported when a volume is read: the rest of the core (and
+    the light runtime, which does not install it) does without.
+
+    Raises:
+        ImageReadError: If SimpleITK is not installed (names the file).
+    """
+    try:
+        import SimpleITK
+    except ModuleNotFoundError:
+        raise ImageReadError(
+            path, 'reading an ITK volume (.mha) needs SimpleITK, which is '
+            'not installed: pip install simpleitk==2.5.3 (pinned in '
+            'requirements/runtime.txt)') from None
+    return SimpleITK
 
 
 class MhaStack:
@@ -59,6 +75,7 @@ class MhaStack:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._sitk = sitk = _simpleitk(path)
         self._reader = sitk.ImageFileReader()
         self._reader.SetFileName(path)
         try:
@@ -106,7 +123,7 @@ class MhaStack:
             image = self._reader.Execute()
         except RuntimeError as err:
             raise ImageReadError(source, _itk_reason(err)) from None
-        return sitk.GetArrayFromImage(image)
+        return self._sitk.GetArrayFromImage(image)
 
     def _source(self, index: int) -> str:
         """Name of image ``index`` (0-based) in messages."""
