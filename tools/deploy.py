@@ -4,6 +4,7 @@ Usage:
     python tools/deploy.py CONFIG --checkpoints C [C ...] --out DIR
         [--refine-config CFG --refine-checkpoints C [C ...]]
         [--ensemble heatmap|points] [--flip-test] [--split-members]
+        [--calibration FILE | --no-calibration]
         [--overwrite] [--cfg-options key=value ...]
 
 The model options are those of ``tools/test.py`` and ``tools/infer.py``.
@@ -14,7 +15,11 @@ normalisation, decoding, the refinement window, the ensemble mode, the flip
 test, the package version and each file's SHA-256); see
 ``ceph_landmarks.apis.onnx_export`` and ``docs/user_guides/deploy.md``.
 Predict with ``python -m ceph_landmarks.runtime DIR INPUT... --out OUT``.
-A DIR that holds an export already is refused unless --overwrite.
+The model's calibration (error radii and the quality check,
+``calibration.json`` beside the first checkpoint, or --calibration FILE;
+``tools/calibrate.py`` writes it) is copied into DIR and used by the
+runtime; --no-calibration leaves it out. A DIR that holds an export
+already is refused unless --overwrite.
 """
 import argparse
 
@@ -35,6 +40,19 @@ def parse_args() -> argparse.Namespace:
         '--split-members',
         action='store_true',
         help='one ONNX file per ensemble member (default: one per stage)')
+    calibration = parser.add_mutually_exclusive_group()
+    calibration.add_argument(
+        '--calibration',
+        metavar='FILE',
+        default='auto',
+        help='calibration file to ship with the export (default: '
+        'calibration.json beside the first checkpoint, if there is one)')
+    calibration.add_argument(
+        '--no-calibration',
+        dest='calibration',
+        action='store_const',
+        const=None,
+        help='export without the model\'s calibration')
     parser.add_argument(
         '--overwrite',
         action='store_true',
@@ -61,7 +79,8 @@ def main() -> None:
         flip_test=args.flip_test,
         cfg_options=args.cfg_options,
         split_members=args.split_members,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite,
+        calibration=args.calibration)
     files = [
         n['file'] for stage in ('first_stage', 'refinement') if manifest[stage]
         for n in manifest[stage]['networks']

@@ -5,7 +5,8 @@ Usage:
         [--refine-config CFG --refine-checkpoints C [C ...]]
         [--ensemble heatmap|points] [--flip-test] [--overwrite]
         [--spacing MM [MM] | --spacing-csv FILE] [--ann-file COCO_JSON]
-        [--labelme] [--report] [--review-below C]
+        [--labelme] [--report] [--review-below C] [--review-radius MM]
+        [--calibration FILE | --no-calibration]
         [--device cpu] [--batch-size N] [--cfg-options key=value ...]
 
 The model options are those of ``tools/test.py`` and of
@@ -19,11 +20,11 @@ INPUT: image files, folders (their .png/.jpg/.jpeg/.bmp/.tif/.tiff/.dcm/
 .dicom files) or glob patterns (quote them); DICOM files are read with
 their rescale, window and MONOCHROME1 inversion. Writes into DIR one JSON
 and one overlay PNG per image, landmarks.csv (image, landmark, x, y, x_mm,
-y_mm, confidence, spacing_source) and measurements.csv (image, analysis,
-measurement, value, unit, norm_mean, norm_sd, deviation, flag,
-ground_truth, error: the Steiner, Downs, Tweed, McNamara, Jarabak and
-Ricketts measurements the landmark set supports, against published
-norms; mm measures need a spacing); see
+y_mm, confidence, spacing_source, radius_mm, radius_px) and
+measurements.csv (image, analysis, measurement, value, unit, norm_mean,
+norm_sd, deviation, flag, ground_truth, error, uncertainty: the Steiner,
+Downs, Tweed, McNamara, Jarabak and Ricketts measurements the landmark set
+supports, against published norms; mm measures need a spacing); see
 ``ceph_landmarks.core.writers.prediction_folder``. With --ann-file (the
 package's COCO-style JSON, its file_name matched to the images by path:
 the file it resolves to, else the longest shared path suffix; two images
@@ -36,23 +37,51 @@ magnification), else --ann-file, else none; a given spacing that differs
 from the header's is logged; every output records the source
 (``spacing_source``).
 
+Error radii and the quality check: a model with a calibration
+(``ceph_landmarks.core.model_calibration``, written by
+``tools/calibrate.py``: ``calibration.json`` beside the first checkpoint,
+found there, or --calibration FILE; --no-calibration for none) gives
+each landmark an error radius, radius_mm and radius_px (the true point
+lies within it with the
+calibration's stated probability, e.g. 90 %, on images like those it was
+calibrated on), each measurement an uncertainty (its standard deviation,
+propagated from the radii by Monte Carlo sampling) and each image a
+quality verdict: ok, review (the landmarks look implausible or their radii
+are large) or refuse (not a lateral cephalogram in the expected
+orientation?). A quality check of the automatic landmarks, not a
+diagnosis. The JSON files carry them (``radius_mm``, ``radius_px``,
+``uncertainty``, ``quality``, ``calibration``: what the radii mean), the
+CSV columns above, the overlays a circle of each radius and the verdict in
+the title, the summary printed at the end the images to review or not
+usable. Without a calibration the radius and uncertainty columns are
+empty, ``calibration`` is null and the report and summary say ``no
+calibration``.
+
 --labelme also writes DIR/labelme/<stem>.json per image: the predicted
 points as a LabelMe file (labels l1..lK, which data_converters/labelme.py
-reads by default; name and confidence in each point's description; points
-below --review-below, default 0.5, flagged ``review``; the spacing in a
-top-level ``spacing`` key the converter reads). Open it in LabelMe, correct
-the points, save, and convert the folder with data_converters/labelme.py
---ann-dirs DIR/labelme: no --spacing needed. An image LabelMe cannot show
-(16-bit, DICOM) gets an 8-bit PNG rendition beside its JSON. A LabelMe
-file changed since it was written (points, labels, flags such as
-``review``, descriptions: each file records a SHA-256 of what was written,
+reads by default; name, confidence and error radius in each point's
+description; points below --review-below, default 0.5, and, with
+--review-radius MM, points whose error radius exceeds MM flagged
+``review``; the verdict review or refuse as the ticked image flag
+``quality_review`` or ``quality_refuse``, with the reasons in a top-level
+``quality`` key; the spacing in a top-level ``spacing`` key the converter
+reads). Open it in LabelMe, correct the points, save, and convert the
+folder with data_converters/labelme.py --ann-dirs DIR/labelme: no
+--spacing needed. An image LabelMe cannot show (16-bit, DICOM) gets an
+8-bit PNG rendition beside its JSON. A LabelMe file changed since it was
+written (points, labels, flags such as ``review`` or ``quality_review``,
+descriptions: each file records a SHA-256 of what was written,
 ``written_sha256``) is never overwritten, even with --overwrite.
 
 --report also writes DIR/report/<stem>.html per image, a self-contained
-page (overlay, landmark table in px and mm with confidence and review
-marks, the analyses with norms and flags, with --ann-file the errors), and
-DIR/report/index.html linking them (MRE, number of flagged measurements,
-failed images).
+page (a banner when the quality check asks for review, "Automatic
+landmarks need review: <reasons>", or finds the image unusable,
+"Automatic landmarks not usable: <reasons>"; overlay; landmark table in px
+and mm with confidence, error radius in mm and px, what the radius means
+or "no calibration: no error radii", and review marks by --review-below
+and --review-radius; the analyses with norms, flags and +- uncertainty;
+with --ann-file the errors), and DIR/report/index.html linking them (MRE,
+quality verdict, number of flagged measurements, failed images).
 
 A DIR holding the results of an earlier run is refused unless --overwrite,
 which removes them all first (files that are not outputs are kept). An
@@ -106,7 +135,8 @@ def main() -> int:
         refine_config=args.refine_config,
         refine_checkpoints=args.refine_checkpoints,
         ensemble=args.ensemble,
-        flip_test=args.flip_test)
+        flip_test=args.flip_test,
+        calibration=args.calibration)
     outcomes = predict_folder_from_args(
         predictor,
         args,

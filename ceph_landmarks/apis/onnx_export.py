@@ -22,7 +22,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..core.calibration_lookup import AUTO, CalibrationChoice
 from ..core.log import get_logger
+from ..core.model_calibration import CALIBRATION_FILE, save_calibration
 from ..core.writers.atomic_write import (atomic_write, check_writable_dir,
                                          write_json)
 from ..models.model_ensemble import ModelEnsemble
@@ -262,7 +264,8 @@ def export_onnx(config: str,
                 flip_test: bool = False,
                 cfg_options: Optional[dict] = None,
                 split_members: bool = False,
-                overwrite: bool = False) -> Dict:
+                overwrite: bool = False,
+                calibration: CalibrationChoice = AUTO) -> Dict:
     """Export a recipe to ``out_dir``: ONNX files and ``model.json``.
 
     Args:
@@ -278,6 +281,11 @@ def export_onnx(config: str,
         split_members (bool): One ONNX file per ensemble member instead of
             one per stage.
         overwrite (bool): Replace an export already in ``out_dir``.
+        calibration (str | ModelCalibration, optional): The model's error
+            radii and quality check, copied into the export
+            (``calibration.json``): ``'auto'`` (default) the file beside
+            the first checkpoint when there is one, a path that file,
+            ``None`` none.
 
     Returns:
         dict: The manifest written.
@@ -297,7 +305,8 @@ def export_onnx(config: str,
         refine_config=refine_config,
         refine_checkpoints=refine_checkpoints,
         ensemble=ensemble,
-        flip_test=flip_test)
+        flip_test=flip_test,
+        calibration=calibration)
     cascade = predictor.model
     meta = predictor.dataset_meta
     flip_indices = meta.get('flip_indices') or list(
@@ -335,6 +344,12 @@ def export_onnx(config: str,
     for stage, (members, plan) in stages.items():
         manifest[stage] = _export_stage(members, stage, plan, out_dir,
                                         split_members)
+    manifest['calibration'] = None
+    if predictor.calibration is not None:
+        path = osp.join(out_dir, CALIBRATION_FILE)
+        save_calibration(predictor.calibration, path)
+        manifest['calibration'] = dict(
+            file=CALIBRATION_FILE, sha256=file_sha256(path))
     write_json(manifest, osp.join(out_dir, MANIFEST_NAME), indent=2)
     load_manifest(out_dir)  # what the runtime will check
     return manifest

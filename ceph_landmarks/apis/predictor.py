@@ -1,6 +1,7 @@
 """Landmark prediction on new cephalograms with a trained model."""
 import copy
 import os
+import os.path as osp
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -11,9 +12,11 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmpose.structures import PoseDataSample
 
+from ..core.calibration_lookup import AUTO, CalibrationChoice, find_calibration
 from ..core.io.batch_inputs import ImageInput, check_batch_inputs
 from ..core.io.inputs import Spacing, load_image
 from ..core.metainfo import landmark_labels
+from ..core.model_calibration import calibrate_prediction
 from ..core.prediction import ImagePrediction, image_prediction
 from ..models.cascade_config import cascade_config, config_dataset_meta
 from ..models.landmark_cascade import LandmarkCascade
@@ -89,6 +92,13 @@ class LandmarkPredictor:
             ``'heatmap'``.
         flip_test (bool): Average with the prediction on the horizontally
             flipped image (both stages). Defaults to False.
+        calibration (str | ModelCalibration, optional): Error radii and
+            the quality check (:mod:`ceph_landmarks.core.model_calibration`)
+            applied to every prediction: ``'auto'`` (default) uses
+            ``calibration.json`` beside the first checkpoint when there is
+            one, a path that file, ``None`` none. Without one the
+            predictions carry no radius (``ImagePrediction.calibration`` is
+            ``None``, and every output says so).
 
     Raises:
         CheckpointError: If a checkpoint is missing, empty, truncated or
@@ -127,7 +137,8 @@ class LandmarkPredictor:
                  refine_config: Union[None, str, Path, Config] = None,
                  refine_checkpoints: Union[None, str, Sequence[str]] = None,
                  ensemble: str = 'heatmap',
-                 flip_test: bool = False) -> None:
+                 flip_test: bool = False,
+                 calibration: CalibrationChoice = AUTO) -> None:
         cfg = _load_config(config, 'config')
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -159,6 +170,13 @@ class LandmarkPredictor:
         ]
         #: Short labels for drawing (``S``, ``N``... where known).
         self.labels: List[str] = landmark_labels(self.dataset_meta)
+        first = _as_list(checkpoints)[0]
+        #: The calibration applied to every prediction (error radii,
+        #: quality check), ``None`` without.
+        self.calibration = find_calibration(
+            calibration,
+            osp.dirname(os.fspath(first)) if first is not None else None,
+            self.landmark_names)
 
     def predict(self,
                 image: ImageInput,
@@ -244,7 +262,12 @@ class LandmarkPredictor:
                                     spacing_sources[i])
                 for sample, shape, i in zip(samples, shapes, range(
                     start, stop)))
-        return predictions
+        if self.calibration is None:
+            return predictions
+        return [
+            calibrate_prediction(p, self.calibration, None)
+            for p in predictions
+        ]
 
     def _prepare(self, image: Union[str, np.ndarray],
                  source: str) -> Tuple[dict, Tuple[int, int]]:

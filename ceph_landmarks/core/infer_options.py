@@ -6,7 +6,8 @@ the same folder and print the same summary, with this code:
 
 1. :func:`add_infer_arguments` adds ``INPUT...``, ``--out``,
    ``--overwrite``, ``--spacing`` / ``--spacing-csv``, ``--ann-file``,
-   ``--labelme``, ``--report``, ``--review-below`` and ``--batch-size``;
+   ``--labelme``, ``--report``, ``--review-below``, ``--review-radius``,
+   ``--calibration`` / ``--no-calibration`` and ``--batch-size``;
 2. :func:`check_infer_arguments` checks them after parsing (a bad one is a
    ``parser.error``: usage and exit status 2) and finds the images;
 3. :func:`check_infer_output` refuses an unusable ``--out`` before the
@@ -34,6 +35,13 @@ __all__ = [
 #: Wraps the outcomes as they come, e.g. a progress bar.
 Progress = Callable[[Iterator[InferenceOutcome]], Iterable[InferenceOutcome]]
 
+#: What the summary says of the images with a quality verdict (a quality
+#: check of the automatic landmarks, never a diagnosis).
+_SUMMARY_VERDICT = dict(
+    review='automatic landmarks need review',
+    refuse='automatic landmarks not usable (not a lateral cephalogram in '
+    'the expected orientation?)')
+
 
 def add_infer_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the inputs and output options of an inference tool.
@@ -44,7 +52,8 @@ def add_infer_arguments(parser: argparse.ArgumentParser) -> None:
         parser (argparse.ArgumentParser): The tool's parser; gains the
             positional ``inputs`` (``INPUT...``), ``--out`` (required),
             ``--overwrite``, ``--spacing MM [MM]`` or ``--spacing-csv FILE``,
-            ``--ann-file``, ``--labelme``, ``--report``, ``--review-below``
+            ``--ann-file``, ``--labelme``, ``--report``, ``--review-below``,
+            ``--review-radius``, ``--calibration`` / ``--no-calibration``
             and ``--batch-size``.
     """
     parser.add_argument(
@@ -94,6 +103,28 @@ def add_infer_arguments(parser: argparse.ArgumentParser) -> None:
         help='--labelme and --report flag points with a heatmap confidence '
         f'below C for review (default {DEFAULT_REVIEW_BELOW})')
     parser.add_argument(
+        '--review-radius',
+        type=float,
+        default=None,
+        metavar='MM',
+        help='--labelme and --report flag points whose calibrated error '
+        'radius exceeds MM for review (default: not used; needs a '
+        'calibrated model)')
+    calibration = parser.add_mutually_exclusive_group()
+    calibration.add_argument(
+        '--calibration',
+        metavar='FILE',
+        default='auto',
+        help='error radii and quality check to apply (tools/calibrate.py); '
+        'default: calibration.json beside the model (its first checkpoint, '
+        'or in the export), if there is one')
+    calibration.add_argument(
+        '--no-calibration',
+        dest='calibration',
+        action='store_const',
+        const=None,
+        help='apply no calibration (no error radii, no quality check)')
+    parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
 
 
@@ -118,6 +149,9 @@ def check_infer_arguments(parser: argparse.ArgumentParser,
     if args.batch_size < 1:
         parser.error(f'--batch-size must be at least 1, but got '
                      f'{args.batch_size}')
+    if args.review_radius is not None and not args.review_radius >= 0:
+        parser.error(f'--review-radius must be a number of mm >= 0, but got '
+                     f'{args.review_radius}')
     try:
         args.images = collect_images(args.inputs)
         args.spacing_table = read_spacing_csv(args.spacing_csv) \
@@ -195,6 +229,7 @@ def predict_folder_from_args(predictor: FolderPredictor,
         overwrite=args.overwrite,
         labelme=args.labelme,
         review_below=args.review_below,
+        review_radius=args.review_radius,
         report=args.report)
     return list(progress(outcomes) if progress is not None else outcomes)
 
@@ -211,7 +246,9 @@ def infer_summary(outcomes: List[InferenceOutcome],
     Returns:
         tuple[list[str], list[str]]: The lines for stdout (how many images
         were predicted into which files; those without a pixel spacing;
-        with ``--ann-file``, those it does not hold) and for stderr (one
+        those without a calibration, so without error radii; those whose
+        quality check asks for review, and those it finds unusable; with
+        ``--ann-file``, those it does not hold) and for stderr (one
         ``FAILED: <error>`` per image that failed; the tool then exits
         with status 1).
     """
@@ -229,6 +266,21 @@ def infer_summary(outcomes: List[InferenceOutcome],
     if no_spacing:
         out.append(f'No pixel spacing for {len(no_spacing)} image(s), mm '
                    f'columns left empty: {", ".join(no_spacing)}')
+    no_calibration = [
+        o.image for o in done if o.prediction.calibration is None
+    ]
+    if no_calibration:
+        out.append(f'No calibration: no error radii for '
+                   f'{len(no_calibration)} image(s) (the model was loaded '
+                   'without a calibration file)')
+    for verdict, words in _SUMMARY_VERDICT.items():
+        flagged = [
+            o.image for o in done if o.prediction.quality is not None
+            and o.prediction.quality.verdict == verdict
+        ]
+        if flagged:
+            out.append(f'Quality check: {words} on {len(flagged)} image(s): '
+                       f'{", ".join(flagged)}')
     if args.ann_file:
         unmatched = [o.image for o in done if o.ground_truth is None]
         if unmatched:

@@ -8,7 +8,13 @@ import numpy as np
 
 from .evaluation import MeasurementResult, cephalometric_analysis
 
-__all__ = ['Landmark', 'ImagePrediction', 'image_prediction']
+__all__ = [
+    'Landmark', 'QualityCheck', 'QUALITY_VERDICTS', 'ImagePrediction',
+    'image_prediction'
+]
+
+#: The verdicts of :class:`QualityCheck`, from best to worst.
+QUALITY_VERDICTS = ('ok', 'review', 'refuse')
 
 
 def _finite_or_none(value: Optional[float]) -> Optional[float]:
@@ -34,6 +40,14 @@ class Landmark:
         x_mm (float, optional): ``x`` times the horizontal pixel spacing,
             ``None`` when the spacing is unknown.
         y_mm (float, optional): ``y`` times the vertical pixel spacing.
+        radius_mm (float, optional): The calibrated error radius in mm: the
+            true point lies within this distance of ``(x, y)`` with the
+            calibration's nominal probability (e.g. 90 %, see
+            :attr:`ImagePrediction.calibration`), for images like the
+            calibration images. ``None`` without a calibration.
+        radius_px (float, optional): ``radius_mm`` in pixels (divided by
+            the mean of the two pixel spacings); ``None`` without a
+            calibration or without the pixel spacing.
     """
     name: str
     x: float
@@ -41,6 +55,47 @@ class Landmark:
     confidence: float
     x_mm: Optional[float] = None
     y_mm: Optional[float] = None
+    radius_mm: Optional[float] = None
+    radius_px: Optional[float] = None
+
+
+@dataclass
+class QualityCheck:
+    """The image-level quality check of a prediction (never a diagnosis).
+
+    Attributes:
+        verdict (str): ``'ok'`` (nothing found), ``'review'`` (check the
+            points: the landmark configuration is unlike the training
+            shapes or the error radii are large) or ``'refuse'`` (the image
+            does not look like a lateral cephalogram in the expected
+            orientation: do not use the points).
+        reasons (list[str]): Why the verdict is not ``'ok'``, one sentence
+            per check that fired, worded as a quality check of the
+            prediction; empty for ``'ok'``.
+        shape_distance (float, optional): Distance of the landmark
+            configuration to the training shapes (``ShapeModel.distance``
+            of :mod:`ceph_landmarks.core.evaluation.shape_plausibility`),
+            ``None`` when not measured.
+        rotation_deg (float, optional): Rotation of the configuration from
+            the training orientation, degrees; ``None`` when not measured.
+    """
+    verdict: str
+    reasons: List[str] = field(default_factory=list)
+    shape_distance: Optional[float] = None
+    rotation_deg: Optional[float] = None
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict; undefined numbers become ``None``.
+
+        Returns:
+            dict: ``verdict``, ``reasons``, ``shape_distance``,
+            ``rotation_deg``.
+        """
+        return dict(
+            verdict=self.verdict,
+            reasons=list(self.reasons),
+            shape_distance=_finite_or_none(self.shape_distance),
+            rotation_deg=_finite_or_none(self.rotation_deg))
 
 
 @dataclass
@@ -64,6 +119,14 @@ class ImagePrediction:
         spacing_source (str, optional): Where ``spacing`` came from, e.g.
             ``'--spacing'``, ``'spacing CSV spacing.csv'`` or ``'annotation
             file val.json'``; ``None`` when the spacing is unknown.
+        quality (QualityCheck, optional): The image-level quality check;
+            ``None`` when it was not run (no calibration, or a calibration
+            with neither a shape model nor a review radius).
+        calibration (str, optional): One line saying what the landmarks'
+            error radii mean, e.g. ``'90 % error radii, split-conformal,
+            fitted on 100 out-of-fold images: hamedan 5-fold'``. ``None``
+            means no calibration was given: there are no error radii, and
+            every writer says so instead of printing a radius.
     """
     image: str
     width: int
@@ -72,6 +135,8 @@ class ImagePrediction:
     landmarks: List[Landmark]
     measurements: List[MeasurementResult] = field(default_factory=list)
     spacing_source: Optional[str] = None
+    quality: Optional[QualityCheck] = None
+    calibration: Optional[str] = None
 
     @property
     def names(self) -> List[str]:
@@ -95,12 +160,14 @@ class ImagePrediction:
 
         Returns:
             dict: ``image``, ``width``, ``height``, ``spacing``,
-            ``spacing_source``, ``landmarks`` (list of dicts with
-            ``name``, ``x``, ``y``, ``x_mm``, ``y_mm``, ``confidence``) and
+            ``spacing_source``, ``calibration``, ``quality``
+            (:meth:`QualityCheck.to_dict` or ``None``), ``landmarks``
+            (list of dicts with ``name``, ``x``, ``y``, ``x_mm``, ``y_mm``,
+            ``confidence``, ``radius_mm``, ``radius_px``) and
             ``measurements`` (list of
             :meth:`MeasurementResult.to_dict`: ``key``, ``analysis``,
             ``name``, ``value``, ``unit``, ``norm_mean``, ``norm_sd``,
-            ``norm_source``, ``deviation``, ``flag``).
+            ``norm_source``, ``deviation``, ``flag``, ``uncertainty``).
         """
         return dict(
             image=self.image,
@@ -108,6 +175,8 @@ class ImagePrediction:
             height=self.height,
             spacing=list(self.spacing) if self.spacing else None,
             spacing_source=self.spacing_source,
+            calibration=self.calibration,
+            quality=None if self.quality is None else self.quality.to_dict(),
             landmarks=[
                 dict(
                     name=lm.name,
@@ -115,7 +184,10 @@ class ImagePrediction:
                     y=lm.y,
                     x_mm=_finite_or_none(lm.x_mm),
                     y_mm=_finite_or_none(lm.y_mm),
-                    confidence=lm.confidence) for lm in self.landmarks
+                    confidence=lm.confidence,
+                    radius_mm=_finite_or_none(lm.radius_mm),
+                    radius_px=_finite_or_none(lm.radius_px))
+                for lm in self.landmarks
             ],
             measurements=[m.to_dict() for m in self.measurements])
 

@@ -4,13 +4,15 @@ Usage:
     python -m ceph_landmarks.runtime MODEL_DIR INPUT... --out DIR
         [--overwrite] [--spacing MM [MM] | --spacing-csv FILE]
         [--ann-file COCO_JSON] [--labelme] [--report] [--review-below C]
+        [--review-radius MM] [--calibration FILE | --no-calibration]
         [--batch-size N] [--device cpu|cuda[:N]] [--threads N]
 
 MODEL_DIR is the folder ``tools/deploy.py`` wrote (``model.json`` and the
 ONNX files; the recipe, ensemble and flip test are in it). The other
 options and every file written into DIR are those of ``tools/infer.py``
 (``landmarks.csv``, ``measurements.csv``, one JSON and overlay per image,
-``--labelme``, ``--report``): see its documentation and
+``--labelme``, ``--report``; the radius columns and quality check of the
+export's calibration, when it holds one): see its documentation and
 ``docs/user_guides/deploy.md``. Exit status 1 if an image failed or the
 model or DIR cannot be used (one ``error:`` line), 2 for bad arguments.
 """
@@ -70,7 +72,10 @@ def main(argv=None) -> int:
     _log_warnings_to_stderr()
     check_infer_output(args)  # before the model is loaded
     predictor = OnnxLandmarkPredictor(
-        args.model_dir, device=args.device, threads=args.threads)
+        args.model_dir,
+        device=args.device,
+        threads=args.threads,
+        calibration=args.calibration)
     outcomes = predict_folder_from_args(predictor, args,
                                         len(predictor.landmark_names))
     out, err = infer_summary(outcomes, args)

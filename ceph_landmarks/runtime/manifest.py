@@ -19,7 +19,11 @@ the flip test, the package version and the ONNX opset, and for each stage
   window keeps the first stage's);
 * ``flip``: ``null``, or the flip test in the graph (``shift_heatmap``,
   ``flip_indices``), recorded for information;
-* ``checkpoints``: the names of the checkpoints exported.
+* ``checkpoints``: the names of the checkpoints exported;
+
+and, when the model has one, ``calibration``: the file of its error radii
+and quality check (``calibration.json``, with its SHA-256; see
+:mod:`ceph_landmarks.core.model_calibration`), or ``null``.
 
 A manifest of another package version or format, a missing file and a file
 whose SHA-256 differs are refused, each error naming the file.
@@ -98,6 +102,7 @@ class Manifest:
     refinement: Optional[StageSpec]
     package_version: str
     onnx: dict
+    calibration: Optional[dict] = None
 
     @property
     def stages(self) -> List[StageSpec]:
@@ -117,6 +122,27 @@ def _need(data: dict, key: str, kind: type, path: str, where: str = ''):
             f'{getattr(kind, "__name__", kind)}, but got '
             f'{value!r}')
     return value
+
+
+def _check_file(entry: dict, what: str, path: str, model_dir: str,
+                check_files: bool) -> str:
+    """An entry ``{file, sha256}``: the file must be in the folder and
+    unchanged; return its name."""
+    file = _need(entry, 'file', str, path, what + '.')
+    sha = _need(entry, 'sha256', str, path, what + '.')
+    if osp.basename(file) != file:
+        raise ManifestError(path, f'{what} has a bad entry {entry!r}')
+    if check_files:
+        full = osp.join(model_dir, file)
+        if not osp.isfile(full):
+            raise ManifestError(full, f'missing: {path} lists it for the '
+                                f'{what}')
+        if file_sha256(full) != sha:
+            raise ManifestError(
+                full, f'its SHA-256 is not the one {path} records: '
+                'the file was changed or replaced after the export; '
+                'export the model again (tools/deploy.py)')
+    return file
 
 
 def _stage(data: dict, name: str, num_landmarks: int, path: str,
@@ -241,8 +267,12 @@ def load_manifest(model_dir: str, check_files: bool = True) -> Manifest:
             continue
         stages[name] = _stage(data[name], name, len(names), path, model_dir,
                               check_files)
+    calibration = data.get('calibration')
+    if calibration is not None:
+        _check_file(calibration, 'calibration', path, model_dir, check_files)
     return Manifest(
         path=path,
+        calibration=calibration,
         landmark_set=_need(data, 'landmark_set', str, path),
         landmark_names=names,
         labels=labels,

@@ -4,8 +4,11 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from ..core.calibration_lookup import AUTO, CalibrationChoice, find_calibration
 from ..core.io.batch_inputs import check_batch_inputs
 from ..core.io.inputs import Spacing, load_image
+from ..core.log import get_logger
+from ..core.model_calibration import calibrate_prediction
 from ..core.prediction import ImagePrediction, image_prediction
 from .box_warp import whole_image_box, window_box
 from .manifest import Manifest, load_manifest
@@ -62,6 +65,9 @@ class OnnxLandmarkPredictor:
             or 0 lets onnxruntime choose (one per physical core).
         refine_batch_size (int): Windows per refinement run. Defaults
             to 64.
+        calibration (str | ModelCalibration, optional): ``'auto'``
+            (default): the export's calibration (error radii, quality
+            check) when it has one; a path: that file; ``None``: none.
 
     Raises:
         ManifestError: If the manifest or a network is missing, of another
@@ -73,7 +79,8 @@ class OnnxLandmarkPredictor:
                  model_dir: str,
                  device: str = 'cpu',
                  threads: Optional[int] = None,
-                 refine_batch_size: int = 64) -> None:
+                 refine_batch_size: int = 64,
+                 calibration: CalibrationChoice = AUTO) -> None:
         import onnxruntime
         providers = execution_providers(device)
         self.manifest: Manifest = load_manifest(os.fspath(model_dir))
@@ -97,6 +104,19 @@ class OnnxLandmarkPredictor:
         self.landmark_names: List[str] = list(self.manifest.landmark_names)
         #: Short labels for drawing.
         self.labels: List[str] = list(self.manifest.labels)
+        #: The calibration applied to every prediction, ``None`` without.
+        self.calibration = None
+        entry = self.manifest.calibration
+        if calibration != AUTO:
+            self.calibration = find_calibration(calibration, None,
+                                                self.landmark_names)
+        elif entry is None:
+            get_logger().info(f'{self.manifest.path} holds no calibration: '
+                              'predictions carry no error radii')
+        else:  # its SHA-256 was checked with the manifest
+            self.calibration = find_calibration(
+                os.path.join(model_dir, entry['file']), None,
+                self.landmark_names)
 
     def predict(self,
                 image,
@@ -132,7 +152,12 @@ class OnnxLandmarkPredictor:
                                  pixels[j].shape[:2], batch.sources[i],
                                  batch.spacings[i], batch.spacing_sources[i])
                 for j, i in enumerate(range(start, stop)))
-        return predictions
+        if self.calibration is None:
+            return predictions
+        return [
+            calibrate_prediction(p, self.calibration, None)
+            for p in predictions
+        ]
 
     def _predict_pixels(self, pixels: List[np.ndarray]):
         """Both stages on loaded images: points ``[N, K, 2]`` and scores

@@ -6,8 +6,9 @@ import os.path as osp
 
 import pytest
 
-from ceph_landmarks.apis import (MEASUREMENT_COLUMNS, LandmarkPredictor,
-                                 load_ground_truth, predict_to_folder)
+from ceph_landmarks.apis import (LANDMARK_COLUMNS, MEASUREMENT_COLUMNS,
+                                 LandmarkPredictor, load_ground_truth,
+                                 predict_to_folder)
 from ceph_landmarks.core.evaluation import supported_measurements
 from ceph_landmarks.core.metainfo import landmark_names
 from helpers import TINY_CONFIG
@@ -48,6 +49,16 @@ def test_measurements_csv_with_and_without_ground_truth(run):
                 m.value - true, rel=1e-5, abs=1e-9)
     assert sum(bool(r['error']) for r in annotated) >= len(KEYS) // 2
     assert all(r['ground_truth'] == r['error'] == '' for r in plain)
+    # no calibration: no uncertainty
+    assert {r['uncertainty'] for r in rows} == {''}
+
+
+def test_landmarks_csv_without_calibration_has_empty_radii(run):
+    out, outcomes = run
+    rows = list(csv.DictReader(open(out / 'landmarks.csv')))
+    assert tuple(rows[0]) == LANDMARK_COLUMNS
+    assert [r['landmark'] for r in rows] == outcomes[0].prediction.names * 2
+    assert {(r['radius_mm'], r['radius_px']) for r in rows} == {('', '')}
 
 
 def test_json_holds_measurement_dicts_and_true_values(run):
@@ -62,3 +73,7 @@ def test_json_holds_measurement_dicts_and_true_values(run):
     assert truth['measurement_errors'][key] == pytest.approx(
         value - truth['measurements'][key])
     assert json.load(open(out / 'val_0001.json'))['ground_truth'] is None
+    # no calibration: the JSON says so, and gives no radius
+    assert record['calibration'] is None and record['quality'] is None
+    assert {(lm['radius_mm'], lm['radius_px'])
+            for lm in record['landmarks']} == {(None, None)}

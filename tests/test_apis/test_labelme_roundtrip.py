@@ -1,5 +1,6 @@
 """Pre-annotation: predictions written as LabelMe files come back through
 the LabelMe converter exactly (landmark order, coordinates, spacing)."""
+import dataclasses
 import json
 import logging
 import os.path as osp
@@ -12,6 +13,7 @@ from mmengine.logging import MMLogger
 from ceph_landmarks.apis import (LandmarkPredictor, labelme_labels,
                                  predict_to_folder)
 from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.core.prediction import QualityCheck
 from ceph_landmarks.core.writers.labelme_export import WRITTEN_KEY
 from ceph_landmarks.core.writers.output_folder import labelme_changes
 from data_converters import labelme as labelme_cli
@@ -272,6 +274,68 @@ def test_points_outside_the_image_go_to_its_edge_for_review(
     list(
         predict_to_folder(
             predictor, [image], str(out), labelme=True, overwrite=True))
+
+
+class Calibrated:
+    """A predictor's points with error radii (0.5 to 5 mm) and a quality
+    verdict, as a calibrated model gives them."""
+
+    def __init__(self, predictor, verdict):
+        self.labels = predictor.labels
+        self.predictor = predictor
+        self.verdict = verdict
+
+    def predict_batch(self, images, **kwargs):
+        results = []
+        for prediction in self.predictor.predict_batch(images, **kwargs):
+            radii = np.linspace(0.5, 5.0, len(prediction.landmarks))
+            results.append(
+                dataclasses.replace(
+                    prediction,
+                    landmarks=[
+                        dataclasses.replace(lm, radius_mm=r, radius_px=r * 10)
+                        for lm, r in zip(prediction.landmarks, radii)
+                    ],
+                    quality=QualityCheck(self.verdict,
+                                         ['landmarks implausible']),
+                    calibration='90 % error radii, test'))
+        return results
+
+
+def test_calibrated_labelme_files_convert_back(predictor, images, tmp_path):
+    """Radius in the descriptions and review flags, the verdict in the
+    image flags and a top-level ``quality``: the converter reads the
+    points back unchanged."""
+    out = tmp_path / 'results'
+    outcomes = list(
+        predict_to_folder(
+            Calibrated(predictor, 'review'),
+            images,
+            str(out),
+            spacing=0.1,
+            labelme=True,
+            review_below=0.0,
+            review_radius=3.0))
+    record = json.load(open(out / 'labelme' / 'plain.json'))
+    assert record['flags'] == {'quality_review': True}
+    assert record['quality']['verdict'] == 'review'
+    assert record['calibration'] == '90 % error radii, test'
+    radii = np.linspace(0.5, 5.0, 19)
+    pred = outcomes[0].prediction
+    for shape, lm, radius in zip(record['shapes'], pred.landmarks, radii):
+        assert f', error radius {radius:.2f} mm' in shape['description']
+        if 0 <= lm.x <= 96 and 0 <= lm.y <= 96:
+            assert shape['flags'] == ({'review': True} if radius > 3.0 else {})
+    assert labelme_changes(
+        str(out / 'labelme' / 'plain.json'), str(out / 'plain.json')) == []
+    coco = convert(out / 'labelme', tmp_path / 'dataset')
+    for outcome in outcomes:
+        keypoints, spacing = coco[osp.basename(outcome.image)]
+        inside = (outcome.prediction.keypoints
+                  >= 0).all(1) & (outcome.prediction.keypoints <= 96).all(1)
+        assert keypoints[inside, :2].tolist() == np.round(
+            outcome.prediction.keypoints[inside], 3).tolist()
+        assert spacing == 0.1
 
 
 @pytest.mark.slow

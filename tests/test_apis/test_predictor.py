@@ -54,15 +54,16 @@ def test_predict_returns_the_documented_structure(trained, tiny_data):
     record = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert set(record) == {
         'image', 'width', 'height', 'spacing', 'spacing_source', 'landmarks',
-        'measurements'
+        'measurements', 'quality', 'calibration'
     }
     assert record['spacing_source'] == 'spacing argument'
     assert set(record['measurements'][0]) == {
         'key', 'analysis', 'name', 'value', 'unit', 'norm_mean', 'norm_sd',
-        'norm_source', 'deviation', 'flag'
+        'norm_source', 'deviation', 'flag', 'uncertainty'
     }
     assert set(record['landmarks'][0]) == {
-        'name', 'x', 'y', 'x_mm', 'y_mm', 'confidence'
+        'name', 'x', 'y', 'x_mm', 'y_mm', 'confidence', 'radius_mm',
+        'radius_px'
     }
     assert record['landmarks'][0]['name'] == 'sella'
 

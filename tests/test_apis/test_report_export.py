@@ -73,6 +73,10 @@ def test_report_pages_and_index(predictor, inputs, tmp_path):
     png = base64.b64decode(page.images[0].split(',', 1)[1])
     assert png == (out / 'val_0000_overlay.png').read_bytes()
     assert page.links == ['index.html']
+    # no calibration: said instead of a radius; no quality check
+    assert 'Error radius: no calibration: no error radii' in page.text
+    assert {r[7:9] == ['\u2014', '\u2014'] for r in landmarks[1:]} == {True}
+    assert 'Quality check of the landmarks: not run' in index.text
 
 
 def test_report_files_are_replaced_only_with_overwrite(predictor, inputs,

@@ -4,6 +4,8 @@ options, checks, folder and summary of an inference command line, without
 torch."""
 import argparse
 import csv
+import dataclasses
+import json
 import logging
 
 import cv2
@@ -18,7 +20,7 @@ from ceph_landmarks.core.infer_options import (add_infer_arguments,
 from ceph_landmarks.core.io.batch_inputs import check_batch_inputs
 from ceph_landmarks.core.io.inputs import load_image
 from ceph_landmarks.core.metainfo import landmark_names
-from ceph_landmarks.core.prediction import image_prediction
+from ceph_landmarks.core.prediction import QualityCheck, image_prediction
 from ceph_landmarks.core.writers.prediction_folder import (FolderPredictor,
                                                            predict_to_folder)
 
@@ -94,7 +96,8 @@ def test_defaults_and_images_found(images, tmp_path):
     assert args.images == paths
     assert (args.spacing, args.spacing_table, args.ann_file) == (None, None,
                                                                  None)
-    assert (args.batch_size, args.review_below) == (1, 0.5)
+    assert (args.batch_size, args.review_below, args.review_radius) == (1, 0.5,
+                                                                        None)
     assert not (args.overwrite or args.labelme or args.report)
 
 
@@ -102,6 +105,10 @@ def test_defaults_and_images_found(images, tmp_path):
     (['--spacing', '0.1', '0.1', '0.1'
       ], '--spacing takes one or two values, but got [0.1, 0.1, 0.1]'),
     (['--batch-size', '0'], '--batch-size must be at least 1, but got 0'),
+    (['--review-radius', '-0.5'
+      ], '--review-radius must be a number of mm >= 0, but got -0.5'),
+    (['--review-radius', 'nan'
+      ], '--review-radius must be a number of mm >= 0, but got nan'),
     (['--spacing', '0.1', '--spacing-csv', 'a.csv'
       ], 'not allowed with argument'),
     (['--spacing-csv', 'no_such.csv'], 'no_such.csv'),
@@ -148,7 +155,9 @@ def test_folder_and_summary(images, tmp_path):
     assert stdout == [
         f'Predicted 3 of 3 images into {out} (landmarks.csv, '
         'measurements.csv, one JSON and overlay PNG per image, '
-        'labelme/<stem>.json, report/<stem>.html and report/index.html)'
+        'labelme/<stem>.json, report/<stem>.html and report/index.html)',
+        'No calibration: no error radii for 3 image(s) (the model was '
+        'loaded without a calibration file)'
     ]
     assert stderr == []
 
@@ -172,7 +181,9 @@ def test_summary_of_failures_and_missing_spacing(images, tmp_path):
         f'Predicted 3 of 4 images into {out} (landmarks.csv, '
         'measurements.csv, one JSON and overlay PNG per image)',
         f'No pixel spacing for 3 image(s), mm columns left empty: '
-        f'{", ".join(paths)}'
+        f'{", ".join(paths)}',
+        'No calibration: no error radii for 3 image(s) (the model was '
+        'loaded without a calibration file)'
     ]
     assert stderr == [f'FAILED: {outcomes[3].error}']
     assert str(broken) in stderr[0]
@@ -188,3 +199,56 @@ def test_overwrite_is_logged_by_the_core_logger(images, tmp_path, caplog):
             ] == [('ceph_landmarks', logging.WARNING,
                    f'Removed the 6 result files of an earlier run from {out} '
                    '(overwrite)')]
+
+
+class CalibratedPredictor(FixedPredictor):
+    """:class:`FixedPredictor` with error radii (0.5 to 5 mm) and a
+    quality verdict per image, in input order."""
+
+    def __init__(self, verdicts) -> None:
+        super().__init__()
+        self.verdicts = list(verdicts)
+
+    def predict_batch(self, images, **kwargs):
+        results = []
+        for prediction in super().predict_batch(images, **kwargs):
+            radii = np.linspace(0.5, 5.0, len(NAMES))
+            results.append(
+                dataclasses.replace(
+                    prediction,
+                    landmarks=[
+                        dataclasses.replace(lm, radius_mm=r)
+                        for lm, r in zip(prediction.landmarks, radii)
+                    ],
+                    quality=QualityCheck(
+                        self.verdicts.pop(0), ['landmarks implausible']),
+                    calibration='90 % error radii, test'))
+        return results
+
+
+def test_review_radius_reaches_the_labelme_files_and_report(images, tmp_path):
+    folder, paths = images
+    out = tmp_path / 'out'
+    args = _parse([
+        str(folder), '--out',
+        str(out), '--labelme', '--report', '--review-radius', '2.5',
+        '--review-below', '0'
+    ])
+    assert args.review_radius == 2.5
+    outcomes = predict_folder_from_args(
+        CalibratedPredictor(['ok', 'review', 'refuse']), args, len(NAMES))
+    radii = np.linspace(0.5, 5.0, len(NAMES))
+    shapes = json.load(open(out / 'labelme' / 'x0.json'))['shapes']
+    assert [s['flags'] == {
+        'review': True
+    } for s in shapes] == (radii > 2.5).tolist()
+    page = (out / 'report' / 'x0.html').read_text()
+    assert 'error radius above 2.5 mm' in page
+    stdout, _ = infer_summary(outcomes, args)
+    assert stdout[-2:] == [
+        'Quality check: automatic landmarks need review on 1 image(s): '
+        f'{paths[1]}',
+        'Quality check: automatic landmarks not usable (not a lateral '
+        'cephalogram in the expected orientation?) on 1 image(s): '
+        f'{paths[2]}'
+    ]

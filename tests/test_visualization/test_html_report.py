@@ -66,6 +66,10 @@ def _analyses(truth=True):
     return rows
 
 
+def _ids(page):
+    return {value for _, name, value in page.attributes if name == 'id'}
+
+
 def _write_page(tmp_path, **kwargs):
     args = dict(
         image_name=NAME,
@@ -87,14 +91,20 @@ def test_page_tables_hold_the_input_rounded(tmp_path):
     assert page.tables['landmarks'] == [
         [
             '#', 'Landmark', 'x (px)', 'y (px)', 'x (mm)', 'y (mm)',
-            'Confidence', 'Review'
+            'Confidence', 'Error radius (mm)', 'Error radius (px)', 'Review'
         ],
-        ['1', 'Sella', '101.2', '88.0', '10.12', '8.80', '0.988', ''],
+        [
+            '1', 'Sella', '101.2', '88.0', '10.12', '8.80', '0.988', '\u2014',
+            '\u2014', ''
+        ],
         [
             '2', 'Nasion <N>', '412.5', '95.2', '41.25', '9.53', '0.400',
-            'review'
+            '\u2014', '\u2014', 'review'
         ],
     ]
+    # no calibration given: the page says so instead of a radius
+    assert 'Error radius: no calibration: no error radii' in page.text
+    assert 'quality' not in _ids(page)  # no quality check: no banner
     assert page.row_classes['landmarks'] == ['', '', 'review']
     assert page.tables['errors'][1:] == [
         ['1', 'Sella', '104.2', '92.0', '5.0', '0.50'],
@@ -179,6 +189,114 @@ def test_page_without_spacing_or_ground_truth(tmp_path):
     assert page.links == []
 
 
+def _calibrated(landmarks):
+    """The rows with error radii: 1.5 and 4.25 mm at 0.1 mm/px."""
+    for row, radius in zip(landmarks, (1.5, 4.25)):
+        row.update(radius_mm=radius, radius_px=radius / 0.1)
+    return landmarks
+
+
+DESCRIPTION = ('90 % error radii, split-conformal, fitted on 100 '
+               'out-of-fold images: <dev> 5-fold')
+
+
+def test_radius_columns_and_what_they_mean(tmp_path):
+    page = read_html_page(
+        _write_page(
+            tmp_path,
+            landmarks=_calibrated(_landmarks()),
+            calibration=DESCRIPTION,
+            quality=dict(verdict='ok', reasons=[])))
+    assert [row[7:9] for row in page.tables['landmarks']] == [
+        ['Error radius (mm)', 'Error radius (px)'],
+        ['1.50', '15.0'],
+        ['4.25', '42.5'],
+    ]
+    assert f'Error radius: {DESCRIPTION}. The true position' in page.text
+    assert 'no calibration' not in page.text
+    assert 'with a circle of their error radius' in page.text
+    assert 'quality' not in _ids(page)  # verdict ok: no banner
+    with open(tmp_path / 'page.html', encoding='utf-8') as f:
+        assert '&lt;dev&gt; 5-fold' in f.read()  # escaped
+
+
+@pytest.mark.parametrize('verdict, opening, ending', [
+    ('review', 'Automatic landmarks need review: ', '.'),
+    ('refuse', 'Automatic landmarks not usable: ',
+     ' (not a lateral cephalogram in the expected orientation?).'),
+])
+def test_quality_banner_lists_the_reasons(tmp_path, verdict, opening, ending):
+    reasons = [
+        'landmark configuration unlike the training shapes <d=7.1>',
+        'rotated by 178 degrees from the training orientation'
+    ]
+    path = _write_page(
+        tmp_path,
+        quality=dict(
+            verdict=verdict,
+            reasons=reasons,
+            shape_distance=7.1,
+            rotation_deg=178.0))
+    page = read_html_page(path)
+    assert ('div', 'id', 'quality') in page.attributes
+    assert ('div', 'class', f'banner {verdict}') in page.attributes
+    assert (
+        f'{opening}{"; ".join(reasons)}{ending} This is a quality check '
+        'of the automatic landmark detection, not a diagnosis.') in page.text
+    raw = open(path, encoding='utf-8').read()
+    assert '&lt;d=7.1&gt;' in raw and '<d=7.1>' not in raw
+    # at the top: before the overlay and the tables
+    assert raw.index('id="quality"') < raw.index('id="overlay"')
+    assert raw.index('id="quality"') < raw.index('<table')
+
+
+def test_unknown_verdict_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="verdict.*'bad'"):
+        _write_page(tmp_path, quality=dict(verdict='bad', reasons=[]))
+    with pytest.raises(ValueError, match="a.png: quality verdict.*'bad'"):
+        write_report_index(
+            str(tmp_path / 'index.html'),
+            [dict(image='a.png', href='a.html', verdict='bad')])
+
+
+def test_measurement_uncertainty_is_shown_with_its_unit(tmp_path):
+    analyses = _analyses()
+    analyses[0]['uncertainty'] = 1.234
+    analyses[3]['uncertainty'] = 0.5  # no value: no uncertainty shown
+    page = read_html_page(_write_page(tmp_path, analyses=analyses))
+    table = page.tables['analyses']
+    assert table[1][2] == '84.57 \u00b1 1.23\u00b0'
+    assert table[2][2] == '5.90\u00b0'  # none given
+    assert table[4][2] == '\u2014'
+    assert 'propagated from the landmarks\' calibrated error radii' in \
+        page.text
+    plain = read_html_page(_write_page(tmp_path))
+    assert '\u00b1: the standard deviation' not in plain.text
+
+
+def test_index_shows_each_verdict(tmp_path):
+    out = write_report_index(
+        str(tmp_path / 'index.html'), [
+            dict(image='a.png', href='a.html', verdict='ok'),
+            dict(image='b.png', href='b.html', verdict='review'),
+            dict(image='c.png', href='c.html', verdict='refuse'),
+            dict(image='d.png', href=None, error='d.png: unreadable'),
+        ])
+    page = read_html_page(out)
+    assert [row[:3] for row in page.tables['images']] == [
+        ['Image', 'Report', 'Quality check'],
+        ['a.png', 'report', 'ok'],
+        ['b.png', 'report', 'review'],
+        ['c.png', 'report', 'refuse'],
+        ['d.png', '\u2014', '\u2014'],
+    ]
+    assert page.row_classes['images'] == [
+        '', '', 'quality-review', 'quality-refuse', 'failed'
+    ]
+    assert ('4 images, 1 failed; quality check of the landmarks: 1 to '
+            'review, 1 not usable.') in page.text
+
+
 def test_index_links_each_page_and_names_failures(tmp_path):
     out = str(tmp_path / 'index.html')
     entries = [
@@ -212,6 +330,8 @@ def test_index_without_mre_has_no_mre_column(tmp_path):
         ['Image', 'Report', 'Flagged measurements', 'Status'],
         ['a.png', 'report', '\u2014', 'ok'],
     ]
+    assert 'Quality check of the landmarks: not run' in read_html_page(
+        out).text
 
 
 def test_bad_input_is_refused_with_its_name(tmp_path):

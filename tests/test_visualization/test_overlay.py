@@ -73,3 +73,29 @@ def test_bad_input_is_a_clear_error():
             _image(), np.zeros((2, 2)), gt_keypoints=np.zeros((3, 2)))
     with pytest.raises(ValueError, match='got 1 labels for 2 landmarks'):
         draw_landmark_overlay(_image(), np.zeros((2, 2)), ['S'])
+
+
+def test_error_radius_circles_are_drawn_around_the_prediction():
+    pred = np.array([[100., 100.], [220., 60.]])
+    plain = draw_landmark_overlay(_image(), pred)
+    circled = draw_landmark_overlay(_image(), pred, radii_px=[30.0, None])
+    changed = (plain != circled).any(axis=2)
+    # on the circle of the first landmark, in the prediction's colour
+    for x, y in [(130, 100), (70, 100), (100, 130), (100, 70)]:
+        assert changed[y, x]
+        assert np.abs(np.subtract(_color(circled, (x, y)),
+                                  PRED_COLOR)).max() < 60
+    # inside and outside it, and around the landmark without a radius,
+    # the X-ray is untouched; the dots stay on top
+    assert not changed[100, 115] and not changed[100, 150]
+    rows, cols = np.nonzero(changed)
+    assert (np.hypot(cols - 100, rows - 100) < 33).all()
+    assert _color(circled, (100, 100)) == PRED_COLOR
+    # no radius, NaN or zero: nothing drawn
+    assert (draw_landmark_overlay(
+        _image(), pred, radii_px=np.array([np.nan, 0.0])) == plain).all()
+
+
+def test_radii_must_match_the_landmarks():
+    with pytest.raises(ValueError, match='got 1 radii_px for 2 landmarks'):
+        draw_landmark_overlay(_image(), np.zeros((2, 2)), radii_px=[3.0])

@@ -50,6 +50,11 @@ class MeasurementResult:
             ``'outside the reference range (mean +- 2 SD)'``; ``''`` when
             within the range; why there is no value or no comparison
             otherwise.
+        uncertainty (float, optional): The standard deviation of
+            ``value`` in ``unit``, propagated from the landmarks' error
+            radii by Monte Carlo sampling
+            (:func:`~.measurement_uncertainty.measurement_uncertainty`);
+            ``None`` without radii or without a value.
     """
     key: str
     analysis: str
@@ -61,6 +66,7 @@ class MeasurementResult:
     norm_source: str
     deviation: Optional[str]
     flag: str
+    uncertainty: Optional[float] = None
 
     def to_dict(self) -> dict:
         """The fields as a JSON-safe dict (``nan`` becomes ``None``)."""

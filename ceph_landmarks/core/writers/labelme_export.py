@@ -10,9 +10,20 @@ folder: one LabelMe 5 file per image that LabelMe opens unchanged, with one
   is the first landmark of the set, ``l2`` the second...), so no label map
   is needed; the landmark's name is in the ``description``.
 * ``description`` also holds the heatmap confidence (``'sella, confidence
-  0.873'``); a point whose confidence is below ``review_below``
-  (:data:`DEFAULT_REVIEW_BELOW`) has the shape flag ``review: true``, shown
-  as a ticked box in LabelMe's label dialog.
+  0.873'``) and, with a calibration, the error radius (``'sella,
+  confidence 0.873, error radius 1.42 mm'``); a point whose confidence is
+  below ``review_below`` (:data:`DEFAULT_REVIEW_BELOW`), or whose error
+  radius exceeds ``review_radius`` mm (when given), has the shape flag
+  ``review: true``, shown as a ticked box in LabelMe's label dialog
+  (:class:`ReviewRule`).
+* The image-level quality check
+  (:attr:`~ceph_landmarks.core.prediction.ImagePrediction.quality`): a
+  verdict ``review`` or ``refuse`` ticks the image flag
+  ``quality_review`` or ``quality_refuse`` (top-level ``flags``, shown in
+  LabelMe's flag list; ``{}`` for ``ok`` or without a check), and the
+  top-level ``quality`` holds the check (verdict and reasons, ``null``
+  without one) and ``calibration`` what the radii mean (``null``: no
+  calibration, no radii). The converter ignores all three.
 * ``imagePath`` is relative to the JSON file. An image LabelMe cannot show
   as the model saw it (DICOM, 16-bit, an EXIF rotation LabelMe would apply)
   gets an 8-bit PNG rendition of the model's input, ``labelme/<stem>.png``,
@@ -25,7 +36,8 @@ folder: one LabelMe 5 file per image that LabelMe opens unchanged, with one
 * The top-level ``written_sha256`` (:data:`WRITTEN_KEY`) records what was
   written: a SHA-256 of each part of the content a reviewer can change in
   LabelMe (:func:`labelme_digests`: the shapes' labels, types and groups,
-  their points, their flags, their descriptions, and the image flags).
+  their points, their flags, their descriptions, and the image flags,
+  among them the quality flags).
   LabelMe keeps it when it saves, so a later ``tools/infer.py
   --overwrite`` can tell a file someone changed (a point moved, a
   ``review`` box unticked, a note added) from one as written, and refuses
@@ -42,19 +54,20 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..conversion.labelme import default_label_map
-from ..prediction import ImagePrediction
+from ..prediction import ImagePrediction, Landmark
 
 __all__ = [
     'LABELME_FOLDER', 'DEFAULT_REVIEW_BELOW', 'LABELME_VERSION', 'WRITTEN_KEY',
-    'labelme_labels', 'point_in_image', 'labelme_can_open', 'labelme_digests',
-    'labelme_record', 'write_labelme_file'
+    'ReviewRule', 'quality_flags', 'labelme_labels', 'point_in_image',
+    'labelme_can_open', 'labelme_digests', 'labelme_record',
+    'write_labelme_file'
 ]
 
 #: Sub-folder of the output folder holding the LabelMe files.
@@ -74,6 +87,43 @@ WRITTEN_KEY = 'written_sha256'
 _LABELME_FORMATS = ('PNG', 'JPEG', 'BMP', 'TIFF')
 _LABELME_MODES = ('L', 'RGB')
 _EXIF_ORIENTATION = 0x0112
+
+
+class ReviewRule(NamedTuple):
+    """Which predicted points a person should check (LabelMe, report).
+
+    Attributes:
+        below (float): Points with a lower heatmap confidence.
+        radius (float, optional): Points whose calibrated error radius
+            (:attr:`~ceph_landmarks.core.prediction.Landmark.radius_mm`)
+            exceeds this many mm; ``None``: not used. A point without a
+            radius (no calibration) is never flagged by it.
+    """
+    below: float = DEFAULT_REVIEW_BELOW
+    radius: Optional[float] = None
+
+    def needs_review(self, landmark: Landmark) -> bool:
+        """Whether the landmark is flagged for review."""
+        if landmark.confidence < self.below:
+            return True
+        return (self.radius is not None and landmark.radius_mm is not None
+                and landmark.radius_mm > self.radius)
+
+
+def quality_flags(prediction: ImagePrediction) -> Dict[str, bool]:
+    """The LabelMe image flags of a prediction's quality check.
+
+    Args:
+        prediction (ImagePrediction): The prediction.
+
+    Returns:
+        dict[str, bool]: ``{'quality_review': True}`` or
+        ``{'quality_refuse': True}`` for those verdicts, else ``{}``.
+    """
+    quality = prediction.quality
+    if quality is None or quality.verdict == 'ok':
+        return {}
+    return {f'quality_{quality.verdict}': True}
 
 
 def labelme_labels(num_landmarks: int) -> List[str]:
@@ -186,7 +236,8 @@ def labelme_digests(record: dict) -> Dict[str, str]:
 
 def labelme_record(prediction: ImagePrediction,
                    image_path: str,
-                   review_below: float = DEFAULT_REVIEW_BELOW) -> dict:
+                   review_below: float = DEFAULT_REVIEW_BELOW,
+                   review_radius: Optional[float] = None) -> dict:
     """The LabelMe file of one prediction.
 
     Args:
@@ -197,21 +248,26 @@ def labelme_record(prediction: ImagePrediction,
         review_below (float): Points with a lower confidence, and points
             predicted outside the image, get the shape flag
             ``review: true``.
+        review_radius (float, optional): Points whose error radius exceeds
+            this many mm get it too; ``None``: not used.
 
     Returns:
         dict: JSON-ready LabelMe 5 content (see the module docstring),
         with the digests of what it holds under :data:`WRITTEN_KEY`.
     """
     labels = labelme_labels(len(prediction.landmarks))
+    rule = ReviewRule(review_below, review_radius)
     shapes = []
     for label, lm in zip(labels, prediction.landmarks):
         description = f'{lm.name}, confidence {lm.confidence:.3f}'
+        if lm.radius_mm is not None:
+            description += f', error radius {lm.radius_mm:.2f} mm'
         x, y = point_in_image(lm.x, lm.y, prediction.width, prediction.height)
         if (x, y) != (lm.x, lm.y):
             description += (f'; predicted outside the image at ({lm.x:.1f}, '
                             f'{lm.y:.1f}), placed on its edge')
         flags: Dict[str, bool] = {}
-        if lm.confidence < review_below or (x, y) != (lm.x, lm.y):
+        if rule.needs_review(lm) or (x, y) != (lm.x, lm.y):
             flags['review'] = True
         shapes.append(
             dict(
@@ -224,14 +280,17 @@ def labelme_record(prediction: ImagePrediction,
                 mask=None))
     record = dict(
         version=LABELME_VERSION,
-        flags={},
+        flags=quality_flags(prediction),
         shapes=shapes,
         imagePath=image_path,
         imageData=None,
         imageHeight=prediction.height,
         imageWidth=prediction.width,
         spacing=list(prediction.spacing) if prediction.spacing else None,
-        spacing_source=prediction.spacing_source)
+        spacing_source=prediction.spacing_source,
+        quality=None
+        if prediction.quality is None else prediction.quality.to_dict(),
+        calibration=prediction.calibration)
     record[WRITTEN_KEY] = labelme_digests(record)
     return record
 
@@ -248,8 +307,8 @@ def write_labelme_file(prediction: ImagePrediction,
                        pixels: np.ndarray,
                        out_dir: str,
                        stem: str,
-                       review_below: float = DEFAULT_REVIEW_BELOW
-                       ) -> List[str]:
+                       review_below: float = DEFAULT_REVIEW_BELOW,
+                       review_radius: Optional[float] = None) -> List[str]:
     """Write ``<out_dir>/labelme/<stem>.json`` (and a PNG rendition).
 
     Args:
@@ -261,6 +320,7 @@ def write_labelme_file(prediction: ImagePrediction,
         out_dir (str): The output folder (``labelme/`` is created).
         stem (str): Output name of the image.
         review_below (float): See :func:`labelme_record`.
+        review_radius (float, optional): See :func:`labelme_record`.
 
     Returns:
         list[str]: The files written.
@@ -279,7 +339,7 @@ def write_labelme_file(prediction: ImagePrediction,
     with open(json_file, 'w', encoding='utf-8') as f:
         json.dump(
             labelme_record(prediction, image_path.replace(osp.sep, '/'),
-                           review_below),
+                           review_below, review_radius),
             f,
             indent=2)
     return [json_file] + written

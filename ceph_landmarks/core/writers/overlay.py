@@ -2,8 +2,11 @@
 
 Predictions are filled red dots with a label, the ground truth (when given)
 filled green dots, and each predicted landmark is joined to its true
-position by a yellow error line. Sizes follow the image size, so the
-overlay reads the same on a 100 px test image and a 2000 px radiograph.
+position by a yellow error line. With error radii (a calibrated model),
+a thin red circle of the landmark's radius is drawn around it: the true
+point lies inside with the calibration's probability. Sizes follow the
+image size, so the overlay reads the same on a 100 px test image and a
+2000 px radiograph.
 Drawing is plain OpenCV on a copy of the image (BGR, uint8).
 
 Not MMPose's ``PoseLocalVisualizer``: that one needs mmengine and torch
@@ -58,12 +61,26 @@ def _text(canvas: np.ndarray,
                 thickness, cv2.LINE_AA)
 
 
+def _radii(radii_px: Optional[Sequence[Optional[float]]],
+           num: int) -> np.ndarray:
+    """``[K]`` radii in px; 0 where none (``None``, NaN, not positive)."""
+    if radii_px is None:
+        return np.zeros(num)
+    radii = np.array([np.nan if r is None else float(r) for r in radii_px],
+                     dtype=np.float64)
+    if radii.shape != (num, ):
+        raise ValueError(f'got {len(radii)} radii_px for {num} landmarks')
+    return np.where(np.isfinite(radii) & (radii > 0), radii, 0.0)
+
+
 def draw_landmark_overlay(image: np.ndarray,
                           keypoints: np.ndarray,
                           labels: Optional[Sequence[str]] = None,
                           gt_keypoints: Optional[np.ndarray] = None,
                           gt_visible: Optional[np.ndarray] = None,
-                          title: Optional[str] = None) -> np.ndarray:
+                          title: Optional[str] = None,
+                          radii_px: Optional[Sequence[Optional[float]]] = None
+                          ) -> np.ndarray:
     """Draw predicted (and true) landmarks over an image.
 
     Args:
@@ -77,13 +94,18 @@ def draw_landmark_overlay(image: np.ndarray,
         gt_visible (np.ndarray[K], optional): Which true landmarks exist;
             defaults to all.
         title (str, optional): A line of text in the top-left corner.
+        radii_px (Sequence[float | None], optional): ``K`` error radii in
+            pixels of ``image``; each landmark with a finite, positive
+            radius gets a thin circle of that radius in the prediction's
+            colour (under the labels and dots). ``None`` entries (no
+            radius) are skipped.
 
     Returns:
         np.ndarray: The overlay, ``[H, W, 3]`` BGR uint8 (a new array).
 
     Raises:
         ValueError: If the image is not uint8 grey/BGR, or the landmark
-            arrays do not have matching shapes.
+            arrays (or ``radii_px``) do not have matching shapes.
     """
     canvas = _as_bgr(image)
     keypoints = np.asarray(keypoints, dtype=np.float64)
@@ -93,6 +115,7 @@ def draw_landmark_overlay(image: np.ndarray,
     num = keypoints.shape[0]
     if labels is not None and len(labels) != num:
         raise ValueError(f'got {len(labels)} labels for {num} landmarks')
+    radii = _radii(radii_px, num)
 
     size = max(canvas.shape[:2])
     radius = max(2, int(round(size / 300)))
@@ -115,6 +138,9 @@ def draw_landmark_overlay(image: np.ndarray,
         for k in np.flatnonzero(visible):
             cv2.line(canvas, _point(gt_keypoints[k]), _point(keypoints[k]),
                      ERROR_COLOR, line, cv2.LINE_AA)
+    for k in np.flatnonzero(radii > 0):
+        cv2.circle(canvas, _point(keypoints[k]), int(round(radii[k])),
+                   PRED_COLOR, line, cv2.LINE_AA)
     if labels is not None:
         for k in range(num):
             x, y = _point(keypoints[k])

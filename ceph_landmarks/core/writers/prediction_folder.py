@@ -5,10 +5,14 @@ Files written into ``out_dir``:
 * ``<stem>.json``: the prediction of one image (:meth:`ImagePrediction.to_dict`
   plus ``ground_truth`` when an annotation is given, else ``null``).
 * ``<stem>_overlay.png``: the image with the labelled landmarks (and the
-  ground truth with error lines).
+  ground truth with error lines); with a calibration, a circle of each
+  landmark's error radius, and in the title the verdict of the image's
+  quality check when it is not ``ok``.
 * ``landmarks.csv``: one row per image and landmark: ``image, landmark, x,
-  y, x_mm, y_mm, confidence, spacing_source`` (mm columns empty without a
-  spacing).
+  y, x_mm, y_mm, confidence, spacing_source, radius_mm, radius_px`` (mm
+  columns empty without a spacing; the radius columns, the calibrated
+  error radius (:attr:`~ceph_landmarks.core.prediction.Landmark.radius_mm`),
+  empty without a calibration, ``radius_px`` also without a spacing).
 * ``measurements.csv``: one row per image and cephalometric measurement
   (:class:`~ceph_landmarks.core.evaluation.MeasurementResult`):
   ``image, analysis, measurement`` (its key, e.g. ``SNA``), ``value, unit``
@@ -16,14 +20,24 @@ Files written into ``out_dir``:
   empty where none is published), ``deviation`` (``within``, ``outside 1
   SD``, ``outside 2 SD``, empty without a value or norm), ``flag`` (its
   wording), and with an annotation ``ground_truth`` (the true value) and
-  ``error`` (predicted minus true); empty where undefined.
+  ``error`` (predicted minus true), and ``uncertainty`` (the standard
+  deviation of the value propagated from the error radii; empty without a
+  calibration); empty where undefined.
 * with ``labelme=True``, ``labelme/<stem>.json`` (and ``labelme/<stem>.png``
   for an image LabelMe cannot show): the prediction as a LabelMe file to
-  correct (:mod:`.labelme_export`).
+  correct (:mod:`.labelme_export`): points to check flagged ``review``
+  (confidence below ``review_below``, error radius above
+  ``review_radius``), the quality verdict in the image flags.
 * with ``report=True``, ``report/<stem>.html`` (a self-contained page:
-  overlay, landmarks in px and mm with confidence, analyses with norms and
-  flags, errors against the ground truth) and ``report/index.html``
-  linking them (:mod:`.report_export`).
+  a banner when the quality check asks for review or finds the image
+  unusable, overlay, landmarks in px and mm with confidence and error
+  radius, analyses with norms, flags and uncertainties, errors against the
+  ground truth) and ``report/index.html`` linking them, with each image's
+  verdict (:mod:`.report_export`).
+
+Without a calibration (:attr:`ImagePrediction.calibration` ``None``) the
+radius columns are empty and the report says ``no calibration: no error
+radii``.
 
 ``<stem>`` is the image's file name without extension, with ``_2``,
 ``_3``... added when two inputs share it. An image that cannot be read is
@@ -54,7 +68,8 @@ from ..io.inputs import Spacing, load_image, normalize_spacing
 from ..io.spacing_source import resolve_spacing
 from ..log import get_logger
 from ..prediction import ImagePrediction
-from .labelme_export import DEFAULT_REVIEW_BELOW, write_labelme_file
+from .labelme_export import (DEFAULT_REVIEW_BELOW, ReviewRule,
+                             write_labelme_file)
 from .output_folder import REPORT_FOLDER, check_output_folder, output_stems
 from .overlay import draw_landmark_overlay
 from .report_export import index_entry, write_index, write_report_page
@@ -66,11 +81,11 @@ __all__ = [
 
 #: Columns of ``landmarks.csv``.
 LANDMARK_COLUMNS = ('image', 'landmark', 'x', 'y', 'x_mm', 'y_mm',
-                    'confidence', 'spacing_source')
+                    'confidence', 'spacing_source', 'radius_mm', 'radius_px')
 #: Columns of ``measurements.csv``.
 MEASUREMENT_COLUMNS = ('image', 'analysis', 'measurement', 'value', 'unit',
                        'norm_mean', 'norm_sd', 'deviation', 'flag',
-                       'ground_truth', 'error')
+                       'ground_truth', 'error', 'uncertainty')
 
 
 class FolderPredictor(Protocol):
@@ -121,6 +136,11 @@ class InferenceOutcome:
         return self.error is None
 
 
+#: What the overlay's title says of a quality verdict other than ``ok``.
+_TITLE_VERDICT = dict(
+    review='landmarks need review', refuse='landmarks not usable')
+
+
 def _fmt(value: Optional[float]) -> str:
     return '' if value is None or not np.isfinite(value) else f'{value:.6g}'
 
@@ -137,7 +157,9 @@ def predict_to_folder(predictor: FolderPredictor,
                       spacing_table_name: Optional[str] = None,
                       labelme: bool = False,
                       review_below: float = DEFAULT_REVIEW_BELOW,
-                      report: bool = False) -> Iterator[InferenceOutcome]:
+                      report: bool = False,
+                      review_radius: Optional[float] = None
+                      ) -> Iterator[InferenceOutcome]:
     """Predict every image and write JSON, overlays and CSVs into a folder.
 
     Returns a generator that yields one :class:`InferenceOutcome` per image,
@@ -176,17 +198,24 @@ def predict_to_folder(predictor: FolderPredictor,
         report (bool): Also write ``report/<stem>.html`` per image and
             ``report/index.html`` (:mod:`.report_export`); the index is
             written when the generator is exhausted.
+        review_radius (float, optional): LabelMe points and report rows
+            whose calibrated error radius exceeds this many mm are flagged
+            for review too; ``None``: not used (nor without a calibration).
 
     Returns:
         Iterator[InferenceOutcome]: The result of each image.
 
     Raises:
-        ValueError: If ``spacing`` is invalid, or two images match one
-            annotation entry equally well (:func:`match_ground_truth`).
+        ValueError: If ``spacing`` or ``review_radius`` is invalid, or two
+            images match one annotation entry equally well
+            (:func:`match_ground_truth`).
         FileExistsError: If ``out_dir`` holds earlier results and not
             ``overwrite``.
     """
     spacing = normalize_spacing(spacing)
+    if review_radius is not None and not review_radius >= 0:
+        raise ValueError(f'review_radius must be a number of mm >= 0, but '
+                         f'got {review_radius}')
     truths = match_ground_truth(images, ground_truth or {})
     earlier = check_output_folder(
         out_dir, images, overwrite, labelme=labelme, report=report)
@@ -197,7 +226,8 @@ def predict_to_folder(predictor: FolderPredictor,
             f'Removed the {len(earlier)} result files of an earlier run '
             f'from {out_dir} (overwrite)')
     os.makedirs(out_dir or os.curdir, exist_ok=True)
-    writer = _FolderWriter(out_dir, predictor.labels, review_below, labelme,
+    writer = _FolderWriter(out_dir, predictor.labels,
+                           ReviewRule(review_below, review_radius), labelme,
                            report)
     spacing_of = functools.partial(
         resolve_spacing,
@@ -250,17 +280,17 @@ class _FolderWriter:
     Args:
         out_dir (str): The output folder.
         labels (Sequence[str]): Short landmark labels for the overlays.
-        review_below (float): Points below this confidence are flagged
-            for review (LabelMe files, report).
+        review (ReviewRule): Which points are flagged for review
+            (LabelMe files, report).
         labelme (bool): Write the LabelMe files.
         report (bool): Write the report pages and index.
     """
 
-    def __init__(self, out_dir: str, labels: Sequence[str],
-                 review_below: float, labelme: bool, report: bool) -> None:
+    def __init__(self, out_dir: str, labels: Sequence[str], review: ReviewRule,
+                 labelme: bool, report: bool) -> None:
         self.out_dir = out_dir
         self.labels = labels
-        self.review_below = review_below
+        self.review = review
         self.labelme = labelme
         self.report_dir = osp.join(out_dir, REPORT_FOLDER) if report else None
         self.index: List[dict] = []
@@ -310,12 +340,23 @@ class _FolderWriter:
             prediction, image, truth, comparison, stem)
         files = [json_file, overlay_file]
         if self.labelme:
-            files += write_labelme_file(prediction, image, self.out_dir, stem,
-                                        self.review_below)
+            files += write_labelme_file(
+                prediction,
+                image,
+                self.out_dir,
+                stem,
+                self.review.below,
+                review_radius=self.review.radius)
         if self.report_dir:
             files.append(
-                write_report_page(self.report_dir, stem, prediction,
-                                  overlay_png, comparison, self.review_below))
+                write_report_page(
+                    self.report_dir,
+                    stem,
+                    prediction,
+                    overlay_png,
+                    comparison,
+                    self.review.below,
+                    review_radius=self.review.radius))
             self.index.append(
                 index_entry(prediction.image, stem, prediction, comparison))
         self._write_rows(prediction, comparison)
@@ -332,17 +373,24 @@ class _FolderWriter:
         """Draw the landmarks (and the ground truth) on the image; return
         the file written and its bytes."""
         title = osp.basename(prediction.image)
+        quality = prediction.quality
+        if quality is not None and quality.verdict in _TITLE_VERDICT:
+            title += f'  [{_TITLE_VERDICT[quality.verdict]}]'
         if comparison is not None:
             if comparison['MRE_mm'] is not None:
                 title += f'  MRE {comparison["MRE_mm"]:.2f} mm'
             title += '  (red: predicted, green: ground truth)'
+        radii = [lm.radius_px for lm in prediction.landmarks]
+        if any(r is not None for r in radii):
+            title += '  circles: error radii'
         overlay = draw_landmark_overlay(
             image,
             prediction.keypoints,
             self.labels,
             gt_keypoints=truth.keypoints if truth is not None else None,
             gt_visible=truth.visible if truth is not None else None,
-            title=title)
+            title=title,
+            radii_px=radii)
         overlay_file = osp.join(self.out_dir, f'{stem}_overlay.png')
         encoded, png = cv2.imencode('.png', overlay)
         if not encoded:
@@ -360,7 +408,9 @@ class _FolderWriter:
                 prediction.image, lm.name, f'{lm.x:.3f}', f'{lm.y:.3f}',
                 _fmt(lm.x_mm),
                 _fmt(lm.y_mm), f'{lm.confidence:.4f}',
-                prediction.spacing_source or ''
+                prediction.spacing_source or '',
+                _fmt(lm.radius_mm),
+                _fmt(lm.radius_px)
             ])
         truth = comparison['measurements'] if comparison else {}
         errors = comparison['measurement_errors'] if comparison else {}
@@ -371,5 +421,6 @@ class _FolderWriter:
                 _fmt(m.norm_mean),
                 _fmt(m.norm_sd), m.deviation or '', m.flag,
                 _fmt(truth.get(m.key)),
-                _fmt(errors.get(m.key))
+                _fmt(errors.get(m.key)),
+                _fmt(m.uncertainty)
             ])
