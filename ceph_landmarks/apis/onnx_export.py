@@ -245,7 +245,7 @@ def _outputs(out_dir: str, overwrite: bool) -> None:
         return
     earlier = sorted(
         f for f in os.listdir(out_dir)
-        if f == MANIFEST_NAME or f.endswith('.onnx'))
+        if f in (MANIFEST_NAME, CALIBRATION_FILE) or f.endswith('.onnx'))
     if earlier and not overwrite:
         raise FileExistsError(
             f'{out_dir} already holds an export ({", ".join(earlier)}); '

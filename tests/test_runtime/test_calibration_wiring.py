@@ -101,3 +101,13 @@ def test_an_altered_shipped_calibration_is_refused(calibrated_checkpoint,
     (export / 'calibration.json').write_text(json.dumps(data))
     with pytest.raises(ManifestError, match='calibration.json: its SHA-256'):
         OnnxLandmarkPredictor(str(export))
+
+
+def test_overwrite_replaces_a_calibrated_export(calibrated_checkpoint,
+                                                tmp_path):
+    export = str(tmp_path / 'export')
+    export_onnx(TINY_CONFIG, [calibrated_checkpoint], export)
+    manifest = export_onnx(
+        TINY_CONFIG, [calibrated_checkpoint], export, overwrite=True)
+    assert manifest['calibration']['file'] == 'calibration.json'
+    assert OnnxLandmarkPredictor(export).calibration is not None
