@@ -84,8 +84,9 @@ def test_csv_files(infer_run):
     rows = list(csv.DictReader(open(osp.join(out, 'landmarks.csv'))))
     assert list(rows[0]) == [
         'image', 'landmark', 'x', 'y', 'x_mm', 'y_mm', 'confidence',
-        'spacing_source'
+        'spacing_source', 'radius_mm', 'radius_px'
     ]
+    assert {r['radius_mm'] for r in rows} == {''}  # no calibration
     assert len(rows) == 3 * 19
     assert {osp.basename(r['image']) for r in rows} == set(GOOD)
     assert rows[0]['spacing_source'] == 'annotation file ' + osp.join(
@@ -95,7 +96,8 @@ def test_csv_files(infer_run):
     rows = list(csv.DictReader(open(osp.join(out, 'measurements.csv'))))
     assert list(rows[0]) == [
         'image', 'analysis', 'measurement', 'value', 'unit', 'norm_mean',
-        'norm_sd', 'deviation', 'flag', 'ground_truth', 'error'
+        'norm_sd', 'deviation', 'flag', 'ground_truth', 'error',
+        'uncertainty'
     ]
     keys = supported_measurements(landmark_names('isbi2015'))
     assert len(rows) == 3 * len(keys)
