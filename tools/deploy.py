@@ -28,6 +28,7 @@ from mmengine.config import DictAction
 from ceph_landmarks.apis.onnx_export import export_onnx
 from ceph_landmarks.cli import (add_cascade_arguments, check_cascade_arguments,
                                 run_tool)
+from ceph_landmarks.core.calibration_lookup import add_calibration_arguments
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,19 +41,7 @@ def parse_args() -> argparse.Namespace:
         '--split-members',
         action='store_true',
         help='one ONNX file per ensemble member (default: one per stage)')
-    calibration = parser.add_mutually_exclusive_group()
-    calibration.add_argument(
-        '--calibration',
-        metavar='FILE',
-        default='auto',
-        help='calibration file to ship with the export (default: '
-        'calibration.json beside the first checkpoint, if there is one)')
-    calibration.add_argument(
-        '--no-calibration',
-        dest='calibration',
-        action='store_const',
-        const=None,
-        help='export without the model\'s calibration')
+    add_calibration_arguments(parser, 'ship with the export')
     parser.add_argument(
         '--overwrite',
         action='store_true',

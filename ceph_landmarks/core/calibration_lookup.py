@@ -1,5 +1,6 @@
 """Which calibration a predictor uses: the one beside its checkpoints, a
-given file, or none."""
+given file, or none; and the options that choose it."""
+import argparse
 import os
 import os.path as osp
 from typing import Optional, Sequence, Union
@@ -8,13 +9,42 @@ from .log import get_logger
 from .model_calibration import (CALIBRATION_FILE, ModelCalibration,
                                 load_calibration)
 
-__all__ = ['AUTO', 'CalibrationChoice', 'find_calibration']
+__all__ = [
+    'AUTO', 'CalibrationChoice', 'add_calibration_arguments',
+    'find_calibration'
+]
 
 #: Use :data:`~.model_calibration.CALIBRATION_FILE` beside the model when
 #: there is one.
 AUTO = 'auto'
 #: ``'auto'``, a file (or its folder), a loaded calibration or ``None``.
 CalibrationChoice = Union[None, str, os.PathLike, ModelCalibration]
+
+
+def add_calibration_arguments(parser: argparse.ArgumentParser,
+                              use: str) -> None:
+    """Add ``--calibration FILE`` and ``--no-calibration``, the same in
+    every tool that loads a model (``args.calibration``: ``'auto'``, the
+    file, or ``None``).
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        use (str): What the tool does with it, e.g. ``'apply'``.
+    """
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        '--calibration',
+        metavar='FILE',
+        default=AUTO,
+        help=f'error radii and quality check to {use} (tools/calibrate.py); '
+        f'default: {CALIBRATION_FILE} beside the model (its first '
+        'checkpoint, or in the export), if there is one')
+    group.add_argument(
+        '--no-calibration',
+        dest='calibration',
+        action='store_const',
+        const=None,
+        help='no calibration: no error radii, no quality check')
 
 
 def find_calibration(choice: CalibrationChoice, beside: Optional[str],

@@ -19,6 +19,7 @@ the same folder and print the same summary, with this code:
 import argparse
 from typing import Callable, Iterable, Iterator, List, Optional, Tuple
 
+from .calibration_lookup import add_calibration_arguments
 from .ground_truth import load_ground_truth
 from .io.inputs import collect_images, read_spacing_csv
 from .writers.atomic_write import check_writable_dir
@@ -110,20 +111,7 @@ def add_infer_arguments(parser: argparse.ArgumentParser) -> None:
         help='--labelme and --report flag points whose calibrated error '
         'radius exceeds MM for review (default: not used; needs a '
         'calibrated model)')
-    calibration = parser.add_mutually_exclusive_group()
-    calibration.add_argument(
-        '--calibration',
-        metavar='FILE',
-        default='auto',
-        help='error radii and quality check to apply (tools/calibrate.py); '
-        'default: calibration.json beside the model (its first checkpoint, '
-        'or in the export), if there is one')
-    calibration.add_argument(
-        '--no-calibration',
-        dest='calibration',
-        action='store_const',
-        const=None,
-        help='apply no calibration (no error radii, no quality check)')
+    add_calibration_arguments(parser, 'apply')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
 
