@@ -96,8 +96,7 @@ def test_csv_files(infer_run):
     rows = list(csv.DictReader(open(osp.join(out, 'measurements.csv'))))
     assert list(rows[0]) == [
         'image', 'analysis', 'measurement', 'value', 'unit', 'norm_mean',
-        'norm_sd', 'deviation', 'flag', 'ground_truth', 'error',
-        'uncertainty'
+        'norm_sd', 'deviation', 'flag', 'ground_truth', 'error', 'uncertainty'
     ]
     keys = supported_measurements(landmark_names('isbi2015'))
     assert len(rows) == 3 * len(keys)
