@@ -47,7 +47,7 @@ from .writers.atomic_write import write_json
 __all__ = [
     'CALIBRATION_FILE', 'CALIBRATION_FORMAT', 'ModelCalibration',
     'calibration_description', 'load_calibration', 'save_calibration',
-    'calibrate_prediction'
+    'calibrate_prediction', 'quality_check'
 ]
 
 #: Name of the calibration file beside a model's checkpoints.
@@ -313,14 +313,25 @@ def _pixel_radii(radii_mm: np.ndarray,
     return radii_mm / mean
 
 
-def _quality(prediction: ImagePrediction, calibration: ModelCalibration,
-             radii_mm: np.ndarray) -> Optional[QualityCheck]:
-    """The shape check, plus review where a radius is too large."""
+def quality_check(calibration: ModelCalibration, keypoints: np.ndarray,
+                  radii_mm: np.ndarray) -> Optional[QualityCheck]:
+    """The image check of a calibration: the shape model's verdict on the
+    predicted points, raised to ``'review'`` (with a reason) where a radius
+    exceeds the review radius.
+
+    Args:
+        calibration (ModelCalibration): The calibration.
+        keypoints (np.ndarray): Predicted points ``[K, 2]`` in pixels.
+        radii_mm (np.ndarray): Their radii ``[K]`` in mm.
+
+    Returns:
+        QualityCheck, optional: ``None`` when the calibration has neither a
+        shape model nor a review radius (nothing is checked).
+    """
     if calibration.shape is None and calibration.review_radius_mm is None:
         return None
     check = QualityCheck('ok', [])
     if calibration.shape is not None:
-        keypoints = prediction.keypoints
         if not np.isfinite(keypoints).all():
             check = QualityCheck('refuse', [
                 'some predicted landmarks have no position: the landmark '
@@ -335,7 +346,8 @@ def _quality(prediction: ImagePrediction, calibration: ModelCalibration,
                 if math.isfinite(verdict.rotation_deg) else None)
     limit = calibration.review_radius_mm
     if limit is not None:
-        large = [(lm.name, r) for lm, r in zip(prediction.landmarks, radii_mm)
+        large = [(name, r)
+                 for name, r in zip(calibration.landmark_names, radii_mm)
                  if r > limit]
         if large:
             listed = ', '.join(f'{n} ({r:.1f} mm)' for n, r in large)
@@ -441,5 +453,5 @@ def calibrate_prediction(prediction: ImagePrediction,
         prediction,
         landmarks=landmarks,
         measurements=measurements,
-        quality=_quality(prediction, calibration, radii_mm),
+        quality=quality_check(calibration, prediction.keypoints, radii_mm),
         calibration=calibration.description)

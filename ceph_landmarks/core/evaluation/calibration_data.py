@@ -41,10 +41,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..log import get_logger
-from ..model_calibration import ModelCalibration, calibration_description
+from ..model_calibration import (ModelCalibration, calibration_description,
+                                 quality_check)
 from .conformal import (RadiusCalibration, compare_radius_models, coverage,
                         fit_radius_calibration)
-from .shape_plausibility import MIN_TRAINING_SHAPES, ShapeModel, assess_shape
+from .shape_plausibility import MIN_TRAINING_SHAPES, ShapeModel
 
 __all__ = [
     'BAD_ERROR_MM', 'DIFFICULTY_KEYS', 'CalibrationData',
@@ -564,29 +565,20 @@ def _quality_rules(calibration: ModelCalibration) -> List[str]:
 
 def _quality_rows(calibration: ModelCalibration, data: CalibrationData,
                   radii: np.ndarray) -> List[Dict[str, Any]]:
-    """The image check of each image, by the rules of
-    :func:`~ceph_landmarks.core.model_calibration.calibrate_prediction`:
-    the shape model's verdict on the predicted points, raised to
-    ``'review'`` where a radius exceeds the review radius."""
-    review = calibration.review_radius_mm
+    """The image check of each image
+    (:func:`~ceph_landmarks.core.model_calibration.quality_check`, as
+    predictions get it)."""
     rows = []
     for i in range(data.num_images):
-        verdict, distance, rotation = 'ok', None, None
-        if calibration.shape is not None:
-            check = assess_shape(calibration.shape, data.predicted[i])
-            verdict, distance = check.verdict, check.distance
-            rotation = check.rotation_deg
-        largest = float(np.max(radii[i]))
-        if review is not None and largest > review and verdict == 'ok':
-            verdict = 'review'
+        check = quality_check(calibration, data.predicted[i], radii[i])
         worst = data.max_error_mm[i]
         rows.append(
             dict(
                 image=data.images[i],
-                verdict=verdict,
-                shape_distance=distance,
-                rotation_deg=rotation,
-                max_radius_mm=largest,
+                verdict=check.verdict if check else 'ok',
+                shape_distance=check.shape_distance if check else None,
+                rotation_deg=check.rotation_deg if check else None,
+                max_radius_mm=float(np.max(radii[i])),
                 max_error_mm=None if math.isnan(worst) else float(worst)))
     return rows
 
