@@ -40,6 +40,7 @@ import numpy as np
 
 from .evaluation.conformal import RadiusCalibration
 from .evaluation.measurement_uncertainty import measurement_uncertainty
+from .evaluation.record_keys import check_keys
 from .evaluation.shape_plausibility import ShapeModel, assess_shape
 from .prediction import ImagePrediction, QualityCheck
 from .writers.atomic_write import write_json
@@ -171,14 +172,7 @@ class ModelCalibration:
                 f"{source}: calibration key 'version' is "
                 f"{d.get('version')!r}, but this package reads version "
                 f'{MODEL_CALIBRATION_VERSION}')
-        missing = sorted(_KEYS - set(d))
-        unknown = sorted(set(d) - _KEYS)
-        if missing:
-            raise ValueError(f'{source}: calibration has no key '
-                             f'{missing[0]!r}')
-        if unknown:
-            raise ValueError(f'{source}: calibration has an unknown key '
-                             f'{unknown[0]!r}')
+        check_keys(d, 'calibration', _KEYS, set(), source)
         radius = RadiusCalibration.from_dict(d['radius'], source)
         shape = None if d['shape'] is None else ShapeModel.from_dict(
             d['shape'], source)

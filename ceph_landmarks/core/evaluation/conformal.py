@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ..log import get_logger
+from .record_keys import check_keys
 
 __all__ = [
     'DifficultySignal', 'DIFFICULTY_SIGNALS', 'difficulty_signal',
@@ -348,14 +349,7 @@ class RadiusCalibration:
             'version', 'difficulty', 'scale', 'fitted_on', 'num_calibration',
             'candidates'
         }
-        missing = sorted(required - set(d))
-        unknown = sorted(set(d) - required - optional)
-        if missing:
-            raise ValueError(f'{source}: radius calibration has no key '
-                             f'{missing[0]!r}')
-        if unknown:
-            raise ValueError(f'{source}: radius calibration has an unknown '
-                             f'key {unknown[0]!r}')
+        check_keys(d, 'radius calibration', required, optional, source)
         version = d.get('version', CALIBRATION_VERSION)
         if version != CALIBRATION_VERSION:
             raise ValueError(

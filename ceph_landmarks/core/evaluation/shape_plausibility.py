@@ -39,6 +39,8 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from .record_keys import check_keys
+
 __all__ = [
     'procrustes_align', 'ShapeModel', 'ShapeVerdict', 'assess_shape',
     'VARIANCE_KEPT', 'REVIEW_PERCENTILE', 'REFUSE_FACTOR', 'MAX_ROTATION_DEG'
@@ -441,14 +443,7 @@ class ShapeModel:
             'residual_variance', 'thresholds'
         }
         optional = {'version', 'max_rotation_deg', 'num_training', 'fitted_on'}
-        missing = sorted(required - set(d))
-        unknown = sorted(set(d) - required - optional)
-        if missing:
-            raise ValueError(f'{source}: shape model has no key '
-                             f'{missing[0]!r}')
-        if unknown:
-            raise ValueError(f'{source}: shape model has an unknown key '
-                             f'{unknown[0]!r}')
+        check_keys(d, 'shape model', required, optional, source)
         if d.get('version', SHAPE_MODEL_VERSION) != SHAPE_MODEL_VERSION:
             raise ValueError(
                 f"{source}: shape model key 'version' is {d['version']!r}, "
