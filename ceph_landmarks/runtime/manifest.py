@@ -124,14 +124,25 @@ def _need(data: dict, key: str, kind: type, path: str, where: str = ''):
     return value
 
 
-def _check_file(entry: dict, what: str, path: str, model_dir: str,
-                check_files: bool) -> str:
-    """An entry ``{file, sha256}``: the file must be in the folder and
-    unchanged; return its name."""
-    file = _need(entry, 'file', str, path, what + '.')
-    sha = _need(entry, 'sha256', str, path, what + '.')
+def _check_file(entry: dict, what: str, label: str, keys: str, path: str,
+                model_dir: str, check_files: bool) -> str:
+    """An entry ``{file, sha256, ...}``: the file must be in the folder and
+    unchanged; return its name.
+
+    Args:
+        entry (dict): The entry.
+        what (str): What the file is for (``'first_stage'``).
+        label (str): The entry's place, for a bad entry (``'first_stage.
+            networks'``).
+        keys (str): The prefix of its keys in messages.
+        path (str): The manifest.
+        model_dir (str): The export folder.
+        check_files (bool): Check the file's presence and SHA-256.
+    """
+    file = _need(entry, 'file', str, path, keys)
+    sha = _need(entry, 'sha256', str, path, keys)
     if osp.basename(file) != file:
-        raise ManifestError(path, f'{what} has a bad entry {entry!r}')
+        raise ManifestError(path, f'{label} has a bad entry {entry!r}')
     if check_files:
         full = osp.join(model_dir, file)
         if not osp.isfile(full):
@@ -153,24 +164,13 @@ def _stage(data: dict, name: str, num_landmarks: int, path: str,
     if not networks:
         raise ManifestError(path, f'{where}networks is empty')
     for network in networks:
-        file = _need(network, 'file', str, path, where + 'networks[].')
-        sha = _need(network, 'sha256', str, path, where + 'networks[].')
-        members = _need(network, 'members', int, path, where + 'networks[].')
-        if members < 1 or osp.basename(file) != file:
+        keys = where + 'networks[].'
+        if _need(network, 'members', int, path, keys) < 1:
             raise ManifestError(
                 path, f'{where}networks has a bad entry '
                 f'{network!r}')
-        if check_files:
-            onnx_file = osp.join(model_dir, file)
-            if not osp.isfile(onnx_file):
-                raise ManifestError(
-                    onnx_file, f'missing: {path} lists it '
-                    f'for the {name}')
-            if file_sha256(onnx_file) != sha:
-                raise ManifestError(
-                    onnx_file, f'its SHA-256 is not the one {path} records: '
-                    'the file was changed or replaced after the export; '
-                    'export the model again (tools/deploy.py)')
+        _check_file(network, name, f'{where}networks', keys, path, model_dir,
+                    check_files)
     codec = _need(data, 'codec', dict, path, where)
     if codec.get('type') != 'MSRAHeatmap':
         raise ManifestError(
@@ -269,7 +269,8 @@ def load_manifest(model_dir: str, check_files: bool = True) -> Manifest:
                               check_files)
     calibration = data.get('calibration')
     if calibration is not None:
-        _check_file(calibration, 'calibration', path, model_dir, check_files)
+        _check_file(calibration, 'calibration', 'calibration', 'calibration.',
+                    path, model_dir, check_files)
     return Manifest(
         path=path,
         calibration=calibration,

@@ -51,7 +51,7 @@ class OnnxStage:
             session = onnxruntime.InferenceSession(
                 path, sess_options=session_options, providers=list(providers))
             self._check_shapes(session, path, network['members'])
-            self.sessions.append(session)
+            self.sessions.append((session, session.get_inputs()[0].name))
         self._mean = np.asarray(spec.normalize['mean'], np.float32)
         self._std = np.asarray(spec.normalize['std'], np.float32)
 
@@ -93,8 +93,8 @@ class OnnxStage:
             chunk = inputs[start:start + self.batch_size]
             parts.append(
                 np.concatenate([
-                    session.run(None, {session.get_inputs()[0].name: chunk})[0]
-                    for session in self.sessions
+                    session.run(None, {name: chunk})[0]
+                    for session, name in self.sessions
                 ],
                                axis=1))
         return np.concatenate(parts)
