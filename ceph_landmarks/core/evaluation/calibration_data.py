@@ -449,7 +449,8 @@ def fit_model_calibration(data: CalibrationData,
         review_radius_mm=review_radius_mm)
 
 
-def _radii(radius: RadiusCalibration, data: CalibrationData) -> np.ndarray:
+def calibration_radii(radius: RadiusCalibration,
+                      data: CalibrationData) -> np.ndarray:
     """The ``[N, K]`` radii of a radius calibration on the data, mm."""
     if list(radius.landmark_names) != list(data.landmark_names):
         raise ValueError(
@@ -528,8 +529,8 @@ def _data_role(data: CalibrationData,
     return 'partly in-sample', shared
 
 
-def _coverage_table(names: Sequence[str], errors: np.ndarray,
-                    radii: np.ndarray) -> Dict[str, Any]:
+def coverage_table(names: Sequence[str], errors: np.ndarray,
+                   radii: np.ndarray) -> Dict[str, Any]:
     """Per landmark and overall coverage and mean radius over the points
     with an error."""
     valid = ~np.isnan(errors)
@@ -553,7 +554,7 @@ def _coverage_table(names: Sequence[str], errors: np.ndarray,
             num_points=int(valid.sum())))
 
 
-def _quality_rules(calibration: ModelCalibration) -> List[str]:
+def quality_rules(calibration: ModelCalibration) -> List[str]:
     """The image checks a calibration runs (none: no quality check)."""
     rules = []
     if calibration.shape is not None:
@@ -563,8 +564,8 @@ def _quality_rules(calibration: ModelCalibration) -> List[str]:
     return rules
 
 
-def _quality_rows(calibration: ModelCalibration, data: CalibrationData,
-                  radii: np.ndarray) -> List[Dict[str, Any]]:
+def quality_rows(calibration: ModelCalibration, data: CalibrationData,
+                 radii: np.ndarray) -> List[Dict[str, Any]]:
     """The image check of each image
     (:func:`~ceph_landmarks.core.model_calibration.quality_check`, as
     predictions get it)."""
@@ -583,8 +584,8 @@ def _quality_rows(calibration: ModelCalibration, data: CalibrationData,
     return rows
 
 
-def _quality_summary(rules: List[str], rows: List[Dict[str, Any]],
-                     bad_error_mm: float) -> Dict[str, Any]:
+def quality_summary(rules: List[str], rows: List[Dict[str, Any]],
+                    bad_error_mm: float) -> Dict[str, Any]:
     """Verdict counts, the correct images flagged, and how well the check
     finds the images with a landmark more than ``bad_error_mm`` off."""
     max_error = np.array([
@@ -632,7 +633,7 @@ def _cross_fit(calibration: ModelCalibration, data: CalibrationData,
     radii = np.full(data.errors_mm.shape, np.nan)
     rows: List[Optional[Dict[str, Any]]] = [None] * num
     models, no_shape = [], 0
-    rules = _quality_rules(calibration)
+    rules = quality_rules(calibration)
     for held in np.array_split(order, min(folds, num)):
         train = data.subset(np.setdiff1d(order, held))
         test = data.subset(held)
@@ -648,15 +649,15 @@ def _cross_fit(calibration: ModelCalibration, data: CalibrationData,
         elif fitted.shape is None:
             no_shape += 1
         models.append(fitted.radius.difficulty or 'constant')
-        radii[held] = _radii(fitted.radius, test)
+        radii[held] = calibration_radii(fitted.radius, test)
         if rules:
-            for i, row in zip(held, _quality_rows(fitted, test, radii[held])):
+            for i, row in zip(held, quality_rows(fitted, test, radii[held])):
                 rows[i] = row
     out = dict(
         folds=len(models),
         models=models,
-        **_coverage_table(data.landmark_names, data.errors_mm, radii))
-    out['quality_check'] = _quality_summary(rules, rows, bad_error_mm) \
+        **coverage_table(data.landmark_names, data.errors_mm, radii))
+    out['quality_check'] = quality_summary(rules, rows, bad_error_mm) \
         if rules else None
     if out['quality_check'] is not None:
         out['quality_check']['folds_without_shape_model'] = no_shape
@@ -730,7 +731,7 @@ def calibration_report(calibration: ModelCalibration,
             calibration's difficulty signal.
     """
     radius = calibration.radius
-    radii = _radii(radius, data)
+    radii = calibration_radii(radius, data)
     role, shared = _data_role(data, fitting_data)
     cross = None
     if role != 'held out':
@@ -741,7 +742,7 @@ def calibration_report(calibration: ModelCalibration,
     rows = compare_radius_models(data.errors_mm, data.difficulties,
                                  radius.alpha, folds,
                                  seed) if data.num_images >= 2 else []
-    rules = _quality_rules(calibration)
+    rules = quality_rules(calibration)
     return dict(
         data=dict(
             folders=list(data.folders),
@@ -752,9 +753,9 @@ def calibration_report(calibration: ModelCalibration,
         alpha=radius.alpha,
         nominal_coverage=radius.nominal_coverage,
         radius_model=radius.difficulty or 'constant',
-        coverage=_coverage_table(data.landmark_names, data.errors_mm, radii),
+        coverage=coverage_table(data.landmark_names, data.errors_mm, radii),
         cross_fitted=cross,
         radius_models=rows,
-        quality_check=_quality_summary(rules,
-                                       _quality_rows(calibration, data, radii),
-                                       bad_error_mm) if rules else None)
+        quality_check=quality_summary(rules,
+                                      quality_rows(calibration, data, radii),
+                                      bad_error_mm) if rules else None)
