@@ -8,8 +8,8 @@ Usage:
         [--seeds S [S ...]] [--ensemble heatmap|points]
         [--refine-config CFG [--refine-train-args "..."]] [--flip-test]
         [--test-ann-dirs CLINIC_A CLINIC_B --test-spacing MM
-         [--test-img-dir DIR]]
-        [--cfg-options key=value ...]
+         [--test-img-dir DIR] [--calibration FILE]]
+        [--calibrate [--alpha 0.1]] [--cfg-options key=value ...]
 
 Steps, each through the package's own tools:
 
@@ -39,7 +39,8 @@ Steps, each through the package's own tools:
    (so ``--train-args`` such as ``--image-size`` apply), on the fold's
    validation images against the mean and against each annotator,
    writing the metrics, the per-landmark table and (for the mean) the
-   report images. Every model
+   report images (with ``--resume``, a metrics file newer than the
+   checkpoints it was made with is kept). Every model
    is tested: each seed's, and with two seeds or more their ensemble
    (all the seeds' checkpoints in one ``tools/test.py`` call, folder
    ``OUT/fold{i}/ensemble``); each alone and, with ``--refine-config``,
@@ -52,6 +53,24 @@ Steps, each through the package's own tools:
 5. ``OUT/summary.json`` and ``OUT/summary.csv`` collect one row per fold,
    ground truth and variant, with the mean over folds (``fold`` is
    ``mean``).
+
+Error radii (issue 25). With ``--folds K --calibrate`` every fold's
+held-out images are also predicted with the whole recipe (each fold's last
+model with its refinement, flip test and ensemble) by ``tools/infer.py
+--ann-file`` against each ground truth (``OUT/fold{i}/predictions_{gt}``,
+without a calibration). The error radii of fold ``i`` are fitted
+(``tools/calibrate.py``'s maths,
+``ceph_landmarks.core.evaluation.fold_calibration``) on the other folds'
+predictions against the mean and measured on fold ``i`` against the mean
+and each annotator, so that no image is measured by radii fitted on it.
+``OUT/coverage.json`` and ``OUT/coverage.csv`` hold per ground truth and
+landmark the coverage (the fraction of true points within their radius;
+nominal ``1 - --alpha``) and the mean radius, overall and the lowest
+landmark, and the quality check of the images (verdicts, correctly
+predicted images flagged, AUROC). ``OUT/calibration.json`` is fitted on
+all folds: ship it beside a model trained on all the images. With
+``--test-ann-dirs``, ``--calibration FILE`` measures a calibration (of
+an earlier ``--calibrate`` run) on the external set the same way.
 
 External test set (``--test-ann-dirs A B --test-spacing MM``): LabelMe
 folders of images from elsewhere, one per annotator, converted like the
@@ -105,6 +124,13 @@ from ceph_landmarks.cli import DATALOADERS, run_tool
 from ceph_landmarks.core.conversion import (merge_annotations,
                                             subset_annotations,
                                             write_kfold_annotations)
+from ceph_landmarks.core.evaluation.calibration_data import (
+    fit_model_calibration, read_prediction_folders)
+from ceph_landmarks.core.evaluation.fold_calibration import (external_coverage,
+                                                             held_out_coverage)
+from ceph_landmarks.core.model_calibration import (CALIBRATION_FILE,
+                                                   load_calibration,
+                                                   save_calibration)
 from ceph_landmarks.core.writers.atomic_write import (atomic_write,
                                                       check_writable_dir,
                                                       write_json)
@@ -201,6 +227,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--test-img-dir', help='image folder of the external test set')
     parser.add_argument(
+        '--calibrate',
+        action='store_true',
+        help='with --folds: predict every fold\'s held-out images with the '
+        'whole recipe, fit the error radii without each fold and measure '
+        'them on it (coverage.json, coverage.csv), and fit OUT/'
+        'calibration.json on all folds')
+    parser.add_argument(
+        '--alpha',
+        type=float,
+        default=0.1,
+        help='miscoverage of the radii of --calibrate (default 0.1: 90 %%)')
+    parser.add_argument(
+        '--calibration',
+        metavar='FILE',
+        help='with --test-ann-dirs: measure the coverage of this calibration '
+        '(e.g. OUT/calibration.json of a --folds --calibrate run) on the '
+        'external test set')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         default=[],
@@ -275,6 +319,20 @@ def check_args(parser: argparse.ArgumentParser,
                      f'{args.seeds or "(none)"}: give two seeds or more')
     if args.refine_train_args and not args.refine_config:
         parser.error('--refine-train-args needs --refine-config')
+    if args.calibrate and args.folds < 2:
+        parser.error('--calibrate fits the error radii on out-of-fold '
+                     'predictions: it needs --folds 2 or more')
+    if not 0.0 < args.alpha < 1.0:
+        parser.error(f'--alpha must be in (0, 1), but got {args.alpha}')
+    if args.calibration is not None:
+        if args.test_ann_dirs is None:
+            parser.error('--calibration is measured on an external test set: '
+                         'it needs --test-ann-dirs (with --folds, '
+                         '--calibrate fits one)')
+        try:
+            load_calibration(args.calibration)
+        except (OSError, ValueError) as err:
+            parser.error(f'--calibration: {err}')
     # last: the combinations above are said first, and a missing folder
     # of the external set is found before the main set is converted
     for option, dirs in (('--ann-dirs', args.ann_dirs),
@@ -529,41 +587,66 @@ def read_metrics(path: str) -> Dict:
         return {k.split('/', 1)[-1]: v for k, v in json.load(f).items()}
 
 
+def kept(args: argparse.Namespace, output: str,
+         checkpoints: Sequence[str]) -> bool:
+    """With ``--resume``: whether ``output`` of an earlier run is newer
+    than every checkpoint it was made with, and so is kept instead of
+    being made again."""
+    if not (args.resume and osp.exists(output)):
+        return False
+    return all(osp.getmtime(c) <= osp.getmtime(output) for c in checkpoints)
+
+
+def test_command(args: argparse.Namespace, model: Model, suffix: str, gt: str,
+                 data: Data) -> List[str]:
+    """The ``tools/test.py`` call of one stage (``suffix``) of a model
+    against one ground truth, writing ``metrics_{gt}[_{stages}].json``."""
+    tag = suffix[1:].replace('+', '_')
+    name = f'{gt}_{tag}' if tag else gt
+    cmd = [
+        sys.executable,
+        osp.join(TOOLS, 'test.py'), model.config, '--checkpoints',
+        *model.checkpoints
+    ]
+    if '+refined' in suffix:
+        cmd += [
+            '--refine-config', model.refine_config, '--refine-checkpoints',
+            *model.refine_checkpoints
+        ]
+    if '+flip' in suffix:
+        cmd.append('--flip-test')
+    if len(model.checkpoints) > 1 and args.ensemble:
+        cmd += ['--ensemble', args.ensemble]
+    cmd += [
+        '--work-dir',
+        osp.join(model.folder, f'test_{name}'), '--out',
+        osp.join(model.folder, f'metrics_{name}.json')
+    ]
+    if gt == 'mean':
+        cmd += [
+            '--report',
+            osp.join(model.folder, f'report_{tag}' if tag else 'report')
+        ]
+    return [*cmd, *data_options(evaluation=data), *args.cfg_options]
+
+
 def evaluate_model(args: argparse.Namespace, split: Split,
                    model: Model) -> List[Dict]:
-    """Test a model at every stage against every ground truth."""
+    """Test a model at every stage against every ground truth (with
+    ``--resume``, a test newer than the model's checkpoints is kept)."""
     os.makedirs(model.folder, exist_ok=True)
     rows = []
     for suffix in stage_suffixes(args):
         tag = suffix[1:].replace('+', '_')
+        checkpoints = [
+            *model.checkpoints,
+            *(model.refine_checkpoints if '+refined' in suffix else [])
+        ]
         for gt, data in split.tests.items():
             name = f'{gt}_{tag}' if tag else gt
             metrics_file = osp.join(model.folder, f'metrics_{name}.json')
-            cmd = [
-                sys.executable,
-                osp.join(TOOLS, 'test.py'), model.config, '--checkpoints',
-                *model.checkpoints
-            ]
-            if '+refined' in suffix:
-                cmd += [
-                    '--refine-config', model.refine_config,
-                    '--refine-checkpoints', *model.refine_checkpoints
-                ]
-            if '+flip' in suffix:
-                cmd.append('--flip-test')
-            if len(model.checkpoints) > 1 and args.ensemble:
-                cmd += ['--ensemble', args.ensemble]
-            cmd += [
-                '--work-dir',
-                osp.join(model.folder, f'test_{name}'), '--out', metrics_file
-            ]
-            if gt == 'mean':
-                cmd += [
-                    '--report',
-                    osp.join(model.folder,
-                             f'report_{tag}' if tag else 'report')
-                ]
-            run([*cmd, *data_options(evaluation=data), *args.cfg_options])
+            if not kept(args, metrics_file, checkpoints):
+                run(test_command(args, model, suffix, gt, data))
             rows.append(
                 dict(
                     fold=split.fold,
@@ -571,6 +654,172 @@ def evaluate_model(args: argparse.Namespace, split: Split,
                     variant=model.name + suffix,
                     **read_metrics(metrics_file)))
     return rows
+
+
+def split_images(data: Data) -> List[str]:
+    """The image paths of a converted annotation file (the converter
+    writes the images into ``<root>/images``)."""
+    root, ann = data
+    with open(osp.join(root, ann)) as f:
+        images = json.load(f)['images']
+    return [osp.join(root, 'images', image['file_name']) for image in images]
+
+
+def predict_held_out(args: argparse.Namespace, split: Split,
+                     model: Model) -> Dict[str, str]:
+    """Predict the split's test images with the whole recipe (the model
+    with its refinement, flip test and ensemble) against every ground
+    truth, by ``tools/infer.py --ann-file`` without a calibration.
+
+    Returns:
+        dict: Ground truth to its prediction folder,
+        ``<model folder>/predictions_{gt}``.
+    """
+    folders = {}
+    for gt, data in split.tests.items():
+        out = osp.join(model.folder, f'predictions_{gt}')
+        folders[gt] = out
+        if kept(args, osp.join(out, 'landmarks.csv'),
+                [*model.checkpoints, *model.refine_checkpoints]):
+            continue
+        cmd = [
+            sys.executable,
+            osp.join(TOOLS, 'infer.py'), model.config, *split_images(data),
+            '--checkpoints', *model.checkpoints
+        ]
+        if model.refine_config:
+            cmd += [
+                '--refine-config', model.refine_config, '--refine-checkpoints',
+                *model.refine_checkpoints
+            ]
+        if args.flip_test:
+            cmd.append('--flip-test')
+        if len(model.checkpoints) > 1 and args.ensemble:
+            cmd += ['--ensemble', args.ensemble]
+        cmd += [
+            '--ann-file',
+            osp.join(*data), '--no-calibration', '--overwrite', '--out', out
+        ]
+        if args.cfg_options:
+            cmd += ['--cfg-options', *args.cfg_options]
+        run(cmd)
+    return folders
+
+
+def coverage_rows(report: Dict) -> List[Dict]:
+    """``coverage.csv``: per ground truth, a row per landmark, then
+    ``overall`` and ``min landmark``."""
+    rows = []
+    for gt, measured in report['ground_truths'].items():
+        table = measured['coverage']
+        for row in table['per_landmark']:
+            rows.append(dict(ground_truth=gt, **row))
+        overall = table['overall']
+        rows.append(
+            dict(
+                ground_truth=gt,
+                landmark='overall',
+                coverage=overall['coverage'],
+                mean_radius_mm=overall['mean_radius_mm'],
+                num_points=overall['num_points']))
+        rows.append(
+            dict(
+                ground_truth=gt,
+                landmark='min landmark',
+                coverage=overall['min_landmark_coverage']))
+    return rows
+
+
+def print_coverage(report: Dict) -> None:
+    """The coverage table (a coverage / radius column pair per ground
+    truth) and each ground truth's quality check."""
+    gts = list(report['ground_truths'])
+    tables = [report['ground_truths'][gt]['coverage'] for gt in gts]
+    names = [row['landmark'] for row in tables[0]['per_landmark']]
+    width = max(len(n) for n in [*names, 'min landmark'])
+
+    def cell(value: Optional[float], spec: str) -> str:
+        return '-' if value is None else format(value, spec)
+
+    print(f'\nError radii ({report["nominal_coverage"]:.0%} nominal), '
+          f'{report["source"]}: coverage and mean radius (mm)')
+    print(' ' * width + ''.join(f'  {gt:>19}' for gt in gts))
+    for k, name in enumerate(names):
+        print(f'{name:<{width}}' + ''.join(
+            f'  {cell(t["per_landmark"][k]["coverage"], ".3f"):>9} '
+            f'{cell(t["per_landmark"][k]["mean_radius_mm"], ".2f"):>9}'
+            for t in tables))
+    print(f'{"overall":<{width}}' +
+          ''.join(f'  {t["overall"]["coverage"]:9.3f} '
+                  f'{t["overall"]["mean_radius_mm"]:9.2f}' for t in tables))
+    print(f'{"min landmark":<{width}}' +
+          ''.join(f'  {t["overall"]["min_landmark_coverage"]:9.3f} {"":>9}'
+                  for t in tables))
+    for gt in gts:
+        check = report['ground_truths'][gt]['quality_check']
+        if check is None:
+            continue
+        print(f'quality check against {gt}: {check["verdicts"]}; correct '
+              f'images flagged {check["num_correct_flagged"]}/'
+              f'{check["num_correct"]}, bad (a landmark > '
+              f'{check["bad_error_mm"]:g} mm off) flagged '
+              f'{check["num_bad_flagged"]}/{check["num_bad"]}, AUROC of the '
+              f'shape distance {cell(check["auroc_shape_distance"], ".3f")}')
+
+
+def report_coverage(args: argparse.Namespace, out: str,
+                    predictions: Sequence[Dict[str, str]]) -> None:
+    """Measure the error radii on the held-out predictions and write
+    ``coverage.json``, ``coverage.csv`` (and, with ``--calibrate``,
+    ``calibration.json`` fitted on all folds).
+
+    Args:
+        predictions (Sequence[dict]): Per split (fold, or the external
+            set), ground truth to its prediction folder.
+    """
+    if args.calibrate:
+        names = annotator_names(args.ann_dirs)
+        description = (f'{osp.basename(out)}: {len(predictions)}-fold '
+                       'out-of-fold predictions against the mean of '
+                       f'{", ".join(names)}')
+        fits = [p['mean'] for p in predictions]
+        report = held_out_coverage(
+            fits, {gt: [p[gt] for p in predictions]
+                   for gt in predictions[0]},
+            args.alpha,
+            description=description)
+        calibration = fit_model_calibration(
+            read_prediction_folders(fits), args.alpha, description)
+        path = osp.join(out, CALIBRATION_FILE)
+        save_calibration(calibration, path, overwrite=True)
+        report.update(
+            source=f'each fold measured by a calibration fitted on the other '
+            f'{len(predictions) - 1} folds',
+            calibration_file=path,
+            radius_model=calibration.radius.difficulty or 'constant')
+    else:
+        report = external_coverage(
+            load_calibration(args.calibration), predictions[0])
+        report.update(
+            source=f'external test set, calibration {args.calibration}',
+            calibration_file=args.calibration)
+    write_json(report, osp.join(out, 'coverage.json'), indent=1)
+    rows = coverage_rows(report)
+    with atomic_write(osp.join(out, 'coverage.csv'), '--out') as tmp, \
+            open(tmp, 'w', newline='') as f:
+        writer = csv.DictWriter(
+            f,
+            fieldnames=[
+                'ground_truth', 'landmark', 'coverage', 'mean_radius_mm',
+                'num_points'
+            ])
+        writer.writeheader()
+        writer.writerows(rows)
+    print_coverage(report)
+    if args.calibrate:
+        print(
+            f'calibration of all folds written to {report["calibration_file"]}'
+        )
 
 
 def _is_number(value: object) -> bool:
@@ -693,6 +942,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     seed_names = [f'seed{s}' for s in args.seeds or []]
 
     rows: List[Dict] = []
+    predictions: List[Dict[str, str]] = []
     for split in splits:
         models = [
             train_model(
@@ -705,6 +955,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                 ensemble_of(models, osp.join(split.folder, 'ensemble')))
         for model in models:
             rows += evaluate_model(args, split, model)
+        if args.calibrate or args.calibration:
+            predictions.append(predict_held_out(args, split, models[-1]))
     if len(seed_names) > 1:
         rows += seed_mean_rows(rows, seed_names)
     # fold by fold, then ground truth, then variant
@@ -718,6 +970,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     write_summary(rows, out)
     print_summary(rows)
     print(f'written to {osp.join(out, "summary.json")}')
+    if predictions:
+        report_coverage(args, out, predictions)
 
 
 if __name__ == '__main__':

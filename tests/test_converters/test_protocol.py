@@ -13,6 +13,9 @@ import pytest
 
 from ceph_landmarks.core.conversion import (kfold_parts, merge_annotations,
                                             subset_annotations)
+from ceph_landmarks.core.evaluation.conformal import RadiusCalibration
+from ceph_landmarks.core.model_calibration import (ModelCalibration,
+                                                   save_calibration)
 from helpers import HAMEDAN, TINY_HAMEDAN, load_tool, needs_hamedan, run_tool
 
 
@@ -61,9 +64,9 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     out = tmp_path / 'protocol'
     proc = run_tool('run_protocol.py', TINY_HAMEDAN,
                     '--ann-dirs', *ann_dirs, '--img-dir',
-                    osp.join(HAMEDAN,
-                             'images'), '--spacing', '0.144', '--folds', '2',
-                    '--out', str(out), '--train-args', '--image-size 96 128',
+                    osp.join(HAMEDAN, 'images'), '--spacing', '0.144',
+                    '--folds', '2', '--out', str(out), '--train-args',
+                    '--image-size 96 128', '--calibrate', '--alpha', '0.5',
                     '--cfg-options', 'train_cfg.max_epochs=1')
     summary = json.load(open(out / 'summary.json'))
     rows = {(r['fold'], r['ground_truth']): r for r in summary}
@@ -93,6 +96,17 @@ def test_protocol_two_folds_on_six_images(tmp_path):
     # the last epoch is tested, not an epoch chosen on the test images
     assert f'test.py {dumped} --checkpoints ' \
         f'{out / "fold0" / "epoch_1.pth"}' in proc.stdout
+    # --calibrate: the held-out images predicted by tools/infer.py, each
+    # fold measured with the other fold's radii, against every truth
+    assert len(
+        list((out / 'fold1' / 'predictions_mollabashi').glob('*.json'))) == 3
+    coverage = json.load(open(out / 'coverage.json'))
+    assert coverage['folds'] == 2
+    for gt in ('mean', 'farhadifar', 'mollabashi'):
+        overall = coverage['ground_truths'][gt]['coverage']['overall']
+        assert overall['num_points'] == 6 * 19
+        assert 0 <= overall['coverage'] <= 1 and overall['mean_radius_mm'] > 0
+    assert json.load(open(out / 'calibration.json'))['radius']['alpha'] == 0.5
 
 
 # --- seeds, ensemble, refinement, flip test, external test set: the tool's
@@ -166,9 +180,48 @@ class FakeTools:
         work = option(cmd, '--work-dir')
         os.makedirs(work, exist_ok=True)
         checkpoint = osp.join(work, 'epoch_1.pth')
+        if '--resume' in cmd and osp.isfile(checkpoint):
+            return  # a finished training is kept as it is
         open(checkpoint, 'w').close()
         open(osp.join(work, 'last_checkpoint'), 'w').write(checkpoint)
         open(osp.join(work, osp.basename(cmd[2])), 'w').close()
+
+    #: fake radial error (mm) of each image against the mean; an
+    #: annotator alone adds 0.5 mm
+    ERRORS = dict(a=1.0, b=2.0, c=3.0, d=4.0, e=5.0, f=6.0)
+
+    @classmethod
+    def infer(cls, cmd):
+        """Prediction files of two landmarks with a known error."""
+        out = option(cmd, '--out')
+        os.makedirs(out, exist_ok=True)
+        ann = option(cmd, '--ann-file')
+        gt = osp.basename(osp.dirname(osp.dirname(ann)))
+        for image in cmd[3:cmd.index('--checkpoints')]:
+            stem = osp.splitext(osp.basename(image))[0]
+            error = cls.ERRORS.get(stem, 1.0) + 0.5 * (gt != 'mean')
+            truth = [
+                dict(
+                    name=n,
+                    x=10.0 * k,
+                    y=20.0 + k,
+                    visible=True,
+                    error_mm=error) for k, n in enumerate(['L1', 'L2'])
+            ]
+            json.dump(
+                dict(
+                    image=image,
+                    spacing=[0.1, 0.1],
+                    landmarks=[
+                        dict(
+                            name=t['name'],
+                            x=t['x'] + 10 * error,
+                            y=t['y'],
+                            confidence=0.5) for t in truth
+                    ],
+                    ground_truth=dict(landmarks=truth)),
+                open(osp.join(out, f'{stem}.json'), 'w'))
+        open(osp.join(out, 'landmarks.csv'), 'w').close()
 
     @staticmethod
     def test(cmd):
@@ -231,6 +284,15 @@ def protocol_args(tmp_path, *options):
       ], r'--ensemble points averages .* got --seeds \[1\]'),
     (['--refine-train-args', '--epochs 1'
       ], r'--refine-train-args needs --refine-config'),
+    (['--calibrate'], r'--calibrate fits .* needs --folds 2 or more'),
+    (['--folds', '2', '--calibrate', '--alpha', '1'
+      ], r'--alpha must be in \(0, 1\)'),
+    (['--calibration', 'c.json'
+      ], r'--calibration is measured on an external .* --test-ann-dirs'),
+    ([
+        '--test-ann-dirs', 'y/a', '--test-spacing', '0.1', '--calibration',
+        'absent.json'
+    ], r'--calibration: .*absent.json'),
 ])
 def test_protocol_refuses_bad_combinations(tmp_path, capsys, options, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -501,3 +563,85 @@ def test_resume_continues_the_trainings_of_an_earlier_run(
     assert all('--resume' in c and '--overwrite' not in c for c in trains)
     with pytest.raises(SystemExit):
         protocol.parse_args(args + ['--resume', '--overwrite'])
+
+
+def fold_images(out, fold):
+    val = out / 'data' / 'mean' / 'annotations' / f'fold{fold}_val.json'
+    return [i['file_name'][0] for i in json.load(open(val))['images']]
+
+
+def test_calibrate_measures_each_fold_with_the_other_folds_radii(
+        tmp_path, fake_tools, capsys):
+    protocol.main(
+        protocol_args(tmp_path, '--folds', '2', '--calibrate', '--alpha',
+                      '0.5', '--refine-config', 'configs/r.py'))
+    out = tmp_path / 'out'
+    infers = fake_tools.tool_calls('infer.py')
+    assert len(infers) == 2 * 3  # folds x ground truths
+    first = infers[0]
+    # the whole recipe, on the fold's held-out images, against its truth
+    assert option(first, '--refine-config').endswith('r.py')
+    assert option(first, '--ann-file') == str(out / 'data' / 'mean' /
+                                              'annotations' / 'fold0_val.json')
+    assert '--no-calibration' in first
+    assert sorted(first[3:first.index('--checkpoints')]) == sorted(
+        str(out / 'data' / 'mean' / 'images' / f'{s}.png')
+        for s in fold_images(out, 0))
+    report = json.load(open(out / 'coverage.json'))
+    assert report['folds'] == 2 and report['nominal_coverage'] == 0.5
+    errors = FakeTools.ERRORS
+    for gt, extra in (('mean', 0.0), ('doc_a', 0.5), ('doc_b', 0.5)):
+        covered = radii = 0
+        for fold in (0, 1):
+            # alpha 0.5 on the other fold's 3 images: the 2nd smallest of
+            # their errors against the mean (rank ceil(4 * 0.5))
+            radius = sorted(errors[s] for s in fold_images(out, 1 - fold))[1]
+            mine = [errors[s] + extra for s in fold_images(out, fold)]
+            covered += sum(e <= radius for e in mine)
+            radii += radius * len(mine)
+        overall = report['ground_truths'][gt]['coverage']['overall']
+        assert overall['coverage'] == pytest.approx(covered / 6)
+        assert overall['mean_radius_mm'] == pytest.approx(radii / 6)
+        assert overall['num_points'] == 12
+    with open(out / 'coverage.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['ground_truth'], r['landmark'])
+            for r in rows[:4]] == [('mean', 'L1'), ('mean', 'L2'),
+                                   ('mean', 'overall'),
+                                   ('mean', 'min landmark')]
+    # the calibration of all six images: the 4th smallest error (rank
+    # ceil(7 * 0.5))
+    calibration = json.load(open(out / 'calibration.json'))
+    assert calibration['radius']['radii_mm'] == [4.0, 4.0]
+    printed = capsys.readouterr().out
+    assert 'Error radii (50% nominal)' in printed
+    assert 'calibration of all folds written to' in printed
+
+    # --resume keeps the tests and predictions newer than the checkpoints
+    fake_tools.calls.clear()
+    protocol.main(
+        protocol_args(tmp_path, '--folds', '2', '--calibrate', '--alpha',
+                      '0.5', '--refine-config', 'configs/r.py', '--resume'))
+    assert not fake_tools.tool_calls('infer.py')
+    assert not fake_tools.tool_calls('test.py')
+
+
+def test_external_coverage_of_a_given_calibration(tmp_path, fake_tools):
+    calibration = ModelCalibration(
+        radius=RadiusCalibration(
+            alpha=0.1, landmark_names=['L1', 'L2'], radii_mm=[1.2, 0.5]),
+        shape=None,
+        description='by hand')
+    save_calibration(calibration, str(tmp_path / 'c.json'))
+    protocol.main(
+        protocol_args(tmp_path, '--test-ann-dirs', 'y/clinic_a', 'y/clinic_b',
+                      '--test-spacing', '0.2', '--calibration',
+                      str(tmp_path / 'c.json')))
+    report = json.load(open(tmp_path / 'out' / 'coverage.json'))
+    assert list(report['ground_truths']) == ['mean', 'clinic_a', 'clinic_b']
+    # the fake external images e1..e3 have error 1 mm (1.5 alone): L1's
+    # 1.2 mm radius covers the mean only, L2's 0.5 mm nothing
+    mean = report['ground_truths']['mean']['coverage']['per_landmark']
+    assert [r['coverage'] for r in mean] == [1.0, 0.0]
+    alone = report['ground_truths']['clinic_a']['coverage']['overall']
+    assert alone['coverage'] == 0.0
