@@ -5,7 +5,8 @@ Usage:
         [--refine-config CFG --refine-checkpoints C [C ...]]
         [--ensemble heatmap|points] [--flip-test] [--data-root DIR]
         [--work-dir DIR] [--out FILE] [--dump FILE.pkl] [--show-dir DIR]
-        [--report [DIR]] [--cfg-options key=value ...]
+        [--report [DIR]] [--calibration FILE | --no-calibration]
+        [--cfg-options key=value ...]
 
 The model options are those of ``tools/infer.py`` and of
 ``LandmarkPredictor`` (``ceph_landmarks.cli.add_cascade_arguments``).
@@ -26,10 +27,31 @@ A checkpoint that is missing, empty, truncated or refused, a bad option
 ``--report`` that cannot be written end in one ``error:`` line and exit
 status 1, before the model is built. ``--out`` is strict JSON: an
 undefined metric (NaN) is ``null``.
+
+Error radii: with a calibration (``ceph_landmarks.core.model_calibration``,
+written by ``tools/calibrate.py``: ``calibration.json`` beside the first
+checkpoint, found there, or --calibration FILE; --no-calibration for none;
+the same options as ``tools/infer.py``) the test also says how well its
+error radii hold on the test set: ``ceph/coverage`` (the fraction of
+annotated points within their radius, to compare with the calibration's
+nominal coverage, e.g. 0.9), ``ceph/min_landmark_coverage`` and
+``ceph/mean_radius_mm`` (also in ``--out``), and the per-landmark table
+(``per_landmark_errors.csv``) gains ``coverage`` and ``mean_radius_mm``
+columns. Each point's radius comes from the calibration's radius model:
+constant, scaled by the predicted confidence, or by the refinement shift
+(the distance in mm between the first stage's point and the refined one:
+needs --refine-config). It holds for test images like the calibration's,
+and only for images the calibration was not fitted on (test on held-out
+data). A calibration of other landmarks than the model's, or one needing
+a signal the model does not give, ends in one ``error:`` line naming the
+file, before the model is built. Without a calibration the metrics are
+those above, and the log says that no coverage is reported. See
+``ceph_landmarks.core.evaluation.radius_coverage``.
 """
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
@@ -40,10 +62,16 @@ from ceph_landmarks.cli import (add_cascade_arguments, add_data_root_argument,
                                 check_cascade_arguments, run_tool,
                                 set_data_root)
 from ceph_landmarks.cli.cfg_options import check_cfg_options
+from ceph_landmarks.core.calibration_lookup import (AUTO,
+                                                    add_calibration_arguments,
+                                                    find_calibration)
+from ceph_landmarks.core.evaluation.radius_coverage import check_radius_signal
+from ceph_landmarks.core.log import get_logger
+from ceph_landmarks.core.model_calibration import CALIBRATION_FILE
 from ceph_landmarks.core.writers.atomic_write import (check_writable,
                                                       check_writable_dir,
                                                       write_json)
-from ceph_landmarks.models import cascade_config
+from ceph_landmarks.models import cascade_config, config_dataset_meta
 from ceph_landmarks.models.checkpoint_loader import \
     check_whole_image_checkpoint
 
@@ -71,6 +99,7 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='save images with predicted landmarks into this folder '
         '(relative to the work dir\'s timestamp folder)')
+    add_calibration_arguments(parser, 'measure on the test set')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -144,6 +173,78 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+#: The metric that reports the coverage of the error radii.
+COVERAGE_METRIC = 'CephalometricMetric'
+
+
+def set_calibration(cfg: Config, args: argparse.Namespace) -> Optional[str]:
+    """Give the test's ``CephalometricMetric`` the model's calibration.
+
+    The calibration is ``--calibration FILE``, else ``calibration.json``
+    beside the first checkpoint if there is one (``--no-calibration``:
+    none); the choice is logged in one line.
+
+    Args:
+        cfg (Config): The test config (after :func:`merge_args`).
+        args (argparse.Namespace): The options.
+
+    Returns:
+        str, optional: The calibration file given to the metric, ``None``
+        without.
+
+    Raises:
+        OSError: If ``--calibration`` names a file that cannot be read.
+        ValueError: If the file is not a calibration, is one of other
+            landmarks than the model's, or scales its radii with a
+            difficulty signal the model does not give; or if
+            ``--calibration`` is given and the test evaluator has no
+            ``CephalometricMetric``. The message names the file.
+    """
+    logger = get_logger()
+    beside = osp.dirname(args.checkpoints[0]) or '.'
+    if args.calibration is None:
+        logger.info('no calibration (--no-calibration): no coverage of the '
+                    'error radii is reported')
+        return None
+    path = args.calibration
+    if path == AUTO:
+        path = osp.join(beside, CALIBRATION_FILE)
+        if not osp.isfile(path):
+            logger.info(f'no calibration: no {CALIBRATION_FILE} beside the '
+                        f'model ({beside}), so no coverage of the error '
+                        'radii is reported')
+            return None
+    meta = config_dataset_meta(cfg)
+    names = [meta['keypoint_id2name'][k] for k in range(meta['num_keypoints'])]
+    calibration = find_calibration(path, None, names)
+    signals = ['confidence']
+    if args.refine_config:
+        signals.append('refine_shift_mm')
+    check_radius_signal(calibration.radius, signals, path)
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, (list, tuple)):
+        evaluators = [evaluators] if evaluators else []
+    found = [
+        str(e.get('type', '')).rsplit('.', 1)[-1] == COVERAGE_METRIC
+        for e in evaluators
+    ]
+    if not any(found):
+        if args.calibration != AUTO:
+            raise ValueError(
+                f'--calibration {path}: the test evaluator of {args.config} '
+                f'has no {COVERAGE_METRIC} to report the coverage of the '
+                'error radii')
+        logger.info(f'calibration {path} not used: the test evaluator has '
+                    f'no {COVERAGE_METRIC}, so no coverage is reported')
+        return None
+    # copies: the val evaluator may be the same object
+    cfg.test_evaluator = [
+        dict(e, calibration=path) if is_metric else e
+        for e, is_metric in zip(evaluators, found)
+    ]
+    return path
+
+
 class SaveMetricsHook(Hook):
     """Write the test metrics to a JSON file after the test epoch.
 
@@ -177,6 +278,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     check_outputs(args, cfg)
+    set_calibration(cfg, args)
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')

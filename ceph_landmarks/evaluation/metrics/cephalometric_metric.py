@@ -15,8 +15,12 @@ from ...core.evaluation import (PAIR_RECORD_KEYS, landmark_pair_distances,
                                 mean_radial_error, mre_standard_error,
                                 per_landmark_errors, radial_errors_mm, sdr_key,
                                 success_detection_rates)
+from ...core.evaluation.radius_coverage import (calibrated_radii,
+                                                radius_coverage)
+from ...core.model_calibration import load_calibration
 from .landmark_metric import LandmarkMetric
-from .landmark_records import stack_records
+from .landmark_records import (LandmarkArrays, signal_record, stack_records,
+                               stack_signals)
 
 
 @METRICS.register_module()
@@ -50,6 +54,24 @@ class CephalometricMetric(LandmarkMetric):
       two look-alike structures (the upper and lower incisal tips) puts
       both at their midpoint; each collapsed pair is logged as a warning.
 
+    With ``calibration`` (a model's ``calibration.json``, see
+    :mod:`ceph_landmarks.core.model_calibration`; ``tools/test.py`` sets
+    it), how well its error radii hold on this set
+    (:mod:`ceph_landmarks.core.evaluation.radius_coverage`), each point's
+    radius from the calibration's radius model (constant, or scaled by the
+    predicted ``keypoint_scores`` for ``'confidence'``, or by the distance
+    in mm between ``pred_instances.coarse_keypoints`` and the final points
+    for ``'refine_shift_mm'``):
+
+    * ``ceph/coverage``: the fraction of annotated points within their
+      radius (compare with the calibration's nominal coverage, e.g. 0.9);
+    * ``ceph/min_landmark_coverage``: the smallest coverage of a landmark;
+    * ``ceph/mean_radius_mm`` (mm): the mean radius of the annotated
+      points.
+
+    The per-landmark table then gains the columns ``coverage`` and
+    ``mean_radius_mm``. Without ``calibration`` none of this is computed.
+
     The per-landmark table is logged through ``MMLogger`` and, when
     ``per_landmark`` is set and ``out_dir`` is given or a runner log
     directory exists, written as ``per_landmark_errors.csv`` and ``.json``,
@@ -74,6 +96,11 @@ class CephalometricMetric(LandmarkMetric):
             distance. Defaults to 0.25.
         collapse_min_true_mm (float): Pairs truly closer than this (median,
             mm) are never collapsed. Defaults to 1.0.
+        calibration (str, optional): A calibration file (or the folder
+            holding ``calibration.json``) whose error radii are checked on
+            this set. It must be of the dataset's landmarks, and its radius
+            model's difficulty signal must be one the predictions give.
+            Defaults to ``None``: no coverage.
 
     Examples:
         >>> val_evaluator = dict(type='CephalometricMetric')
@@ -93,7 +120,8 @@ class CephalometricMetric(LandmarkMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collapse_ratio: float = 0.25,
-                 collapse_min_true_mm: float = 1.0) -> None:
+                 collapse_min_true_mm: float = 1.0,
+                 calibration: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         thresholds = tuple(float(t) for t in thresholds)
         if not thresholds or any(t <= 0 for t in thresholds):
@@ -112,6 +140,25 @@ class CephalometricMetric(LandmarkMetric):
         self.collapse_min_true_mm = float(collapse_min_true_mm)
         self.per_landmark = per_landmark
         self.out_dir = out_dir
+        #: The calibration file, and its content (``None`` without).
+        self.calibration_file = calibration
+        self.calibration = None if calibration is None else \
+            load_calibration(calibration)
+
+    def process(self, data_batch: Sequence[dict],
+                data_samples: Sequence[dict]) -> None:
+        """Collect the landmark records and, with a calibration, the
+        difficulty signals of the predictions.
+
+        Args:
+            data_batch (Sequence[dict]): A batch from the dataloader (unused).
+            data_samples (Sequence[dict]): The model's outputs as dicts.
+        """
+        start = len(self.results)
+        super().process(data_batch, data_samples)
+        if self.calibration is not None:
+            for record, sample in zip(self.results[start:], data_samples):
+                record['signals'] = signal_record(sample)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Reduce the collected results to MRE and SDR.
@@ -121,10 +168,13 @@ class CephalometricMetric(LandmarkMetric):
 
         Returns:
             dict[str, float]: ``MRE``, ``MRE_std``, ``SDR@{t}mm``,
-            ``MRE_image_se`` and ``collapsed_pairs`` (an int).
+            ``MRE_image_se`` and ``collapsed_pairs`` (an int); with a
+            calibration also ``coverage``, ``min_landmark_coverage`` and
+            ``mean_radius_mm``.
         """
         logger = MMLogger.get_current_instance()
-        pred, gt, mask, spacing, _ = stack_records(results)
+        arrays = stack_records(results)
+        pred, gt, mask, spacing, _ = arrays
         errors = radial_errors_mm(pred, gt, spacing)
         mre, std = mean_radial_error(errors, mask)
         sdr = success_detection_rates(errors, mask, self.thresholds)
@@ -149,8 +199,27 @@ class CephalometricMetric(LandmarkMetric):
                 f'{r["num_images"]} images): the model puts both at one '
                 'point instead of telling the two structures apart.')
 
+        table = None
+        if self.calibration is not None:
+            table = self._radius_coverage(results, arrays, errors)
+            overall = table['overall']
+            metrics['coverage'] = overall['coverage']
+            metrics['min_landmark_coverage'] = overall['min_landmark_coverage']
+            metrics['mean_radius_mm'] = overall['mean_radius_mm']
+            logger.info(
+                'Error radii of %s (nominal coverage %.3g): coverage %.3f '
+                'of %d annotated points, smallest landmark coverage %.3f, '
+                'mean radius %.2f mm', self.calibration_file,
+                self.calibration.nominal_coverage, overall['coverage'],
+                overall['num_points'], overall['min_landmark_coverage'],
+                overall['mean_radius_mm'])
+
         if self.per_landmark:
             rows = self._per_landmark_rows(errors, mask)
+            if table is not None:
+                for row, cov in zip(rows, table['per_landmark']):
+                    for key in ('coverage', 'mean_radius_mm'):
+                        row[key] = math.nan if cov[key] is None else cov[key]
             logger.info('Per-landmark errors on %d images:\n%s', len(results),
                         self._format_table(rows))
             out_dir = self.out_dir or self._runner_log_dir()
@@ -170,6 +239,26 @@ class CephalometricMetric(LandmarkMetric):
                     len(near), self.NEAR_COLLAPSE_MM,
                     osp.join(out_dir, 'collapsed_pairs.csv'))
         return metrics
+
+    def _radius_coverage(self, results: List[dict], arrays: LandmarkArrays,
+                         errors: np.ndarray) -> dict:
+        """:func:`radius_coverage` of the calibration's radii on the set."""
+        num_images, num_landmarks = errors.shape
+        names = self.calibration.landmark_names
+        id2name = (self.dataset_meta or {}).get('keypoint_id2name')
+        if len(names) != num_landmarks or (
+                id2name and names != self._landmark_names(num_landmarks)):
+            theirs = self._landmark_names(num_landmarks)
+            raise ValueError(
+                f'{self.calibration_file}: a calibration of other landmarks '
+                f'({len(names)}: {", ".join(names[:3])}...) than the test '
+                f'set\'s ({num_landmarks}: {", ".join(theirs[:3])}...); '
+                'calibrate this model (tools/calibrate.py)')
+        signals = stack_signals([r.get('signals', {}) for r in results],
+                                arrays)
+        radii = calibrated_radii(self.calibration.radius, signals, num_images,
+                                 self.calibration_file)
+        return radius_coverage(names, errors, arrays.mask, radii)
 
     def _landmark_names(self, num_landmarks: int) -> List[str]:
         id2name = (self.dataset_meta or {}).get('keypoint_id2name', {})

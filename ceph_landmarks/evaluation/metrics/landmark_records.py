@@ -4,15 +4,21 @@ Every metric of the package needs the same things from a test data sample:
 the predicted and true landmarks, which true landmarks exist, the pixel
 spacing and the image path. :func:`landmark_record` takes them in
 ``process``; :func:`stack_records` turns the collected list into arrays in
-``compute_metrics``.
+``compute_metrics``. :func:`signal_record` and :func:`stack_signals` do
+the same for the difficulty signals that a calibration's error radius may
+scale with (:mod:`ceph_landmarks.core.evaluation.radius_coverage`).
 """
-from typing import List, NamedTuple, Sequence
+from typing import Dict, List, NamedTuple, Sequence
 
 import numpy as np
 
+from ...core.evaluation.radius_coverage import refine_shift_mm
 from ...core.io.annotations import normalize_spacing
 
-__all__ = ['LandmarkArrays', 'landmark_record', 'stack_records']
+__all__ = [
+    'LandmarkArrays', 'landmark_record', 'stack_records', 'signal_record',
+    'stack_signals'
+]
 
 
 class LandmarkArrays(NamedTuple):
@@ -85,3 +91,49 @@ def stack_records(results: Sequence[dict]) -> LandmarkArrays:
     spacing = np.stack([r['spacing'] for r in results])  # (N, 2)
     return LandmarkArrays(pred, gt, mask, spacing,
                           [r['img_path'] for r in results])
+
+
+def signal_record(sample: dict) -> dict:
+    """What a data sample's prediction holds of the difficulty signals.
+
+    Args:
+        sample (dict): A model output as a dict, with ``pred_instances``.
+
+    Returns:
+        dict: ``scores`` (np.ndarray[K], the ``keypoint_scores``) and
+        ``coarse`` (np.ndarray[K, 2], the ``coarse_keypoints`` a two-stage
+        ``LandmarkCascade`` keeps of its first stage), each where the
+        prediction has it.
+    """
+    pred = sample['pred_instances']
+    out = {}
+    if pred.get('keypoint_scores') is not None:
+        out['scores'] = np.asarray(
+            pred['keypoint_scores'], dtype=np.float64)[0]
+    if pred.get('coarse_keypoints') is not None:
+        out['coarse'] = np.asarray(
+            pred['coarse_keypoints'], dtype=np.float64)[0]
+    return out
+
+
+def stack_signals(records: Sequence[dict],
+                  arrays: LandmarkArrays) -> Dict[str, np.ndarray]:
+    """The difficulty signals of the test predictions, ``[N, K]`` each.
+
+    Args:
+        records (Sequence[dict]): :func:`signal_record` of each image.
+        arrays (LandmarkArrays): :func:`stack_records` of the same images.
+
+    Returns:
+        dict[str, np.ndarray]: ``'confidence'`` (the keypoint scores) and
+        ``'refine_shift_mm'`` (:func:`refine_shift_mm` of the coarse and
+        the final points), each where every image has it.
+    """
+    signals = {}
+    if records and all('scores' in r for r in records):
+        signals['confidence'] = np.stack([r['scores'] for r in records])
+    if records and all('coarse' in r for r in records):
+        coarse = np.stack([r['coarse'] for r in records])
+        signals['refine_shift_mm'] = refine_shift_mm(coarse, arrays.pred,
+                                                     arrays.spacing)
+    return signals
