@@ -25,9 +25,9 @@ __all__ = ['held_out_coverage', 'external_coverage']
 
 
 def _file_names(data: CalibrationData) -> List[str]:
-    """The images' file names, sorted (each ground truth of a protocol has
-    its own copy of the images)."""
-    return sorted(osp.basename(image) for image in data.images)
+    """The images' file names (each ground truth of a protocol has its own
+    copy of the images)."""
+    return [osp.basename(image) for image in data.images]
 
 
 def _measured(calibration: ModelCalibration, data: CalibrationData,
@@ -56,8 +56,8 @@ def held_out_coverage(fit_folders: Sequence[str],
             against the ground truth to calibrate on).
         test_folders (Mapping[str, Sequence[str]]): Ground truth name to
             one prediction folder per fold, in the order of
-            ``fit_folders`` (the same images predicted against that ground
-            truth).
+            ``fit_folders``: the fold's images (all, or those annotated in
+            that ground truth) predicted against that ground truth.
         alpha (float): Miscoverage of the radii.
         review_radius_mm (float, optional): Review radius of the
             calibrations.
@@ -77,8 +77,9 @@ def held_out_coverage(fit_folders: Sequence[str],
 
     Raises:
         ValueError: If fewer than two folds are given, a ground truth has
-            another number of folders, or the folders of a fold do not
-            hold the same image file names (the message names the folder).
+            another number of folders, or a folder of a ground truth
+            holds an image (by file name) that is not in its fold's
+            ``fit_folders`` entry (the message names the folder).
     """
     fit_folders = list(fit_folders)
     if len(fit_folders) < 2:
@@ -96,11 +97,13 @@ def held_out_coverage(fit_folders: Sequence[str],
     }
     for name, datas in tests.items():
         for fold, data in zip(folds, datas):
-            if _file_names(data) != _file_names(fold):
+            extra = sorted(set(_file_names(data)) - set(_file_names(fold)))
+            if extra:
                 raise ValueError(
-                    f'{data.folders[0]}: predicts other images than '
-                    f'{fold.folders[0]}; each ground truth needs the same '
-                    'images per fold')
+                    f'{data.folders[0]}: predicts {", ".join(extra)}, which '
+                    f'{fold.folders[0]} does not: a fold of a ground truth '
+                    'holds the images of that fold only (some may lack an '
+                    'annotation)')
     models: List[str] = []
     pooled: Dict[str, Dict[str, list]] = {
         name: dict(errors=[], radii=[], rows=[])
