@@ -288,8 +288,18 @@ class LandmarkPredictor:
     def _to_prediction(self, sample: PoseDataSample, shape: Tuple[int, int],
                        source: str, spacing: Optional[tuple],
                        spacing_source: Optional[str]) -> ImagePrediction:
-        """Convert MMPose's output (original-image pixels) to the result."""
-        return image_prediction(sample.pred_instances.keypoints[0],
-                                sample.pred_instances.keypoint_scores[0],
-                                self.landmark_names, shape, source, spacing,
-                                spacing_source)
+        """Convert MMPose's output (original-image pixels) to the result;
+        the first-stage points of a cascade with a refinement stage
+        (``pred_instances.coarse_keypoints``) give ``refine_shift_mm``."""
+        pred = sample.pred_instances
+        coarse = pred.coarse_keypoints[0] if 'coarse_keypoints' in pred \
+            else None
+        return image_prediction(
+            pred.keypoints[0],
+            pred.keypoint_scores[0],
+            self.landmark_names,
+            shape,
+            source,
+            spacing,
+            spacing_source,
+            coarse_keypoints=coarse)

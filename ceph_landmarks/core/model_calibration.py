@@ -55,6 +55,9 @@ __all__ = [
 CALIBRATION_FILE = 'calibration.json'
 #: Value of the file's ``format`` key.
 CALIBRATION_FORMAT = 'ceph_landmarks-calibration'
+#: The difficulty signal the landmarks of a two-stage prediction carry:
+#: :attr:`~ceph_landmarks.core.prediction.Landmark.refine_shift_mm`.
+REFINE_SHIFT = 'refine_shift_mm'
 #: Version of the file layout this package writes and reads.
 MODEL_CALIBRATION_VERSION = 1
 
@@ -353,6 +356,22 @@ def quality_check(calibration: ModelCalibration, keypoints: np.ndarray,
     return check
 
 
+def _no_refine_shift(prediction: ImagePrediction) -> str:
+    """Why a prediction has no ``refine_shift_mm`` for a calibration that
+    scales with it."""
+    if not prediction.spacing:
+        why = 'the image has no pixel spacing'
+    elif all(lm.refine_shift_mm is None for lm in prediction.landmarks):
+        why = 'the prediction has no refinement stage'
+    else:
+        why = 'some landmarks have no position'
+    return (f'{prediction.image}: the calibration scales the radii with '
+            f"{REFINE_SHIFT!r}, the distance between the first-stage and the "
+            f'refined point, which this prediction lacks ({why}): predict '
+            'with the model and its refinement stage (as calibrated) and '
+            'give the pixel spacing')
+
+
 def calibrate_prediction(prediction: ImagePrediction,
                          calibration: ModelCalibration,
                          difficulties: Optional[Mapping[str, np.ndarray]]
@@ -385,7 +404,10 @@ def calibrate_prediction(prediction: ImagePrediction,
         calibration (ModelCalibration): The model's calibration.
         difficulties (Mapping[str, np.ndarray], optional): Difficulty
             signal name to its ``[K]`` values on this image.
-            ``'confidence'`` defaults to the landmarks' confidences.
+            ``'confidence'`` defaults to the landmarks' confidences, and
+            ``'refine_shift_mm'`` to the landmarks' ``refine_shift_mm``
+            when every landmark has one (a model with a refinement stage,
+            an image with a pixel spacing).
 
     Returns:
         ImagePrediction: A new prediction with ``radius_mm`` and
@@ -395,7 +417,10 @@ def calibrate_prediction(prediction: ImagePrediction,
     Raises:
         ValueError: If the prediction's landmarks differ from the
             calibration's (the message names the difference), or the
-            calibration's difficulty signal is missing or not ``[K]``.
+            calibration's difficulty signal is missing (e.g. a
+            calibration scaled by ``refine_shift_mm`` applied to a
+            prediction without a refinement stage or without the pixel
+            spacing) or not ``[K]``.
     """
     names = prediction.names
     if names != calibration.landmark_names:
@@ -407,9 +432,14 @@ def calibrate_prediction(prediction: ImagePrediction,
             f'different landmarks: {difference}')
     signals = dict(difficulties or {})
     signals.setdefault('confidence', prediction.confidences)
+    shifts = prediction.refine_shifts_mm
+    if shifts is not None:
+        signals.setdefault(REFINE_SHIFT, shifts)
     signal = calibration.radius.difficulty
     values = None
     if signal is not None:
+        if signal == REFINE_SHIFT and signal not in signals:
+            raise ValueError(_no_refine_shift(prediction))
         if signal not in signals:
             raise ValueError(
                 f'{prediction.image}: the calibration scales the radii with '

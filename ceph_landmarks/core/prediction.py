@@ -6,7 +6,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .evaluation import MeasurementResult, cephalometric_analysis
+from .evaluation import (MeasurementResult, cephalometric_analysis,
+                         radial_errors_mm)
 
 __all__ = [
     'Landmark', 'QualityCheck', 'QUALITY_VERDICTS', 'ImagePrediction',
@@ -48,6 +49,14 @@ class Landmark:
         radius_px (float, optional): ``radius_mm`` in pixels (divided by
             the mean of the two pixel spacings); ``None`` without a
             calibration or without the pixel spacing.
+        refine_shift_mm (float, optional): How far the refinement stage
+            moved the point: the distance in mm between the first-stage
+            (coarse) point and ``(x, y)``, ``sqrt((dx * sx)^2 + (dy *
+            sy)^2)`` with the pixel spacing ``(sx, sy)``; 0 where the
+            refinement kept the first-stage point. A difficulty signal of
+            the error radii (higher = harder). ``None`` for a model without
+            a refinement stage, without the pixel spacing, or for a point
+            without a position.
     """
     name: str
     x: float
@@ -57,6 +66,7 @@ class Landmark:
     y_mm: Optional[float] = None
     radius_mm: Optional[float] = None
     radius_px: Optional[float] = None
+    refine_shift_mm: Optional[float] = None
 
 
 @dataclass
@@ -155,6 +165,15 @@ class ImagePrediction:
         return np.array([lm.confidence for lm in self.landmarks],
                         dtype=np.float64)
 
+    @property
+    def refine_shifts_mm(self) -> Optional[np.ndarray]:
+        """np.ndarray[K], optional: :attr:`Landmark.refine_shift_mm` of
+        each landmark; ``None`` unless every landmark has one."""
+        shifts = [lm.refine_shift_mm for lm in self.landmarks]
+        if not shifts or any(s is None for s in shifts):
+            return None
+        return np.array(shifts, dtype=np.float64)
+
     def to_dict(self) -> dict:
         """A JSON-ready dict; undefined numbers become ``None``.
 
@@ -163,7 +182,8 @@ class ImagePrediction:
             ``spacing_source``, ``calibration``, ``quality``
             (:meth:`QualityCheck.to_dict` or ``None``), ``landmarks``
             (list of dicts with ``name``, ``x``, ``y``, ``x_mm``, ``y_mm``,
-            ``confidence``, ``radius_mm``, ``radius_px``) and
+            ``confidence``, ``refine_shift_mm``, ``radius_mm``,
+            ``radius_px``) and
             ``measurements`` (list of
             :meth:`MeasurementResult.to_dict`: ``key``, ``analysis``,
             ``name``, ``value``, ``unit``, ``norm_mean``, ``norm_sd``,
@@ -185,6 +205,7 @@ class ImagePrediction:
                     x_mm=_finite_or_none(lm.x_mm),
                     y_mm=_finite_or_none(lm.y_mm),
                     confidence=lm.confidence,
+                    refine_shift_mm=_finite_or_none(lm.refine_shift_mm),
                     radius_mm=_finite_or_none(lm.radius_mm),
                     radius_px=_finite_or_none(lm.radius_px))
                 for lm in self.landmarks
@@ -192,16 +213,44 @@ class ImagePrediction:
             measurements=[m.to_dict() for m in self.measurements])
 
 
-def image_prediction(keypoints: np.ndarray, scores: np.ndarray,
-                     landmark_names: Sequence[str], shape: Tuple[int, int],
-                     source: str, spacing: Optional[Tuple[float, float]],
-                     spacing_source: Optional[str]) -> ImagePrediction:
+def _refine_shifts(keypoints: np.ndarray,
+                   coarse_keypoints: Optional[np.ndarray],
+                   spacing: Optional[Tuple[float, float]],
+                   source: str) -> List[Optional[float]]:
+    """:attr:`Landmark.refine_shift_mm` of each point (``None`` without the
+    first-stage points, without the spacing, or where a point has no
+    position)."""
+    count = len(keypoints)
+    if coarse_keypoints is None:
+        return [None] * count
+    coarse = np.asarray(coarse_keypoints, dtype=np.float64)
+    if coarse.shape != keypoints.shape:
+        raise ValueError(
+            f'{source}: expected first-stage keypoints of shape '
+            f'{keypoints.shape} like the keypoints, but got {coarse.shape}')
+    if not spacing:
+        return [None] * count
+    shifts = radial_errors_mm(keypoints[None], coarse[None],
+                              np.asarray([spacing], dtype=np.float64))[0]
+    return [float(d) if math.isfinite(d) else None for d in shifts]
+
+
+def image_prediction(keypoints: np.ndarray,
+                     scores: np.ndarray,
+                     landmark_names: Sequence[str],
+                     shape: Tuple[int, int],
+                     source: str,
+                     spacing: Optional[Tuple[float, float]],
+                     spacing_source: Optional[str],
+                     coarse_keypoints: Optional[np.ndarray] = None
+                     ) -> ImagePrediction:
     """The prediction of one image from a model's decoded points.
 
     What every predictor (the MMPose one, the light runtime) makes of its
     model's output: one :class:`Landmark` per name (``x_mm``, ``y_mm`` with
-    the spacing) and the cephalometric measurements of the standard
-    analyses (``cephalometric_analysis`` of
+    the spacing; ``refine_shift_mm`` with the spacing and the first-stage
+    points of a model with a refinement stage) and the cephalometric
+    measurements of the standard analyses (``cephalometric_analysis`` of
     :mod:`ceph_landmarks.core.evaluation`), in mm with the spacing.
 
     Args:
@@ -214,13 +263,19 @@ def image_prediction(keypoints: np.ndarray, scores: np.ndarray,
         spacing (tuple[float, float], optional): Checked ``(sx, sy)`` in
             mm/px, ``None`` when unknown.
         spacing_source (str, optional): Where the spacing came from.
+        coarse_keypoints (np.ndarray, optional): ``[K, 2]`` the first-stage
+            points of a model with a refinement stage, in pixels of the
+            original image (``keypoints`` are the refined ones); they give
+            each landmark's ``refine_shift_mm`` when the spacing is known.
+            ``None`` (default) for a model without a refinement stage.
 
     Returns:
         ImagePrediction: Landmarks and measurements of the image.
 
     Raises:
         ValueError: If ``keypoints`` is not ``[K, 2]`` or ``scores`` not
-            ``[K]`` for the ``K`` names.
+            ``[K]`` for the ``K`` names, or ``coarse_keypoints`` is given
+            and not ``[K, 2]``.
 
     Examples:
         >>> result = image_prediction(
@@ -229,6 +284,12 @@ def image_prediction(keypoints: np.ndarray, scores: np.ndarray,
         >>> lm = result.landmarks[0]
         >>> lm.name, lm.x_mm, lm.y_mm, result.width, result.height
         ('sella', 1.0, 4.0, 48, 64)
+        >>> refined = image_prediction(
+        ...     np.array([[13.0, 24.0]]), np.array([0.9]), ['sella'],
+        ...     (64, 48), 'a.png', (0.1, 0.1), '--spacing',
+        ...     coarse_keypoints=np.array([[10.0, 20.0]]))
+        >>> round(refined.landmarks[0].refine_shift_mm, 6)
+        0.5
     """
     keypoints = np.asarray(keypoints, dtype=np.float64)
     scores = np.asarray(scores, dtype=np.float64)
@@ -240,15 +301,16 @@ def image_prediction(keypoints: np.ndarray, scores: np.ndarray,
             f'{keypoints.shape} and {scores.shape}')
     height, width = shape
     scale = np.asarray(spacing if spacing else (1.0, 1.0))
+    shifts = _refine_shifts(keypoints, coarse_keypoints, spacing, source)
     landmarks = [
         Landmark(
             name=name,
-            x=float(x),
-            y=float(y),
-            confidence=float(score),
-            x_mm=float(x * scale[0]) if spacing else None,
-            y_mm=float(y * scale[1]) if spacing else None)
-        for name, (x, y), score in zip(landmark_names, keypoints, scores)
+            x=float(keypoints[k, 0]),
+            y=float(keypoints[k, 1]),
+            confidence=float(scores[k]),
+            x_mm=float(keypoints[k, 0] * scale[0]) if spacing else None,
+            y_mm=float(keypoints[k, 1] * scale[1]) if spacing else None,
+            refine_shift_mm=shifts[k]) for k, name in enumerate(landmark_names)
     ]
     return ImagePrediction(
         image=source,

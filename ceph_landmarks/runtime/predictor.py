@@ -146,11 +146,17 @@ class OnnxLandmarkPredictor:
                 img if isinstance(img, np.ndarray) else load_image(img)
                 for img in batch.images[start:stop]
             ]
-            points, scores = self._predict_pixels(pixels)
+            points, scores, coarse = self._predict_pixels(pixels)
             predictions.extend(
-                image_prediction(points[j], scores[j], self.landmark_names,
-                                 pixels[j].shape[:2], batch.sources[i],
-                                 batch.spacings[i], batch.spacing_sources[i])
+                image_prediction(
+                    points[j],
+                    scores[j],
+                    self.landmark_names,
+                    pixels[j].shape[:2],
+                    batch.sources[i],
+                    batch.spacings[i],
+                    batch.spacing_sources[i],
+                    coarse_keypoints=None if coarse is None else coarse[j])
                 for j, i in enumerate(range(start, stop)))
         if self.calibration is None:
             return predictions
@@ -160,8 +166,9 @@ class OnnxLandmarkPredictor:
         ]
 
     def _predict_pixels(self, pixels: List[np.ndarray]):
-        """Both stages on loaded images: points ``[N, K, 2]`` and scores
-        ``[N, K]``."""
+        """Both stages on loaded images: points ``[N, K, 2]``, scores
+        ``[N, K]`` and the first stage's points ``[N, K, 2]`` (``None``
+        without a refinement stage)."""
         first = self.manifest.first_stage
         boxes = [
             whole_image_box(img.shape[1], img.shape[0], first.input_size,
@@ -169,8 +176,8 @@ class OnnxLandmarkPredictor:
         ]
         points, scores = self.first_stage.predict(pixels, boxes)
         if self.refinement is None:
-            return points, scores
-        return self._refine(pixels, points, scores)
+            return points, scores, None
+        return (*self._refine(pixels, points, scores), points)
 
     def _refine(self, pixels: List[np.ndarray], points: np.ndarray,
                 scores: np.ndarray):

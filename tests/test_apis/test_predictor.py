@@ -62,9 +62,11 @@ def test_predict_returns_the_documented_structure(trained, tiny_data):
         'norm_source', 'deviation', 'flag', 'uncertainty'
     }
     assert set(record['landmarks'][0]) == {
-        'name', 'x', 'y', 'x_mm', 'y_mm', 'confidence', 'radius_mm',
-        'radius_px'
+        'name', 'x', 'y', 'x_mm', 'y_mm', 'confidence', 'refine_shift_mm',
+        'radius_mm', 'radius_px'
     }
+    # a one-stage model: no refinement shift
+    assert {lm['refine_shift_mm'] for lm in record['landmarks']} == {None}
     assert record['landmarks'][0]['name'] == 'sella'
 
 

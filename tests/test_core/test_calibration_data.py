@@ -50,10 +50,13 @@ def prediction_record(image: str,
                       confidence: np.ndarray,
                       visible: Optional[np.ndarray] = None,
                       spacing: Optional[float] = SPACING,
-                      names: Sequence[str] = NAMES) -> dict:
+                      names: Sequence[str] = NAMES,
+                      refine_shift: Optional[np.ndarray] = None) -> dict:
     """``<stem>.json`` of a prediction folder (tools/infer.py
-    ``--ann-file``), without the measurements."""
+    ``--ann-file``), without the measurements; ``refine_shift`` (mm) as a
+    two-stage model writes it, ``None``: a one-stage model."""
     visible = np.ones(len(names), bool) if visible is None else visible
+    shifts = [None] * len(names) if refine_shift is None else refine_shift
     error_px = np.linalg.norm(predicted - true, axis=1)
     scale = spacing or 1.0
     return dict(
@@ -72,9 +75,10 @@ def prediction_record(image: str,
                 x_mm=float(x * scale) if spacing else None,
                 y_mm=float(y * scale) if spacing else None,
                 confidence=float(c),
+                refine_shift_mm=None if d is None else float(d),
                 radius_mm=None,
                 radius_px=None)
-            for n, (x, y), c in zip(names, predicted, confidence)
+            for n, (x, y), c, d in zip(names, predicted, confidence, shifts)
         ],
         measurements=[],
         ground_truth=dict(
@@ -101,7 +105,8 @@ def write_predictions(folder: str,
                       informative: bool = True,
                       spread: float = 0.5,
                       error_scale: float = 1.0,
-                      far_mm: Optional[float] = None) -> str:
+                      far_mm: Optional[float] = None,
+                      refine_shift: Optional[str] = None) -> str:
     """Write one prediction folder: image ``seed`` of the synthetic set,
     predicted with Rayleigh errors of scale ``error_scale * SIGMA_MM *
     s``, ``s`` log-normal with ``spread`` per image and landmark.
@@ -117,6 +122,10 @@ def write_predictions(folder: str,
         error_scale (float): Multiplies every error.
         far_mm (float, optional): Move one landmark of every image this
             far (a badly predicted image).
+        refine_shift (str, optional): Write ``refine_shift_mm`` as a
+            two-stage model: ``'informative'``: ``1.5 * s`` mm (it tells
+            the difficulty); ``'noise'``: log-normal noise around 1.5 mm;
+            ``None``: none (a one-stage model).
 
     Returns:
         str: The folder.
@@ -133,8 +142,17 @@ def write_predictions(folder: str,
             [np.cos(turn), np.sin(turn)], axis=1)
         confidence = 0.9 / difficulty if informative else rng.uniform(
             0.3, 1.0, K)
-        record = prediction_record(f'data/images/img_{seed:05d}.png', true,
-                                   predicted, confidence)
+        shift = None
+        if refine_shift == 'informative':
+            shift = 1.5 * difficulty
+        elif refine_shift == 'noise':
+            shift = 1.5 * np.exp(rng.normal(0.0, 0.7, K))
+        record = prediction_record(
+            f'data/images/img_{seed:05d}.png',
+            true,
+            predicted,
+            confidence,
+            refine_shift=shift)
         with open(osp.join(folder, f'img_{seed:05d}.json'), 'w') as f:
             json.dump(record, f)
     return folder
@@ -493,3 +511,98 @@ def test_subset_keeps_every_array_aligned():
             getattr(data, key)[[2, 0]])
     np.testing.assert_array_equal(part.difficulties['confidence'],
                                   data.difficulties['confidence'][[2, 0]])
+
+
+def test_reads_the_refine_shift_of_two_stage_predictions(tmp_path):
+    # the writers' layout: ImagePrediction.to_dict of a prediction with
+    # the first-stage points, plus compare_with_ground_truth
+    rng = np.random.default_rng(11)
+    shifts = []
+    for seed in range(3):
+        true = true_shape(seed)
+        coarse = true + rng.normal(0, 2.0, true.shape)
+        prediction = image_prediction(
+            true + rng.normal(0, 1.0, true.shape),
+            np.ones(K),
+            NAMES, (120, 97),
+            f'x/{seed}.png', (SPACING, SPACING),
+            '--spacing',
+            coarse_keypoints=coarse)
+        record = prediction.to_dict()
+        record['ground_truth'] = compare_with_ground_truth(
+            prediction, GroundTruth(true, np.ones(K, bool),
+                                    (SPACING, SPACING)))
+        _write_one(str(tmp_path), f'{seed}.json', record)
+        shifts.append(prediction.refine_shifts_mm)
+    data = read_prediction_folders([str(tmp_path)])
+    assert sorted(data.difficulties) == ['confidence', 'refine_shift_mm']
+    np.testing.assert_allclose(data.difficulties['refine_shift_mm'],
+                               np.stack(shifts))
+    # one-stage predictions: no such signal
+    one = read_prediction_folders(
+        [write_predictions(str(tmp_path / 'one'), range(3), rng)])
+    assert list(one.difficulties) == ['confidence']
+    # and a subset keeps it aligned
+    part = data.subset([2, 0])
+    np.testing.assert_array_equal(part.difficulties['refine_shift_mm'],
+                                  np.stack(shifts)[[2, 0]])
+
+
+def test_refine_shift_in_some_files_only_is_refused(tmp_path):
+    rng = np.random.default_rng(12)
+    two = write_predictions(
+        str(tmp_path / 'fold0'), range(4), rng, refine_shift='noise')
+    one = write_predictions(str(tmp_path / 'fold1'), range(4, 8), rng)
+    with pytest.raises(ValueError) as info:
+        read_prediction_folders([two, one])
+    message = str(info.value)
+    assert message.startswith(osp.join(one, 'img_00004.json'))
+    assert osp.join(two, 'img_00000.json') in message
+    assert "no 'refine_shift_mm'" in message
+    assert 'one-stage and a two-stage model' in message
+    assert 'pixel spacing' in message
+    # one landmark without it is a file without it
+    record = _record(9, refine_shift=np.ones(K))
+    record['landmarks'][5]['refine_shift_mm'] = None
+    path = _write_one(two, 'img_00009.json', record)
+    with pytest.raises(ValueError, match=f'^{re.escape(path)}: no '):
+        read_prediction_folders([two])
+    # a distance is never negative
+    record['landmarks'][5]['refine_shift_mm'] = -1.0
+    _write_one(two, 'img_00009.json', record)
+    with pytest.raises(
+            ValueError,
+            match=f'^{re.escape(path)}: landmark {NAMES[5]}: refine_shift_mm '
+            'is a distance'):
+        read_prediction_folders([two])
+
+
+@pytest.mark.parametrize('informative', [True, False])
+def test_fit_scales_with_the_refine_shift_when_it_tells_the_error(
+        tmp_path, informative):
+    # an uninformative confidence; the refine shift is 1.5 s mm where the
+    # error scale is SIGMA_MM s (informative), or noise around 1.5 mm with
+    # every point as hard (spread 0)
+    rng = np.random.default_rng(13)
+    folds = write_folds(
+        str(tmp_path / 'cal'),
+        range(200),
+        5,
+        rng,
+        informative=False,
+        spread=0.7 if informative else 0.0,
+        refine_shift='informative' if informative else 'noise')
+    data = read_prediction_folders(folds)
+    assert sorted(data.difficulties) == ['confidence', 'refine_shift_mm']
+    calibration = fit_model_calibration(data, 0.1, 'synthetic 5-fold')
+    rows = {r['model']: r for r in calibration.radius.candidates}
+    assert set(rows) == {'constant', 'confidence', 'refine_shift_mm'}
+    if informative:
+        assert calibration.radius.difficulty == 'refine_shift_mm'
+        assert 'scaled by refine_shift_mm' in calibration.description
+        assert rows['refine_shift_mm']['mean_radius_mm'] <= \
+            0.85 * rows['constant']['mean_radius_mm']
+    else:
+        assert calibration.radius.difficulty is None
+        assert rows['refine_shift_mm']['mean_radius_mm'] > \
+            rows['constant']['mean_radius_mm']

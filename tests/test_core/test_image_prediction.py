@@ -1,5 +1,7 @@
 """``image_prediction`` of ``ceph_landmarks.core.prediction``: a model's
 decoded points as the prediction record every predictor returns."""
+import json
+
 import numpy as np
 import pytest
 
@@ -63,3 +65,64 @@ def test_points_that_do_not_match_the_names_are_refused(keypoints, scores):
             r'scores of shape \(19,\) for 19 landmarks'):
         image_prediction(keypoints, scores, NAMES, (10, 10), 'a.png', None,
                          None)
+
+
+def test_refine_shift_from_the_first_stage_points(points):
+    shape, keypoints, scores = points
+    rng = np.random.default_rng(0)
+    coarse = keypoints + rng.normal(0, 3.0, keypoints.shape)
+    coarse[2] = keypoints[2]  # the refinement kept this point
+    result = image_prediction(
+        keypoints,
+        scores,
+        NAMES,
+        shape,
+        'a.png', (0.1, 0.2),
+        '--spacing',
+        coarse_keypoints=coarse)
+    delta = keypoints.astype(np.float64) - coarse.astype(np.float64)
+    expected = np.hypot(delta[:, 0] * 0.1, delta[:, 1] * 0.2)
+    shifts = [lm.refine_shift_mm for lm in result.landmarks]
+    assert shifts == pytest.approx(list(expected))
+    assert shifts[2] == 0.0
+    np.testing.assert_allclose(result.refine_shifts_mm, expected)
+    record = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert [lm['refine_shift_mm']
+            for lm in record['landmarks']] == pytest.approx(list(expected))
+
+
+@pytest.mark.parametrize('coarse, spacing', [(None, (0.1, 0.1)),
+                                             (np.zeros((19, 2)), None)])
+def test_no_refine_shift_without_first_stage_or_spacing(
+        points, coarse, spacing):
+    shape, keypoints, scores = points
+    result = image_prediction(
+        keypoints,
+        scores,
+        NAMES,
+        shape,
+        'a.png',
+        spacing,
+        None,
+        coarse_keypoints=coarse)
+    assert all(lm.refine_shift_mm is None for lm in result.landmarks)
+    assert result.refine_shifts_mm is None
+    record = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert {lm['refine_shift_mm'] for lm in record['landmarks']} == {None}
+
+
+def test_first_stage_points_that_do_not_match_are_refused(points):
+    shape, keypoints, scores = points
+    with pytest.raises(
+            ValueError,
+            match=r'^a\.png: expected first-stage keypoints of shape '
+            r'\(19, 2\)'):
+        image_prediction(
+            keypoints,
+            scores,
+            NAMES,
+            shape,
+            'a.png',
+            None,
+            None,
+            coarse_keypoints=np.zeros((18, 2)))

@@ -332,3 +332,57 @@ def test_landmark_names_must_match():
     radius.landmark_names = NAMES[1:] + NAMES[:1]
     with pytest.raises(ValueError, match='another order'):
         calibrate_prediction(prediction, calibration, {})
+
+
+def _two_stage_prediction(spacing=SPACING, coarse_shift=(3.0, 4.0)):
+    """A prediction whose first-stage points were ``coarse_shift`` px off
+    (5 px, 2.5 mm at the spacing)."""
+    keypoints = TEMPLATE * SCALE
+    return image_prediction(
+        keypoints,
+        np.linspace(0.2, 1.0, len(NAMES)),
+        NAMES,
+        SHAPE,
+        'two-stage.png',
+        spacing,
+        None if spacing is None else '--spacing',
+        coarse_keypoints=keypoints + np.asarray(coarse_shift))
+
+
+def test_radius_scaled_by_the_refine_shift_of_the_landmarks():
+    calibration = _calibration(
+        difficulty='refine_shift_mm', scale=[0.8] * len(NAMES))
+    prediction = _two_stage_prediction()
+    assert prediction.landmarks[0].refine_shift_mm == pytest.approx(2.5)
+    result = calibrate_prediction(prediction, calibration, None)
+    assert [lm.radius_mm for lm in result.landmarks
+            ] == pytest.approx([0.8 * 2.5] * len(NAMES))
+    assert [lm.radius_px for lm in result.landmarks
+            ] == pytest.approx([0.8 * 2.5 / 0.5] * len(NAMES))
+    assert result.landmarks[0].refine_shift_mm == pytest.approx(2.5)
+    assert 'scaled by refine_shift_mm' in result.calibration
+    # floored at 0.5 mm: a point the refinement did not move
+    still = _two_stage_prediction(coarse_shift=(0.0, 0.0))
+    result = calibrate_prediction(still, calibration, {})
+    assert [lm.radius_mm for lm in result.landmarks
+            ] == pytest.approx([0.8 * 0.5] * len(NAMES))
+    # a constant or confidence calibration ignores it
+    result = calibrate_prediction(prediction, _calibration(), {})
+    assert [lm.radius_mm for lm in result.landmarks] == pytest.approx(RADII_MM)
+
+
+def test_refine_shift_calibration_needs_the_refinement_and_the_spacing():
+    calibration = _calibration(
+        difficulty='refine_shift_mm', scale=[0.8] * len(NAMES))
+    for prediction, why in [
+        (_prediction(), 'the prediction has no refinement stage'),
+        (_two_stage_prediction(spacing=None),
+         'the image has no pixel spacing'),
+    ]:
+        with pytest.raises(ValueError) as info:
+            calibrate_prediction(prediction, calibration, {})
+        message = str(info.value)
+        assert message.startswith(f'{prediction.image}: ')
+        assert "'refine_shift_mm'" in message and why in message
+        assert 'refinement stage' in message
+        assert 'pixel spacing' in message

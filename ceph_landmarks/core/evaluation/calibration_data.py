@@ -59,8 +59,23 @@ BAD_ERROR_MM = 4.0
 
 #: Difficulty signals read from the prediction files: the signal's name
 #: (see :data:`.conformal.DIFFICULTY_SIGNALS`) to the key of a landmark
-#: entry in ``<stem>.json`` that holds it.
-DIFFICULTY_KEYS = {'confidence': 'confidence'}
+#: entry in ``<stem>.json`` that holds it. ``refine_shift_mm`` (the
+#: distance between the first-stage and the refined point) is optional:
+#: the data holds it only when every file has a number for every landmark.
+DIFFICULTY_KEYS = {
+    'confidence': 'confidence',
+    'refine_shift_mm': 'refine_shift_mm'
+}
+
+#: The optional signals of :data:`DIFFICULTY_KEYS`, to why a file may lack
+#: one (said when some files have it and others do not).
+_OPTIONAL_SIGNALS = {
+    'refine_shift_mm':
+    'only predictions of a model with a refinement stage on images with a '
+    'pixel spacing have it: the folders mix predictions of a one-stage and '
+    'a two-stage model, or images with and without a pixel spacing; '
+    'predict every fold with the same recipe and give the spacing'
+}
 
 #: The quality verdicts, from best to worst.
 _VERDICT_RANK = {'ok': 0, 'review': 1, 'refuse': 2}
@@ -148,7 +163,7 @@ class _Record:
     image: str
     names: List[str]
     predicted: np.ndarray  # [K, 2]
-    signals: Dict[str, np.ndarray]  # name -> [K]
+    signals: Dict[str, np.ndarray]  # name -> [K]; optional ones if whole
     true: np.ndarray  # [K, 2], NaN where not annotated
     errors_mm: np.ndarray  # [K], NaN where not annotated
     spacing: np.ndarray  # [2], NaN when unknown
@@ -165,6 +180,18 @@ def _number(value: Any, path: str, what: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f'{path}: {what} must be a finite number, but is '
                          f'{value!r}')
+    return number
+
+
+def _signal(value: Any, signal: str, path: str, what: str) -> float:
+    """A difficulty value: NaN for a missing optional one; a distance
+    (``'_mm'``) must not be negative."""
+    if value is None and signal in _OPTIONAL_SIGNALS:
+        return math.nan
+    number = _number(value, path, what)
+    if signal.endswith('_mm') and number < 0:
+        raise ValueError(f'{path}: {what} is a distance and must not be '
+                         f'negative, but is {number}')
     return number
 
 
@@ -214,7 +241,7 @@ def _read_record(path: str) -> _Record:
         ])
         for signal, key in DIFFICULTY_KEYS.items():
             signals[signal].append(
-                _number(lm.get(key), path, f'{where}: {key}'))
+                _signal(lm.get(key), signal, path, f'{where}: {key}'))
         if not gt.get('visible', False):
             true.append([math.nan, math.nan])
             errors.append(math.nan)
@@ -252,7 +279,7 @@ def _read_record(path: str) -> _Record:
         predicted=np.array(predicted, dtype=np.float64),
         signals={
             k: np.array(v, dtype=np.float64)
-            for k, v in signals.items()
+            for k, v in signals.items() if not np.isnan(v).any()
         },
         true=np.array(true, dtype=np.float64),
         errors_mm=np.array(errors, dtype=np.float64),
@@ -285,6 +312,23 @@ def _same_annotation(record: _Record,
     return None
 
 
+def _common_signals(records: List[_Record], files: List[str]) -> List[str]:
+    """The difficulty signals every record holds; ValueError naming a file
+    with and a file without an optional signal that only some hold."""
+    common = []
+    for signal in DIFFICULTY_KEYS:
+        having = [signal in r.signals for r in records]
+        if all(having):
+            common.append(signal)
+        elif any(having):
+            with_it = files[having.index(True)]
+            without = files[having.index(False)]
+            raise ValueError(
+                f'{without}: no {signal!r} for every landmark, but '
+                f'{with_it} has it; {_OPTIONAL_SIGNALS[signal]}')
+    return common
+
+
 def read_prediction_folders(folders: Sequence[str]) -> CalibrationData:
     """Read out-of-fold predictions with ground truth, one folder per fold.
 
@@ -295,6 +339,11 @@ def read_prediction_folders(folders: Sequence[str]) -> CalibrationData:
     identified by the ``image`` key of its file (the path it was predicted
     from, normalised); two files whose images share the file name and the
     annotated points are the same image too (predicted from two paths).
+
+    The difficulty signals are those of :data:`DIFFICULTY_KEYS`;
+    ``refine_shift_mm`` is among them only when every file has a number
+    for every landmark (predictions of a model with a refinement stage, on
+    images with a pixel spacing).
 
     Args:
         folders (Sequence[str]): The prediction folders (a single path is
@@ -311,7 +360,9 @@ def read_prediction_folders(folders: Sequence[str]) -> CalibrationData:
             a file is malformed, has no ground truth, has an annotated
             landmark without an error in mm, has another landmark set than
             the first file, or predicts an image that another file (in
-            any folder) predicts too; the message names the file.
+            any folder) predicts too; the message names the file. Also if
+            some files have ``refine_shift_mm`` for every landmark and
+            others do not (the message names one of each).
     """
     if isinstance(folders, str):
         folders = [folders]
@@ -350,6 +401,7 @@ def read_prediction_folders(folders: Sequence[str]) -> CalibrationData:
             by_name.setdefault(osp.basename(key), []).append((path, record))
             records.append(record)
             files.append(path)
+    signals = _common_signals(records, files)
     data = CalibrationData(
         images=[r.image for r in records],
         files=files,
@@ -357,7 +409,7 @@ def read_prediction_folders(folders: Sequence[str]) -> CalibrationData:
         errors_mm=np.stack([r.errors_mm for r in records]),
         difficulties={
             name: np.stack([r.signals[name] for r in records])
-            for name in DIFFICULTY_KEYS
+            for name in signals
         },
         predicted=np.stack([r.predicted for r in records]),
         true=np.stack([r.true for r in records]),
