@@ -16,6 +16,9 @@ from ceph_landmarks.core.evaluation.cephalometric_measurements import \
     ('ceph/angle_MAE', 'deg'),
     ('ceph/Wits_MAE_mm', 'mm'),
     ('ceph/collapsed_pairs', ''),
+    ('ceph/coverage', 'fraction'),
+    ('ceph/min_landmark_coverage', 'fraction'),
+    ('ceph/mean_radius_mm', 'mm'),
 ])
 def test_units_of_the_metric_keys(key, unit):
     assert metric_unit(key) == unit

@@ -5,8 +5,10 @@ One convention for every reader of a metrics file (``tools/test.py
 (``MRE``, ``MRE_std``, ``MRE_image_se``), the detection rates in percent
 (``SDR@2mm``), the measurement errors carry their unit as a suffix
 (:data:`UNIT_SUFFIX`: ``SNA_MAE`` in degrees, ``Wits_MAE_mm``,
-``Facial_height_ratio_MAE_pct``), and counts (``collapsed_pairs``) have
-none. A ``ceph/`` prefix is ignored.
+``Facial_height_ratio_MAE_pct``), the error radii's coverage
+(``coverage``, ``min_landmark_coverage``) is a fraction and their mean
+(``mean_radius_mm``) in mm, and counts (``collapsed_pairs``) have none. A
+``ceph/`` prefix is ignored.
 """
 __all__ = ['UNIT_SUFFIX', 'metric_unit']
 
@@ -22,16 +24,21 @@ def metric_unit(key: str) -> str:
         key (str): A metric key, with or without its ``ceph/`` prefix.
 
     Returns:
-        str: ``'mm'``, ``'%'``, ``'deg'``, or ``''`` for a count.
+        str: ``'mm'``, ``'%'``, ``'deg'``, ``'fraction'``, or ``''`` for a
+        count.
 
     Examples:
         >>> [metric_unit(k) for k in ('ceph/MRE', 'SDR@2mm', 'SNA_MAE',
         ...                           'Wits_MAE_mm', 'collapsed_pairs')]
         ['mm', '%', 'deg', 'mm', '']
+        >>> [metric_unit(k) for k in ('ceph/coverage', 'mean_radius_mm')]
+        ['fraction', 'mm']
     """
     name = key.rsplit('/', 1)[-1]
-    if name.startswith('MRE'):
+    if name.startswith('MRE') or name == 'mean_radius_mm':
         return 'mm'
+    if name in ('coverage', 'min_landmark_coverage'):
+        return 'fraction'
     if name.startswith('SDR@'):
         return '%'
     for unit, suffix in UNIT_SUFFIX.items():
