@@ -33,9 +33,10 @@ from ..log import get_logger
 from .record_keys import check_keys
 
 __all__ = [
-    'DifficultySignal', 'DIFFICULTY_SIGNALS', 'difficulty_signal',
-    'difficulty_transform', 'conformal_quantile', 'coverage',
-    'RadiusCalibration', 'fit_radius_calibration', 'compare_radius_models'
+    'DifficultySignal', 'DIFFICULTY_SIGNALS', 'MIN_ADAPTIVE_GAIN',
+    'difficulty_signal', 'difficulty_transform', 'conformal_quantile',
+    'coverage', 'RadiusCalibration', 'fit_radius_calibration',
+    'compare_radius_models'
 ]
 
 #: Version of the dictionary written by :meth:`RadiusCalibration.to_dict`.
@@ -99,6 +100,13 @@ DIFFICULTY_SIGNALS: Dict[str, DifficultySignal] = {
     # spread of an ensemble's predictions: higher = harder
     'ensemble_spread_mm': DifficultySignal(True, DISTANCE_FLOOR_MM),
 }
+
+#: The scaled radius replaces the constant one only when its cross-fitted
+#: mean radius is at least this much (relative) smaller at the same
+#: coverage: a radius that changes from image to image is harder to read
+#: and to check than one number per landmark, and is worth it only for a
+#: clear gain (issue 25's bar); a smaller gain is reported, not used.
+MIN_ADAPTIVE_GAIN = 0.15
 
 
 def difficulty_signal(name: str) -> DifficultySignal:
@@ -575,7 +583,8 @@ def fit_radius_calibration(errors_mm: np.ndarray,
                            folds: int = 5,
                            seed: int = 0,
                            coverage_tolerance: float = 0.01,
-                           min_gain: float = 0.02) -> RadiusCalibration:
+                           min_gain: float = MIN_ADAPTIVE_GAIN
+                           ) -> RadiusCalibration:
     """Fit the error radius of each landmark on held-out predictions.
 
     The constant radius is always fitted. Each candidate difficulty signal
@@ -602,8 +611,8 @@ def fit_radius_calibration(errors_mm: np.ndarray,
         coverage_tolerance (float): How far (a fraction, 0.01 = 1 point)
             an adaptive model's coverage may fall below the constant one's.
         min_gain (float): Relative reduction of the mean radius an
-            adaptive model needs to be chosen; guards against choosing a
-            signal for a gain within the noise of the comparison.
+            adaptive model needs to be chosen (default
+            :data:`MIN_ADAPTIVE_GAIN`).
 
     Returns:
         RadiusCalibration: The calibration, with the comparison rows in
