@@ -176,7 +176,10 @@ class LandmarkPredictor:
         self.calibration = find_calibration(
             calibration,
             osp.dirname(os.fspath(first)) if first is not None else None,
-            self.landmark_names)
+            self.landmark_names,
+            signals=('confidence',
+                     *(('refine_shift_mm', ) if refine_config is not None else
+                       ())))
 
     def predict(self,
                 image: ImageInput,

@@ -3,8 +3,9 @@ given file, or none; and the options that choose it."""
 import argparse
 import os
 import os.path as osp
-from typing import Optional, Sequence, Union
+from typing import Collection, Optional, Sequence, Union
 
+from .evaluation.radius_coverage import check_radius_signal
 from .log import get_logger
 from .model_calibration import (CALIBRATION_FILE, ModelCalibration,
                                 load_calibration)
@@ -47,9 +48,12 @@ def add_calibration_arguments(parser: argparse.ArgumentParser,
         help='no calibration: no error radii, no quality check')
 
 
-def find_calibration(choice: CalibrationChoice, beside: Optional[str],
-                     landmark_names: Sequence[str]
-                     ) -> Optional[ModelCalibration]:
+def find_calibration(
+    choice: CalibrationChoice,
+    beside: Optional[str],
+    landmark_names: Sequence[str],
+    signals: Collection[str] = ('confidence', )
+) -> Optional[ModelCalibration]:
     """The calibration a predictor applies.
 
     Args:
@@ -61,6 +65,10 @@ def find_calibration(choice: CalibrationChoice, beside: Optional[str],
             checkpoint, or the export).
         landmark_names (Sequence[str]): The model's landmarks, which the
             calibration must name in the same order.
+        signals (Collection[str]): The difficulty signals the model's
+            predictions carry (``'refine_shift_mm'`` only with a
+            refinement stage); a calibration scaled by another is refused
+            here, not at the first prediction.
 
     Returns:
         ModelCalibration, optional: ``None`` when there is none; the
@@ -69,8 +77,9 @@ def find_calibration(choice: CalibrationChoice, beside: Optional[str],
 
     Raises:
         OSError: If a given file does not exist or cannot be read.
-        ValueError: If the file is not a valid calibration, or is one of
-            other landmarks.
+        ValueError: If the file is not a valid calibration, is one of
+            other landmarks, or scales its radii with a signal not in
+            ``signals``.
     """
     logger = get_logger()
     if choice is None:
@@ -78,7 +87,11 @@ def find_calibration(choice: CalibrationChoice, beside: Optional[str],
                     'no error radii')
         return None
     if isinstance(choice, ModelCalibration):
-        return _same_landmarks(choice, 'the calibration given', landmark_names)
+        calibration = _same_landmarks(choice, 'the calibration given',
+                                      landmark_names)
+        check_radius_signal(calibration.radius, signals,
+                            'the calibration given')
+        return calibration
     if choice == AUTO:
         path = osp.join(beside, CALIBRATION_FILE) if beside else None
         if path is None or not osp.isfile(path):
@@ -88,6 +101,7 @@ def find_calibration(choice: CalibrationChoice, beside: Optional[str],
     else:
         path = os.fspath(choice)
     calibration = _same_landmarks(load_calibration(path), path, landmark_names)
+    check_radius_signal(calibration.radius, signals, path)
     logger.info(f'calibration {path}: {calibration.description}')
     return calibration
 

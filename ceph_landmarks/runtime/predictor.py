@@ -107,16 +107,19 @@ class OnnxLandmarkPredictor:
         #: The calibration applied to every prediction, ``None`` without.
         self.calibration = None
         entry = self.manifest.calibration
+        signals = ('confidence',
+                   *(('refine_shift_mm', ) if self.refinement is not None else
+                     ()))
         if calibration != AUTO:
             self.calibration = find_calibration(calibration, None,
-                                                self.landmark_names)
+                                                self.landmark_names, signals)
         elif entry is None:
             get_logger().info(f'{self.manifest.path} holds no calibration: '
                               'predictions carry no error radii')
         else:  # its SHA-256 was checked with the manifest
             self.calibration = find_calibration(
                 os.path.join(model_dir, entry['file']), None,
-                self.landmark_names)
+                self.landmark_names, signals)
 
     def predict(self,
                 image,

@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 
 from ceph_landmarks.apis import LandmarkPredictor
+from ceph_landmarks.core.evaluation.conformal import RadiusCalibration
+from ceph_landmarks.core.metainfo import landmark_names
+from ceph_landmarks.core.model_calibration import (ModelCalibration,
+                                                   save_calibration)
 from helpers import REFINE_CONFIG, TINY_CONFIG
 
 SPACING = (0.1, 0.12)
@@ -55,3 +59,32 @@ def test_two_stage_predictions_carry_the_refine_shift(untrained_checkpoint,
     unknown = two.predict(images[0])
     assert unknown.refine_shifts_mm is None
     assert all(lm.refine_shift_mm is None for lm in unknown.landmarks)
+
+
+def test_a_refine_shift_calibration_needs_the_refinement_stage(
+        untrained_checkpoint, tmp_path):
+    names = landmark_names('isbi2015')
+    path = str(tmp_path / 'calibration.json')
+    save_calibration(
+        ModelCalibration(
+            radius=RadiusCalibration(
+                alpha=0.1,
+                landmark_names=names,
+                radii_mm=[2.0] * len(names),
+                difficulty='refine_shift_mm',
+                scale=[1.5] * len(names)),
+            shape=None,
+            description='scaled by the refinement shift'), path)
+    # refused when the predictor is built, not at its first prediction
+    with pytest.raises(
+            ValueError,
+            match=r'calibration.json: .*'
+            r"'refine_shift_mm'.* refinement stage"):
+        LandmarkPredictor(TINY_CONFIG, untrained_checkpoint, calibration=path)
+    two = LandmarkPredictor(
+        TINY_CONFIG,
+        untrained_checkpoint,
+        refine_config=REFINE_CONFIG,
+        refine_checkpoints=[untrained_checkpoint],
+        calibration=path)
+    assert two.calibration.radius.difficulty == 'refine_shift_mm'
