@@ -50,7 +50,9 @@ quality verdict: ok, review (the landmarks look implausible or their radii
 are large) or refuse (not a lateral cephalogram in the expected
 orientation?). A quality check of the automatic landmarks, not a
 diagnosis. The JSON files carry them (``radius_mm``, ``radius_px``,
-``uncertainty``, ``quality``, ``calibration``: what the radii mean), the
+``uncertainty``, ``quality``, ``calibration``: what the radii mean; and,
+with a refinement stage and the spacing, each landmark's
+``refine_shift_mm``), the
 CSV columns above, the overlays a circle of each radius and the verdict in
 the title, the summary printed at the end the images to review or not
 usable. Without a calibration the radius and uncertainty columns are
