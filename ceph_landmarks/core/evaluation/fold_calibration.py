@@ -95,8 +95,8 @@ def held_out_coverage(fit_folders: Sequence[str],
         name: [read_prediction_folders([f]) for f in folders]
         for name, folders in test_folders.items()
     }
-    for name, datas in tests.items():
-        for fold, data in zip(folds, datas):
+    for name, per_fold in tests.items():
+        for fold, data in zip(folds, per_fold):
             extra = sorted(set(_file_names(data)) - set(_file_names(fold)))
             if extra:
                 raise ValueError(
@@ -117,8 +117,8 @@ def held_out_coverage(fit_folders: Sequence[str],
             review_radius_mm)
         models.append(calibration.radius.difficulty or 'constant')
         rules = quality_rules(calibration)
-        for name, datas in tests.items():
-            data = datas[i]
+        for name, per_fold in tests.items():
+            data = per_fold[i]
             radii = calibration_radii(calibration.radius, data)
             pooled[name]['errors'].append(data.errors_mm)
             pooled[name]['radii'].append(radii)
