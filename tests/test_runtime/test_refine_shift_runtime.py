@@ -63,8 +63,8 @@ def test_runtime_gives_the_refine_shift_of_pytorch(tiny_data, tiny_checkpoint,
     np.testing.assert_allclose(got_shift, want_shift, atol=0.003)
     np.testing.assert_allclose(_radii(got), _radii(want), atol=0.005)
 
-    # the first stage alone has no shift: the calibration refuses it
-    with pytest.raises(ValueError, match='no refinement stage'):
+    # the first stage alone has no shift: the calibration is refused when
+    # the predictor is built
+    with pytest.raises(ValueError, match=r"'refine_shift_mm'.* refinement"):
         LandmarkPredictor(
-            TINY_CONFIG, [tiny_checkpoint],
-            calibration=calibration).predict(images[0], 0.1)
+            TINY_CONFIG, [tiny_checkpoint], calibration=calibration)
